@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one header shared by the XDP program (bpf/) and the loader (user/).
+ * Every key, value, reason id, rule kind and map name lives here; nothing
+ * in this file may be mirrored by hand on either side.
+ */
+#ifndef VAULTFW_MAPS_H
+#define VAULTFW_MAPS_H
+
+#include <linux/types.h>
+
+/* Map names double as pin names under VFW_PIN_ROOT/IFACE/ (kernel map names
+ * are at most 15 characters, so these are kept short). */
+#define VFW_PIN_ROOT		"/sys/fs/bpf/vaultfw"
+#define VFW_PROG_NAME		"vaultfw_xdp"
+#define VFW_MAP_ACTIVE		"vfw_active"
+#define VFW_MAP_CONFIG		"vfw_config"
+#define VFW_MAP_RULESETS	"vfw_rulesets"
+#define VFW_MAP_RULE_STATS	"vfw_rule_stats"
+#define VFW_MAP_REASONS		"vfw_reasons"
+#define VFW_MAP_RULE_META	"vfw_rule_meta"
+/* The LPM trie of the active slot is also pinned under this name. */
+#define VFW_PIN_RULES		"vfw_rules"
+
+/*
+ * Rule sets are double-buffered: slot vfw_active[0] is live, the other one
+ * is written by the next apply and then made live with one 4-byte store.
+ */
+#define VFW_SLOTS		2
+#define VFW_TRIE_MAX_ENTRIES	16384
+#define VFW_MAX_RULES		2048
+#define VFW_MAX_DP_ADDRS	16
+#define VFW_MAX_DP_PORTS	16
+#define VFW_NAME_MAX		256
+
+/* Limits of the rule set (SPEC §1 and the project's own, see README). */
+#define VFW_MAX_IP_RULES	1000
+#define VFW_MAX_VNET_RULES	200
+#define VFW_MAX_SUBNETS		512
+#define VFW_MAX_TRUSTED		64
+#define VFW_MAX_PRIVATE_EP	64
+#define VFW_MAX_ACCESS_RULES	200
+#define VFW_MAX_MEMBERS		200
+
+#define VFW_VXLAN_PORT		4789
+#define VFW_VNI_MAX		16777215
+#define VFW_VLAN_MAX		4094
+
+/* How a packet, or a rule entry, is tagged. VXLAN VNI wins over VLAN. */
+enum vfw_tag_kind {
+	VFW_TAG_NONE = 0,
+	VFW_TAG_VLAN = 1,
+	VFW_TAG_VNI = 2,
+};
+
+/*
+ * LPM key: the tag is always matched in full (prefixlen counts it), then
+ * `prefixlen - VFW_TAG_BITS` bits of the IPv4 source. A lookup with
+ * prefixlen == VFW_TAG_BITS matches only tag-only entries.
+ */
+struct vfw_lpm_key {
+	__u32 prefixlen;
+	__u32 tag_kind;		/* enum vfw_tag_kind */
+	__u32 tag_id;		/* VLAN id or VNI, 0 when untagged */
+	__u8 addr[4];		/* IPv4 source, network order */
+};
+#define VFW_TAG_BITS		64
+
+/* What a source can be: one bit per category, several at once. */
+enum vfw_category {
+	VFW_CAT_IP = 0,		/* networkAcls.ipRules */
+	VFW_CAT_VNET,		/* networkAcls.virtualNetworkRules via host.subnets */
+	VFW_CAT_TRUSTED,	/* host.trustedServices */
+	VFW_CAT_PE,		/* host.privateEndpoints, Approved only */
+	VFW_CAT_PERIM,		/* perimeter inbound access rule or member */
+	VFW_CAT_COUNT,
+};
+
+/*
+ * Value of an LPM entry. The compiler pushes every category of a covering
+ * prefix down into the more specific entries on the same tag, so one lookup
+ * answers for all categories; rule_id[c] is the most specific rule of
+ * category c (valid only when bit c of cats is set).
+ */
+struct vfw_lpm_val {
+	__u32 cats;
+	__u32 rule_id[VFW_CAT_COUNT];
+};
+
+/* X-macro: reason id, name shown to operators, verdict it gives. */
+#define VFW_REASONS(X)							\
+	X(CONTROL_PLANE,	"control-plane",	XDP_PASS)	\
+	X(NON_IP,		"non-ip",		XDP_PASS)	\
+	X(MALFORMED,		"malformed",		XDP_DROP)	\
+	X(PRIVATE_ENDPOINT,	"private-endpoint",	XDP_PASS)	\
+	X(PERIMETER_RULE,	"perimeter-rule",	XDP_PASS)	\
+	X(PERIMETER_DENY,	"perimeter-deny",	XDP_DROP)	\
+	X(PERIMETER_WOULD_DENY,	"perimeter-would-deny",	XDP_PASS)	\
+	X(TRUSTED_SERVICE,	"trusted-service",	XDP_PASS)	\
+	X(PUBLIC_ACCESS_DISABLED, "public-access-disabled", XDP_DROP)	\
+	X(DEFAULT_ALLOW,	"default-allow",	XDP_PASS)	\
+	X(IP_RULE,		"ip-rule",		XDP_PASS)	\
+	X(VNET_RULE,		"vnet-rule",		XDP_PASS)	\
+	X(DEFAULT_DENY,		"default-deny",		XDP_DROP)
+
+#define VFW_REASON_ENUM(id, name, verdict) VFW_REASON_##id,
+enum vfw_reason {
+	VFW_REASONS(VFW_REASON_ENUM)
+	VFW_REASON_COUNT,
+};
+#undef VFW_REASON_ENUM
+
+/* X-macro: rule kind, name, the category its trie entries carry. */
+#define VFW_RULE_KINDS(X)						\
+	X(IP,		"ip-rule",		VFW_CAT_IP)		\
+	X(VNET,		"vnet-rule",		VFW_CAT_VNET)		\
+	X(TRUSTED,	"trusted-service",	VFW_CAT_TRUSTED)	\
+	X(PE,		"private-endpoint",	VFW_CAT_PE)		\
+	X(PERIM_ACCESS,	"perimeter-rule",	VFW_CAT_PERIM)		\
+	X(PERIM_MEMBER,	"perimeter-member",	VFW_CAT_PERIM)
+
+#define VFW_RULE_KIND_ENUM(id, name, cat) VFW_RULE_##id,
+enum vfw_rule_kind {
+	VFW_RULE_NONE = 0,	/* unused rule id */
+	VFW_RULE_KINDS(VFW_RULE_KIND_ENUM)
+	VFW_RULE_KIND_COUNT,
+};
+#undef VFW_RULE_KIND_ENUM
+
+/* Packet and byte counters, per CPU in the kernel, summed for display. */
+struct vfw_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * Who owns a rule id. Ids are stable: a rule kept by an update keeps its id
+ * and so its counters. `slots` bit i is set while the rule set in slot i
+ * references the id; an id referenced by no live slot is free.
+ */
+struct vfw_rule_meta {
+	__u32 kind;		/* enum vfw_rule_kind */
+	__u32 slots;
+	char name[VFW_NAME_MAX];	/* identity: CIDR, lower-cased subnet id, or name */
+};
+
+/* Rule-set wide settings, one per slot. */
+enum vfw_config_flags {
+	VFW_CFG_VALID		= 1 << 0,	/* slot holds a compiled rule set */
+	VFW_CFG_DEFAULT_ALLOW	= 1 << 1,	/* firewall off or defaultAction Allow */
+	VFW_CFG_BYPASS		= 1 << 2,	/* bypass AzureServices */
+	VFW_CFG_PUBLIC_DISABLED	= 1 << 3,	/* publicNetworkAccess Disabled */
+	VFW_CFG_PERIMETER	= 1 << 4,	/* host.perimeter present */
+	VFW_CFG_PERIM_ENFORCE	= 1 << 5,	/* Enforced, or SecuredByPerimeter */
+};
+
+struct vfw_dp_addr {
+	__u32 family;		/* AF_INET or AF_INET6 */
+	__u8 addr[16];		/* network order; IPv4 in the first 4 bytes */
+};
+
+struct vfw_dp_port {
+	__u16 port;		/* host order */
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+struct vfw_config {
+	__u32 flags;		/* enum vfw_config_flags */
+	__u32 n_dp_addrs;	/* 0: every destination is data plane */
+	__u32 n_dp_ports;
+	__u32 pad;
+	struct vfw_dp_addr dp_addrs[VFW_MAX_DP_ADDRS];
+	struct vfw_dp_port dp_ports[VFW_MAX_DP_PORTS];
+	__u64 generation;	/* bumped by every apply */
+	__u64 applied_unix;	/* wall clock seconds of the apply */
+	char source[VFW_NAME_MAX];	/* rules file it came from */
+};
+
+#endif /* VAULTFW_MAPS_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Installing a compiled rule set into the kernel maps, atomically: the
+ * inactive slot is written (fresh LPM trie, config, rule metadata), then
+ * vfw_active is flipped with one store. Used by attach (before the program
+ * is attached), apply, and the BPF_PROG_TEST_RUN tests.
+ */
+#ifndef VFW_RULESET_H
+#define VFW_RULESET_H
+
+#include "compile.h"
+
+struct vfw_maps {
+	int active_fd;
+	int config_fd;
+	int rulesets_fd;
+	int rule_stats_fd;
+	int reasons_fd;
+	int rule_meta_fd;
+};
+
+/* Open the pinned maps of an interface; fds are -1 on failure. */
+int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps);
+void vfw_maps_close(struct vfw_maps *maps);
+
+/*
+ * Make `c` the live rule set. Rules already live (same kind and name) keep
+ * their ids and counters; new ones get free ids with zeroed counters.
+ * `source` is recorded in the config. When pin_dir is not NULL the new
+ * trie is pinned there as VFW_PIN_RULES. On failure the old rule set stays
+ * in force and a negative errno is returned.
+ */
+int vfw_ruleset_install(const struct vfw_maps *maps, const struct vfw_compiled *c,
+			const char *source, const char *pin_dir);
+
+/* Slot currently live, or a negative errno. */
+int vfw_ruleset_active_slot(const struct vfw_maps *maps);
+
+#endif
