@@ -33,6 +33,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 .PHONY: all deps test demo bench clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: deps $(BUILD)/vaultfw $(TEST_BINS)
 
@@ -52,9 +53,13 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)
 $(BUILD)/vaultfw: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/testlib.h $(LIB_OBJS) $(SKELS)
+# Tests link an archive, so each pulls in only the objects it uses.
+$(BUILD)/libvaultfw.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libvaultfw.a $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
 $(BUILD):
 	@mkdir -p $@
