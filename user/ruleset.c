@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Installs a compiled rule set into the kernel maps: docs/design.md
+ * "Atomic update" and "Stable rule ids".
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "ruleset.h"
+
+static const struct {
+	const char *name;
+	size_t fd_offset;
+} map_table[] = {
+	{ VFW_MAP_ACTIVE, offsetof(struct vfw_maps, active_fd) },
+	{ VFW_MAP_CONFIG, offsetof(struct vfw_maps, config_fd) },
+	{ VFW_MAP_RULESETS, offsetof(struct vfw_maps, rulesets_fd) },
+	{ VFW_MAP_RULE_STATS, offsetof(struct vfw_maps, rule_stats_fd) },
+	{ VFW_MAP_REASONS, offsetof(struct vfw_maps, reasons_fd) },
+	{ VFW_MAP_RULE_META, offsetof(struct vfw_maps, rule_meta_fd) },
+};
+
+#define MAP_COUNT (sizeof(map_table) / sizeof(map_table[0]))
+
+static int *map_fd(struct vfw_maps *maps, size_t i)
+{
+	return (int *)((char *)maps + map_table[i].fd_offset);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void vfw_maps_close(struct vfw_maps *maps)
+{
+	size_t i;
+
+	for (i = 0; i < MAP_COUNT; i++)
+		close_fd(map_fd(maps, i));
+}
+
+int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps)
+{
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < MAP_COUNT; i++)
+		*map_fd(maps, i) = -1;
+	for (i = 0; i < MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_table[i].name);
+		*map_fd(maps, i) = bpf_obj_get(path);
+		if (*map_fd(maps, i) < 0) {
+			err = -errno;
+			pr_warn("cannot open pinned map %s: %s\n", path, strerror(-err));
+			vfw_maps_close(maps);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int vfw_ruleset_active_slot(const struct vfw_maps *maps)
+{
+	__u32 key = 0, slot;
+
+	if (bpf_map_lookup_elem(maps->active_fd, &key, &slot))
+		return -errno;
+	if (slot >= VFW_SLOTS)
+		return -ERANGE;
+	return slot;
+}
+
+/* Everything an install acquires, released in one place. */
+struct install {
+	const struct vfw_maps *maps;
+	const struct vfw_compiled *c;
+	__u32 cur;			/* live slot */
+	__u32 nxt;			/* slot being written */
+	__u32 live_bit;			/* meta slot bit of cur, 0 on a first install */
+	struct vfw_config cur_config;
+	struct vfw_rule_meta *meta;	/* VFW_MAX_RULES, as read */
+	__u32 *ids;			/* stable id of each compiled rule */
+	int trie_fd;
+	char tmp_pin[PATH_MAX];		/* non-empty while a temporary pin exists */
+};
+
+static int read_live_slot(struct install *in)
+{
+	int slot;
+
+	slot = vfw_ruleset_active_slot(in->maps);
+	if (slot < 0) {
+		pr_warn("cannot read %s: %s\n", VFW_MAP_ACTIVE, strerror(-slot));
+		return slot;
+	}
+	in->cur = slot;
+	if (bpf_map_lookup_elem(in->maps->config_fd, &in->cur, &in->cur_config)) {
+		pr_warn("cannot read %s[%u]: %s\n", VFW_MAP_CONFIG, in->cur,
+			strerror(errno));
+		return -errno;
+	}
+	if (in->cur_config.flags & VFW_CFG_VALID) {
+		in->nxt = !in->cur;
+		in->live_bit = 1U << in->cur;
+	} else {
+		/* Fresh maps: nothing is live, so slot 0 may be written. */
+		in->cur = in->nxt = 0;
+		in->live_bit = 0;
+	}
+	return 0;
+}
+
+/*
+ * A packet that read vfw_active just before the previous flip may still be
+ * using slot nxt. Rewriting outer[cur] with the trie it already holds makes
+ * the kernel wait for an RCU grace period (ARRAY_OF_MAPS updates call
+ * synchronize_rcu()), and XDP runs inside an RCU read-side section, so once
+ * the update returns no program can still see slot nxt.
+ */
+static int wait_for_readers(const struct install *in)
+{
+	__u32 inner_id;
+	int fd, err = 0;
+
+	if (!in->live_bit)
+		return 0;
+	if (bpf_map_lookup_elem(in->maps->rulesets_fd, &in->cur, &inner_id))
+		return errno == ENOENT ? 0 : -errno;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(in->maps->rulesets_fd, &in->cur, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	if (err)
+		pr_warn("cannot wait for readers of slot %u: %s\n", in->nxt,
+			strerror(-err));
+	return err;
+}
+
+static int read_meta(struct install *in)
+{
+	__u32 id;
+
+	in->meta = calloc(VFW_MAX_RULES, sizeof(*in->meta));
+	if (!in->meta)
+		return -ENOMEM;
+	for (id = 0; id < VFW_MAX_RULES; id++) {
+		if (bpf_map_lookup_elem(in->maps->rule_meta_fd, &id, &in->meta[id])) {
+			pr_warn("cannot read %s[%u]: %s\n", VFW_MAP_RULE_META, id,
+				strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int cmp_identity(__u32 kind_a, const char *name_a,
+			__u32 kind_b, const char *name_b)
+{
+	if (kind_a != kind_b)
+		return kind_a < kind_b ? -1 : 1;
+	return strncmp(name_a, name_b, VFW_NAME_MAX);
+}
+
+static int cmp_live_ids(const void *pa, const void *pb, void *meta)
+{
+	const struct vfw_rule_meta *a = (struct vfw_rule_meta *)meta + *(const __u32 *)pa;
+	const struct vfw_rule_meta *b = (struct vfw_rule_meta *)meta + *(const __u32 *)pb;
+
+	return cmp_identity(a->kind, a->name, b->kind, b->name);
+}
+
+/* Live ids sorted by identity, so each compiled rule finds its id in
+ * O(log n) instead of scanning every id. */
+static size_t sort_live_ids(const struct install *in, __u32 *live)
+{
+	size_t n = 0;
+	__u32 id;
+
+	for (id = 0; id < VFW_MAX_RULES; id++)
+		if (in->meta[id].slots & in->live_bit)
+			live[n++] = id;
+	qsort_r(live, n, sizeof(*live), cmp_live_ids, in->meta);
+	return n;
+}
+
+static int find_live_id(const struct install *in, const __u32 *live, size_t n,
+			const struct vfw_rule_desc *rule)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct vfw_rule_meta *m = &in->meta[live[mid]];
+		int cmp = cmp_identity(rule->kind, rule->name, m->kind, m->name);
+
+		if (!cmp)
+			return live[mid];
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/*
+ * Decides the stable id of every compiled rule without writing anything:
+ * kept rules reuse their live id, new ones take the lowest ids no live
+ * rule references.
+ */
+static int assign_ids(struct install *in, bool *is_new)
+{
+	__u32 *live, next_free = 0;
+	size_t n_live, i;
+	bool taken[VFW_MAX_RULES] = {};
+	int id, err = 0;
+
+	live = calloc(VFW_MAX_RULES, sizeof(*live));
+	if (!live)
+		return -ENOMEM;
+	n_live = sort_live_ids(in, live);
+	for (i = 0; i < in->c->n_rules; i++) {
+		id = find_live_id(in, live, n_live, &in->c->rules[i]);
+		is_new[i] = id < 0;
+		if (id >= 0) {
+			in->ids[i] = id;
+			taken[id] = true;
+		}
+	}
+	for (i = 0; i < in->c->n_rules; i++) {
+		if (!is_new[i])
+			continue;
+		while (next_free < VFW_MAX_RULES &&
+		       ((in->meta[next_free].slots & in->live_bit) || taken[next_free]))
+			next_free++;
+		if (next_free == VFW_MAX_RULES) {
+			pr_warn("no free rule id: %zu rules, %d ids, some still live\n",
+				in->c->n_rules, VFW_MAX_RULES);
+			err = -ENOSPC;
+			break;
+		}
+		in->ids[i] = next_free;
+		taken[next_free] = true;
+	}
+	free(live);
+	return err;
+}
+
+static int zero_counters(const struct install *in, __u32 id)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct vfw_counter *zero;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	zero = calloc(ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(in->maps->rule_stats_fd, &id, zero, BPF_ANY))
+		err = -errno;
+	free(zero);
+	return err;
+}
+
+/*
+ * New rules get zeroed counters and their identity; every id then says
+ * whether slot nxt references it. Bit cur is left alone: slot cur stays
+ * live until the flip, and nothing live reads the counters of a free id.
+ * Only ids whose metadata changes are written.
+ */
+static int update_meta(const struct install *in, const bool *is_new)
+{
+	__u32 nxt_bit = 1U << in->nxt, id;
+	struct vfw_rule_meta *want;
+	size_t i;
+	int err = 0;
+
+	want = calloc(VFW_MAX_RULES, sizeof(*want));
+	if (!want)
+		return -ENOMEM;
+	for (id = 0; id < VFW_MAX_RULES; id++) {
+		want[id] = in->meta[id];
+		want[id].slots &= ~nxt_bit;
+	}
+	for (i = 0; !err && i < in->c->n_rules; i++) {
+		struct vfw_rule_meta *m = &want[in->ids[i]];
+
+		m->slots |= nxt_bit;
+		if (!is_new[i])
+			continue;
+		m->kind = in->c->rules[i].kind;
+		memset(m->name, 0, sizeof(m->name));
+		snprintf(m->name, sizeof(m->name), "%s", in->c->rules[i].name);
+		err = zero_counters(in, in->ids[i]);
+		if (err)
+			pr_warn("cannot zero %s[%u]: %s\n", VFW_MAP_RULE_STATS,
+				in->ids[i], strerror(-err));
+	}
+	for (id = 0; !err && id < VFW_MAX_RULES; id++) {
+		if (!memcmp(&in->meta[id], &want[id], sizeof(want[id])))
+			continue;
+		if (bpf_map_update_elem(in->maps->rule_meta_fd, &id, &want[id], BPF_ANY)) {
+			err = -errno;
+			pr_warn("cannot write %s[%u]: %s\n", VFW_MAP_RULE_META, id,
+				strerror(-err));
+		}
+	}
+	free(want);
+	return err;
+}
+
+static int allocate_ids(struct install *in)
+{
+	bool *is_new;
+	int err;
+
+	in->ids = calloc(in->c->n_rules ?: 1, sizeof(*in->ids));
+	is_new = calloc(in->c->n_rules ?: 1, sizeof(*is_new));
+	if (!in->ids || !is_new) {
+		free(is_new);
+		return -ENOMEM;
+	}
+	err = assign_ids(in, is_new);
+	if (!err)
+		err = update_meta(in, is_new);
+	free(is_new);
+	return err;
+}
+
+struct trie_btf {
+	int fd;
+	__u32 key_type_id;
+	__u32 value_type_id;
+};
+
+static int find_type(const struct btf *btf, const char *name, __u32 *id)
+{
+	__s32 ret = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+
+	if (ret < 0)
+		return ret;
+	*id = ret;
+	return 0;
+}
+
+/*
+ * The trie is created from userspace, so it only gets named fields in
+ * bpftool if we hand it the program's own BTF: that is the object BTF the
+ * maps were loaded with, found through vfw_config.
+ */
+static int load_trie_btf(const struct install *in, struct trie_btf *tb)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	struct btf *btf = NULL;
+	int err;
+
+	tb->fd = -1;
+	if (bpf_obj_get_info_by_fd(in->maps->config_fd, &info, &info_len))
+		return -errno;
+	if (!info.btf_id) {
+		pr_debug("maps carry no BTF: %s created without it\n", VFW_PIN_RULES);
+		return 0;
+	}
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!btf)
+		return -errno;
+	err = find_type(btf, "vfw_lpm_key", &tb->key_type_id) ?:
+	      find_type(btf, "vfw_lpm_val", &tb->value_type_id);
+	if (err) {
+		pr_warn("program BTF lacks struct vfw_lpm_key/val: %s created without BTF\n",
+			VFW_PIN_RULES);
+		tb->key_type_id = tb->value_type_id = 0;
+		err = 0;
+		goto cleanup;
+	}
+	tb->fd = bpf_btf_get_fd_by_id(info.btf_id);
+	if (tb->fd < 0)
+		err = -errno;
+cleanup:
+	btf__free(btf);
+	return err;
+}
+
+static int create_trie(const struct install *in)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	struct trie_btf tb;
+	int fd, err;
+
+	err = load_trie_btf(in, &tb);
+	if (err) {
+		pr_warn("cannot read the program's BTF: %s\n", strerror(-err));
+		return err;
+	}
+	if (tb.fd >= 0) {
+		opts.btf_fd = tb.fd;
+		opts.btf_key_type_id = tb.key_type_id;
+		opts.btf_value_type_id = tb.value_type_id;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VFW_PIN_RULES,
+			    sizeof(struct vfw_lpm_key), sizeof(struct vfw_lpm_val),
+			    VFW_TRIE_MAX_ENTRIES, &opts);
+	if (fd < 0) {
+		fd = -errno;
+		pr_warn("cannot create %s trie: %s\n", VFW_PIN_RULES, strerror(errno));
+	}
+	close_fd(&tb.fd);
+	return fd;
+}
+
+/* Compiled entries name rules by index; the trie names them by stable id. */
+static int fill_trie(const struct install *in)
+{
+	size_t i;
+	int cat;
+
+	for (i = 0; i < in->c->n_entries; i++) {
+		const struct vfw_entry *e = &in->c->entries[i];
+		struct vfw_lpm_val val = { .cats = e->val.cats };
+
+		for (cat = 0; cat < VFW_CAT_COUNT; cat++) {
+			if (!(e->val.cats & (1U << cat)))
+				continue;
+			if (e->val.rule_id[cat] >= in->c->n_rules) {
+				pr_warn("entry %zu names rule %u of %zu\n", i,
+					e->val.rule_id[cat], in->c->n_rules);
+				return -EINVAL;
+			}
+			val.rule_id[cat] = in->ids[e->val.rule_id[cat]];
+		}
+		if (bpf_map_update_elem(in->trie_fd, &e->key, &val, BPF_ANY)) {
+			pr_warn("cannot add entry %zu (prefixlen %u) to %s: %s\n", i,
+				e->key.prefixlen, VFW_PIN_RULES, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int write_trie(struct install *in)
+{
+	int err;
+
+	in->trie_fd = create_trie(in);
+	if (in->trie_fd < 0)
+		return in->trie_fd;
+	err = fill_trie(in);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(in->maps->rulesets_fd, &in->nxt, &in->trie_fd, BPF_ANY)) {
+		err = -errno;
+		pr_warn("cannot put the trie into %s[%u]: %s\n", VFW_MAP_RULESETS,
+			in->nxt, strerror(-err));
+	}
+	return err;
+}
+
+static int write_config(const struct install *in, const char *source)
+{
+	struct vfw_config cfg = in->c->config;
+
+	cfg.flags |= VFW_CFG_VALID;
+	cfg.generation = in->cur_config.generation + 1;
+	cfg.applied_unix = time(NULL);
+	snprintf(cfg.source, sizeof(cfg.source), "%s", source ?: "");
+	if (bpf_map_update_elem(in->maps->config_fd, &in->nxt, &cfg, BPF_ANY)) {
+		pr_warn("cannot write %s[%u]: %s\n", VFW_MAP_CONFIG, in->nxt,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int flip(const struct install *in)
+{
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(in->maps->active_fd, &key, &in->nxt, BPF_ANY)) {
+		pr_warn("cannot write %s: %s\n", VFW_MAP_ACTIVE, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * bpffs refuses names with dots, hence "_new". The pin is made under this
+ * temporary name before the flip, so that the only
+ * step left after it is a rename(2), which atomically replaces the old pin:
+ * readers of the pin never find it missing.
+ */
+static int pin_trie_tmp(struct install *in, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	int len;
+
+	len = snprintf(path, sizeof(path), "%s/%s_new", pin_dir, VFW_PIN_RULES);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return -ENAMETOOLONG;
+	unlink(path);	/* left behind by an install that crashed */
+	if (bpf_obj_pin(in->trie_fd, path)) {
+		pr_warn("cannot pin %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(in->tmp_pin, sizeof(in->tmp_pin), "%s", path);
+	return 0;
+}
+
+static void publish_pin(struct install *in, const char *pin_dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, VFW_PIN_RULES);
+	if (rename(in->tmp_pin, path)) {
+		/* The new rules are live; only the bpftool view lags. */
+		pr_warn("new rules are live but %s still shows the old ones: %s\n",
+			path, strerror(errno));
+		return;
+	}
+	in->tmp_pin[0] = '\0';
+}
+
+int vfw_ruleset_install(const struct vfw_maps *maps, const struct vfw_compiled *c,
+			const char *source, const char *pin_dir)
+{
+	struct install in = { .maps = maps, .c = c, .trie_fd = -1 };
+	int err;
+
+	err = read_live_slot(&in) ?:
+	      wait_for_readers(&in) ?:
+	      read_meta(&in) ?:
+	      allocate_ids(&in) ?:
+	      write_trie(&in) ?:
+	      write_config(&in, source);
+	if (!err && pin_dir)
+		err = pin_trie_tmp(&in, pin_dir);
+	if (err)
+		goto cleanup;
+	err = flip(&in);
+	if (err)
+		goto cleanup;
+	if (pin_dir)
+		publish_pin(&in, pin_dir);
+	pr_debug("rule set generation %llu live in slot %u: %zu rules, %zu entries\n",
+		 (unsigned long long)in.cur_config.generation + 1, in.nxt,
+		 c->n_rules, c->n_entries);
+cleanup:
+	if (in.tmp_pin[0])
+		unlink(in.tmp_pin);
+	close_fd(&in.trie_fd);
+	free(in.ids);
+	free(in.meta);
+	return err;
+}
