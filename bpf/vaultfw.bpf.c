@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vaultfw XDP program: map declarations (the datapath follows below). */
+/*
+ * vaultfw XDP program: classifies each frame (SPEC §2), and for data-plane
+ * traffic decides with one lookup in the live slot's LPM trie (SPEC §3).
+ * Every verdict is counted under exactly one reason, and under the rule
+ * that decided it, if any.
+ */
 #include <linux/bpf.h>
+#include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
 #include "vaultfw.h"
+#include "parse.h"
 
 struct vfw_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -56,11 +63,363 @@ struct {
 	__type(value, struct vfw_rule_meta);
 } vfw_rule_meta SEC(".maps");
 
+/*
+ * Verdicts come from the VFW_REASONS table, packed four bits per reason
+ * into one constant so that looking one up costs a shift, not a map.
+ */
+#define VFW_VERDICT_NIBBLE(id, name, verdict) \
+	| ((__u64)(verdict) << (4 * VFW_REASON_##id))
+#define VFW_VERDICTS	(0 VFW_REASONS(VFW_VERDICT_NIBBLE))
+_Static_assert(VFW_REASON_COUNT * 4 <= 64, "verdict table outgrew a __u64");
+_Static_assert(XDP_REDIRECT < 16, "an XDP action does not fit four bits");
+
+static __always_inline int reason_verdict(__u32 reason)
+{
+	return (VFW_VERDICTS >> (4 * reason)) & 0xf;
+}
+
+/* What the L4 header says about whether a packet is data plane. */
+enum vfw_l4 {
+	VFW_L4_PORTS,		/* dport is valid */
+	VFW_L4_TRUNCATED,	/* TCP/UDP header cut short */
+	VFW_L4_NOT_DP,		/* no ports (ICMP, ICMPv6, ...): never data plane */
+	VFW_L4_DEST_ONLY,	/* later fragment or ended IPv6 walk: destination decides */
+};
+
+enum vfw_frame {
+	VFW_FRAME_IP,
+	VFW_FRAME_NON_IP,
+	VFW_FRAME_MALFORMED,
+	VFW_FRAME_VXLAN,	/* outer UDP to VFW_VXLAN_PORT, not yet opened */
+};
+
+/* What the decision needs from a frame. */
+struct vfw_pkt {
+	__u32 tag_kind;		/* enum vfw_tag_kind */
+	__u32 tag_id;
+	__u32 family;
+	__be32 saddr;		/* IPv4 only: IPv6 sources are matched by tag */
+	__be32 daddr[4];	/* IPv4 in daddr[0] */
+	__u8 proto;
+	__u8 l4;		/* enum vfw_l4 */
+	__u16 dport;		/* host order */
+};
+
+#define VFW_IPV6_NO_LIMIT	0xffff
+
+/* TCP and UDP headers both begin with the source and destination ports. */
+static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pkt,
+					__u32 l4_len)
+{
+	__u32 need;
+	struct udphdr *ports;
+
+	if (pkt->proto == IPPROTO_TCP)
+		need = sizeof(struct tcphdr);
+	else if (pkt->proto == IPPROTO_UDP)
+		need = sizeof(struct udphdr);
+	else {
+		pkt->l4 = VFW_L4_NOT_DP;
+		return;
+	}
+	ports = l4_len >= need ? cursor_pull(c, need) : NULL;
+	if (!ports) {
+		pkt->l4 = VFW_L4_TRUNCATED;
+		return;
+	}
+	pkt->l4 = VFW_L4_PORTS;
+	pkt->dport = bpf_ntohs(ports->dest);
+}
+
+static __always_inline enum vfw_frame parse_ipv4_pkt(struct vfw_cursor *c,
+						     struct vfw_pkt *pkt, bool outer)
+{
+	struct iphdr *iph;
+	__u32 l4_len;
+
+	iph = parse_ipv4(c, &l4_len);
+	if (!iph)
+		return VFW_FRAME_MALFORMED;
+	pkt->family = AF_INET;
+	pkt->saddr = iph->saddr;
+	pkt->daddr[0] = iph->daddr;
+	pkt->proto = iph->protocol;
+	if (ipv4_is_later_fragment(iph)) {
+		pkt->l4 = VFW_L4_DEST_ONLY;
+		return VFW_FRAME_IP;
+	}
+	parse_ports(c, pkt, l4_len);
+	if (outer && pkt->l4 == VFW_L4_PORTS && pkt->proto == IPPROTO_UDP &&
+	    pkt->dport == VFW_VXLAN_PORT)
+		return VFW_FRAME_VXLAN;
+	return VFW_FRAME_IP;
+}
+
+static __always_inline enum vfw_frame parse_ipv6_pkt(struct vfw_cursor *c,
+						     struct vfw_pkt *pkt)
+{
+	struct ipv6hdr *ip6h;
+	__u8 nexthdr;
+
+	ip6h = parse_ipv6(c);
+	if (!ip6h)
+		return VFW_FRAME_MALFORMED;
+	pkt->family = AF_INET6;
+	__builtin_memcpy(pkt->daddr, &ip6h->daddr, sizeof(pkt->daddr));
+	nexthdr = ip6h->nexthdr;
+	switch (ipv6_walk_ext(c, &nexthdr)) {
+	case IPV6_WALK_TRUNCATED:
+		return VFW_FRAME_MALFORMED;
+	case IPV6_WALK_ENDED:
+		pkt->l4 = VFW_L4_DEST_ONLY;
+		return VFW_FRAME_IP;
+	case IPV6_WALK_L4:
+		break;
+	}
+	pkt->proto = nexthdr;
+	if (nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_UDP)
+		parse_ports(c, pkt, VFW_IPV6_NO_LIMIT);
+	else if (nexthdr == IPPROTO_ICMPV6)
+		pkt->l4 = VFW_L4_NOT_DP;	/* neighbour discovery is never filtered */
+	else
+		pkt->l4 = VFW_L4_DEST_ONLY;
+	return VFW_FRAME_IP;
+}
+
+static __always_inline enum vfw_frame parse_l3(struct vfw_cursor *c, __be16 type,
+					       struct vfw_pkt *pkt, bool outer)
+{
+	if (type == bpf_htons(ETH_P_IP))
+		return parse_ipv4_pkt(c, pkt, outer);
+	if (type == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6_pkt(c, pkt);
+	return VFW_FRAME_NON_IP;
+}
+
+#define VFW_OUTER_MAX_TAGS	2
+#define VFW_INNER_MAX_TAGS	1
+
+/* Opens the VXLAN payload: the VNI becomes the tag, inner IP the packet. */
+static __always_inline enum vfw_frame parse_vxlan(struct vfw_cursor *c, struct vfw_pkt *pkt)
+{
+	struct vxlan_hdr *vxh = cursor_pull(c, sizeof(*vxh));
+	__be16 type;
+	__u32 vid;
+	int vni;
+
+	if (!vxh)
+		return VFW_FRAME_MALFORMED;
+	vni = vxlan_vni(vxh);
+	if (vni < 0)
+		return VFW_FRAME_IP;	/* not VXLAN after all: plain UDP */
+	if (parse_eth(c, VFW_INNER_MAX_TAGS, &type, &vid))
+		return VFW_FRAME_MALFORMED;
+	pkt->tag_kind = VFW_TAG_VNI;
+	pkt->tag_id = vni;
+	return parse_l3(c, type, pkt, false);
+}
+
+static __always_inline enum vfw_frame parse_frame(struct vfw_cursor *c, struct vfw_pkt *pkt)
+{
+	enum vfw_frame frame;
+	__be16 type;
+	__u32 vid;
+
+	if (parse_eth(c, VFW_OUTER_MAX_TAGS, &type, &vid))
+		return VFW_FRAME_MALFORMED;
+	if (vid) {	/* VLAN id 0 is a priority tag: untagged */
+		pkt->tag_kind = VFW_TAG_VLAN;
+		pkt->tag_id = vid;
+	}
+	frame = parse_l3(c, type, pkt, true);
+	if (frame == VFW_FRAME_VXLAN)
+		frame = parse_vxlan(c, pkt);
+	return frame;
+}
+
+static __always_inline bool dp_addr_matches(const struct vfw_dp_addr *a,
+					    const struct vfw_pkt *pkt)
+{
+	const __be32 *addr = (const __be32 *)a->addr;
+
+	if (a->family != pkt->family)
+		return false;
+	if (addr[0] != pkt->daddr[0])
+		return false;
+	return pkt->family == AF_INET ||
+	       (addr[1] == pkt->daddr[1] && addr[2] == pkt->daddr[2] &&
+		addr[3] == pkt->daddr[3]);
+}
+
+static __always_inline bool dp_addr_is_dst(const struct vfw_config *cfg,
+					   const struct vfw_pkt *pkt)
+{
+	__u32 n = cfg->n_dp_addrs;
+	__u32 i;
+
+	if (!n)
+		return true;
+	for (i = 0; i < VFW_MAX_DP_ADDRS && i < n; i++)
+		if (dp_addr_matches(&cfg->dp_addrs[i], pkt))
+			return true;
+	return false;
+}
+
+static __always_inline bool dp_port_is_dst(const struct vfw_config *cfg,
+					   const struct vfw_pkt *pkt)
+{
+	__u32 n = cfg->n_dp_ports;
+	__u32 i;
+
+	for (i = 0; i < VFW_MAX_DP_PORTS && i < n; i++)
+		if (cfg->dp_ports[i].proto == pkt->proto &&
+		    cfg->dp_ports[i].port == pkt->dport)
+			return true;
+	return false;
+}
+
+/*
+ * Returns VFW_REASON_COUNT for a data-plane packet, which must then be
+ * judged, or the reason that settles any other IP packet.
+ */
+static __always_inline __u32 classify(const struct vfw_config *cfg,
+				      const struct vfw_pkt *pkt)
+{
+	if (pkt->l4 == VFW_L4_NOT_DP || !dp_addr_is_dst(cfg, pkt))
+		return VFW_REASON_CONTROL_PLANE;
+	if (pkt->l4 == VFW_L4_DEST_ONLY)
+		return VFW_REASON_COUNT;
+	if (pkt->l4 == VFW_L4_TRUNCATED)
+		return VFW_REASON_MALFORMED;
+	return dp_port_is_dst(cfg, pkt) ? VFW_REASON_COUNT : VFW_REASON_CONTROL_PLANE;
+}
+
+/* The one trie lookup: every category a source belongs to, or NULL. */
+static __always_inline struct vfw_lpm_val *lookup_source(__u32 slot,
+							 const struct vfw_pkt *pkt)
+{
+	struct vfw_lpm_key key = {
+		.prefixlen = VFW_TAG_BITS,
+		.tag_kind = pkt->tag_kind,
+		.tag_id = pkt->tag_id,
+	};
+	void *trie;
+
+	if (pkt->family == AF_INET) {
+		key.prefixlen = VFW_TAG_BITS + 32;
+		__builtin_memcpy(key.addr, &pkt->saddr, sizeof(key.addr));
+	} else if (pkt->tag_kind == VFW_TAG_NONE) {
+		return NULL;	/* every untagged entry is an IPv4 prefix */
+	}
+	trie = bpf_map_lookup_elem(&vfw_rulesets, &slot);
+	if (!trie)
+		return NULL;
+	return bpf_map_lookup_elem(trie, &key);
+}
+
+/*
+ * SPEC §3, steps 1 to 9: the first step that decides gives the reason.
+ * *would_deny reports step 3, counted beside the reason.
+ */
+static __always_inline __u32 judge(__u32 flags, __u32 cats, bool *would_deny)
+{
+	bool trusted = (cats & (1u << VFW_CAT_TRUSTED)) && (flags & VFW_CFG_BYPASS);
+	bool perim_ok = cats & (1u << VFW_CAT_PERIM);
+
+	if (cats & (1u << VFW_CAT_PE))
+		return VFW_REASON_PRIVATE_ENDPOINT;
+	if (flags & VFW_CFG_PERIMETER) {
+		if (flags & VFW_CFG_PERIM_ENFORCE)
+			return perim_ok ? VFW_REASON_PERIMETER_RULE : VFW_REASON_PERIMETER_DENY;
+		*would_deny = !perim_ok;
+	}
+	if (flags & VFW_CFG_PUBLIC_DISABLED)
+		return trusted ? VFW_REASON_TRUSTED_SERVICE : VFW_REASON_PUBLIC_ACCESS_DISABLED;
+	if (flags & VFW_CFG_DEFAULT_ALLOW)
+		return VFW_REASON_DEFAULT_ALLOW;
+	if (trusted)
+		return VFW_REASON_TRUSTED_SERVICE;
+	if (cats & (1u << VFW_CAT_IP))
+		return VFW_REASON_IP_RULE;
+	if (cats & (1u << VFW_CAT_VNET))
+		return VFW_REASON_VNET_RULE;
+	return VFW_REASON_DEFAULT_DENY;
+}
+
+/* The category whose rule a reason credits, or VFW_CAT_COUNT for none. */
+static __always_inline __u32 reason_category(__u32 reason)
+{
+	switch (reason) {
+	case VFW_REASON_PRIVATE_ENDPOINT:
+		return VFW_CAT_PE;
+	case VFW_REASON_PERIMETER_RULE:
+		return VFW_CAT_PERIM;
+	case VFW_REASON_TRUSTED_SERVICE:
+		return VFW_CAT_TRUSTED;
+	case VFW_REASON_IP_RULE:
+		return VFW_CAT_IP;
+	case VFW_REASON_VNET_RULE:
+		return VFW_CAT_VNET;
+	default:
+		return VFW_CAT_COUNT;
+	}
+}
+
+static __always_inline void count(void *counters, __u32 key, __u64 bytes)
+{
+	struct vfw_counter *ctr = bpf_map_lookup_elem(counters, &key);
+
+	if (ctr) {	/* per-CPU: no other writer */
+		ctr->packets++;
+		ctr->bytes += bytes;
+	}
+}
+
 SEC("xdp")
 int vaultfw_xdp(struct xdp_md *ctx)
 {
-	(void)ctx;
-	return XDP_PASS;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vfw_cursor cursor = { .pos = data, .end = data_end };
+	__u64 bytes = data_end - data;
+	struct vfw_pkt pkt = {};
+	bool would_deny = false;
+	struct vfw_config *cfg;
+	struct vfw_lpm_val *val;
+	__u32 zero = 0, slot;
+	__u32 reason, cat;
+	__u32 *active;
+
+	active = bpf_map_lookup_elem(&vfw_active, &zero);
+	if (!active)
+		return XDP_PASS;
+	slot = *active;		/* read once: config and trie must agree */
+	cfg = bpf_map_lookup_elem(&vfw_config, &slot);
+	if (!cfg || !(cfg->flags & VFW_CFG_VALID))
+		return XDP_PASS;
+
+	switch (parse_frame(&cursor, &pkt)) {
+	case VFW_FRAME_IP:
+		reason = classify(cfg, &pkt);
+		break;
+	case VFW_FRAME_NON_IP:
+		reason = VFW_REASON_NON_IP;
+		break;
+	default:
+		reason = VFW_REASON_MALFORMED;
+		break;
+	}
+	if (reason == VFW_REASON_COUNT) {
+		val = lookup_source(slot, &pkt);
+		reason = judge(cfg->flags, val ? val->cats : 0, &would_deny);
+		cat = reason_category(reason);
+		if (val && cat < VFW_CAT_COUNT)
+			count(&vfw_rule_stats, val->rule_id[cat], bytes);
+	}
+	if (would_deny)
+		count(&vfw_reasons, VFW_REASON_PERIMETER_WOULD_DENY, bytes);
+	count(&vfw_reasons, reason, bytes);
+	return reason_verdict(reason);
 }
 
 char _license[] SEC("license") = "GPL";
