@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include "check.h"
+#include "stats.h"
+
+int vfw_load_compiled(const char *path, struct vfw_compiled *out,
+		      char *err, size_t errlen)
+{
+	struct vfw_rules rules = {};
+	int ret;
+
+	ret = vfw_rules_load_file(path, &rules, err, errlen);
+	if (ret)
+		return ret;
+	ret = vfw_compile(&rules, out, err, errlen);
+	vfw_rules_free(&rules);
+	return ret;
+}
+
+static const char *perimeter_str(__u32 flags)
+{
+	if (!(flags & VFW_CFG_PERIMETER))
+		return "none";
+	/* Learning and Audit compile to the same datapath: count only. */
+	return flags & VFW_CFG_PERIM_ENFORCE ? "enforced" : "learning/audit (not enforced)";
+}
+
+static void print_dataplane(FILE *out, const struct vfw_config *cfg)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const struct vfw_dp_port *port;
+	__u32 i;
+
+	fprintf(out, "  data-plane addresses: ");
+	if (!cfg->n_dp_addrs)
+		fprintf(out, "any");
+	for (i = 0; i < cfg->n_dp_addrs && i < VFW_MAX_DP_ADDRS; i++) {
+		if (!inet_ntop(cfg->dp_addrs[i].family, cfg->dp_addrs[i].addr, addr, sizeof(addr)))
+			strcpy(addr, "?");
+		fprintf(out, "%s%s", i ? " " : "", addr);
+	}
+	fprintf(out, "\n  data-plane ports: ");
+	for (i = 0; i < cfg->n_dp_ports && i < VFW_MAX_DP_PORTS; i++) {
+		port = &cfg->dp_ports[i];
+		fprintf(out, "%s%s/%u", i ? " " : "",
+			port->proto == IPPROTO_UDP ? "udp" : "tcp", port->port);
+	}
+	fputc('\n', out);
+}
+
+void vfw_print_settings(FILE *out, const struct vfw_config *cfg)
+{
+	fprintf(out, "  public access: %s\n",
+		cfg->flags & VFW_CFG_PUBLIC_DISABLED ? "Disabled" : "Enabled");
+	fprintf(out, "  default action: %s\n",
+		cfg->flags & VFW_CFG_DEFAULT_ALLOW ? "Allow" : "Deny");
+	fprintf(out, "  bypass: %s\n", cfg->flags & VFW_CFG_BYPASS ? "AzureServices" : "None");
+	fprintf(out, "  perimeter: %s\n", perimeter_str(cfg->flags));
+	print_dataplane(out, cfg);
+}
+
+int vfw_check(const char *path, char *err, size_t errlen)
+{
+	size_t per_kind[VFW_RULE_KIND_COUNT] = {};
+	struct vfw_compiled compiled = {};
+	size_t i;
+	int ret;
+
+	ret = vfw_load_compiled(path, &compiled, err, errlen);
+	if (ret)
+		return ret;
+	for (i = 0; i < compiled.n_rules; i++)
+		if (compiled.rules[i].kind < VFW_RULE_KIND_COUNT)
+			per_kind[compiled.rules[i].kind]++;
+
+	printf("%s: valid\n", path);
+	vfw_print_settings(stdout, &compiled.config);
+	printf("  rules: %zu (", compiled.n_rules);
+	vfw_print_kind_counts(stdout, per_kind);
+	printf(")\n  trie entries: %zu\n", compiled.n_entries);
+	vfw_compiled_free(&compiled);
+	return 0;
+}

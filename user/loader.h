@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel side of the command-line tool: attach, apply, detach, status
+ * and stats of one interface. State lives under VFW_PIN_ROOT/IFACE (mode
+ * 0700), and every command that changes it holds flock(LOCK_EX) on that
+ * directory. Each function returns 0 or a negative errno and, on error,
+ * writes a one-line reason (without the "vaultfw: cmd: " prefix) into err.
+ */
+#ifndef VFW_LOADER_H
+#define VFW_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <xdp/libxdp.h>
+
+/* "native" or "generic" (skb); -EINVAL for anything else. */
+int vfw_parse_xdp_mode(const char *name, enum xdp_attach_mode *mode);
+
+int vfw_attach(const char *ifname, const char *rules_path,
+	       enum xdp_attach_mode mode, char *err, size_t errlen);
+int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen);
+int vfw_detach(const char *ifname, char *err, size_t errlen);
+/* ifname NULL: every interface with a pin directory. */
+int vfw_status(const char *ifname, char *err, size_t errlen);
+int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen);
+
+#endif

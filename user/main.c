@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vaultfw: the command-line tool. `vaultfw [-v|-q] COMMAND ARGS...`; every
+ * command takes --help. Errors end in one line on stderr,
+ * "vaultfw: COMMAND: reason", and a non-zero exit status.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include "check.h"
+#include "loader.h"
+#include "log.h"
+
+#define EXIT_USAGE	2
+#define MAX_POSITIONAL	2
+#define ERR_MAX		1024
+
+/* Options a command may accept beyond the common -h, -v, -q. */
+enum cmd_opt {
+	CMD_OPT_MODE = 1 << 0,
+	CMD_OPT_JSON = 1 << 1,
+};
+
+struct cmd_args {
+	const char *pos[MAX_POSITIONAL];
+	int n_pos;
+	enum xdp_attach_mode mode;
+	bool json;
+};
+
+struct cmd {
+	const char *name;
+	const char *args;
+	const char *summary;
+	unsigned int opts;	/* enum cmd_opt */
+	int min_pos;
+	int max_pos;
+	int (*run)(const struct cmd_args *a, char *err, size_t errlen);
+};
+
+static const struct option long_opts[] = {
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "mode",	required_argument,	NULL, 'm' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct {
+	unsigned int opt;	/* 0: every command */
+	const char *usage;
+	const char *help;
+} opt_help[] = {
+	{ CMD_OPT_MODE, "-m, --mode native|generic", "XDP mode (default: native)" },
+	{ CMD_OPT_JSON, "-j, --json", "print JSON instead of a table" },
+	{ 0, "-v, --verbose", "show debug output, libbpf and libxdp messages" },
+	{ 0, "-q, --quiet", "show warnings and errors only" },
+	{ 0, "-h, --help", "show this help" },
+};
+
+static int run_check(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_check(a->pos[0], err, errlen);
+}
+
+static int run_attach(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_attach(a->pos[0], a->pos[1], a->mode, err, errlen);
+}
+
+static int run_apply(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_apply(a->pos[0], a->pos[1], err, errlen);
+}
+
+static int run_detach(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_detach(a->pos[0], err, errlen);
+}
+
+static int run_status(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_status(a->n_pos ? a->pos[0] : NULL, err, errlen);
+}
+
+static int run_stats(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_show_stats(a->pos[0], a->json, err, errlen);
+}
+
+static const struct cmd cmds[] = {
+	{ "check", "FILE", "validate and compile a rules file, print what would be loaded",
+	  0, 1, 1, run_check },
+	{ "attach", "IFACE FILE", "load the rules in FILE and attach the filter to IFACE",
+	  CMD_OPT_MODE, 2, 2, run_attach },
+	{ "apply", "IFACE FILE", "replace the rules on IFACE atomically, keeping counters",
+	  0, 2, 2, run_apply },
+	{ "detach", "IFACE", "detach the filter from IFACE and remove its state",
+	  0, 1, 1, run_detach },
+	{ "status", "[IFACE]", "show the filter on IFACE, or on every interface",
+	  0, 0, 1, run_status },
+	{ "stats", "IFACE", "show packet and byte counters per reason and per rule",
+	  CMD_OPT_JSON, 1, 1, run_stats },
+};
+
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void print_options(FILE *out, unsigned int opts)
+{
+	size_t i;
+
+	fprintf(out, "\nOptions:\n");
+	for (i = 0; i < sizeof(opt_help) / sizeof(opt_help[0]); i++)
+		if (!opt_help[i].opt || (opt_help[i].opt & opts))
+			fprintf(out, "  %-28s %s\n", opt_help[i].usage, opt_help[i].help);
+}
+
+static void cmd_help(const struct cmd *c)
+{
+	printf("Usage: vaultfw %s %s%s\n\n%s.\n", c->name, c->args,
+	       c->opts ? " [OPTIONS]" : "", c->summary);
+	print_options(stdout, c->opts);
+}
+
+static void main_help(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "Usage: vaultfw [-v|-q] COMMAND [ARGS]\n\n"
+		"An XDP filter enforcing a secret vault's network rules.\n\nCommands:\n");
+	for (i = 0; i < N_CMDS; i++)
+		fprintf(out, "  %-8s %-12s %s\n", cmds[i].name, cmds[i].args, cmds[i].summary);
+	fprintf(out, "\nRun 'vaultfw COMMAND --help' for the options of a command.\n");
+}
+
+/* The option characters of long_opts, so both spellings are accepted. */
+static const char short_opts[] = "+hvqm:j";
+
+static bool set_log_option(int opt)
+{
+	if (opt == 'v')
+		vfw_log_level = VFW_LOG_DEBUG;
+	else if (opt == 'q')
+		vfw_log_level = VFW_LOG_WARN;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Parse a command's options and positionals. Returns 0 to run it, 1 when
+ * --help was printed, or -EINVAL with the reason in err.
+ */
+static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args *a,
+		     char *err, size_t errlen)
+{
+	int opt;
+
+	a->mode = XDP_MODE_NATIVE;
+	optind = 0;	/* glibc: start over after the global parse */
+	opterr = 0;
+	/* Options may follow positionals: permute, unlike the global parse. */
+	while ((opt = getopt_long(argc, argv, short_opts + 1, long_opts, NULL)) != -1) {
+		if (opt == 'h') {
+			cmd_help(c);
+			return 1;
+		}
+		if (set_log_option(opt))
+			continue;
+		if (opt == 'm' && (c->opts & CMD_OPT_MODE)) {
+			if (vfw_parse_xdp_mode(optarg, &a->mode)) {
+				snprintf(err, errlen, "unknown mode '%s' (native or generic)", optarg);
+				return -EINVAL;
+			}
+		} else if (opt == 'j' && (c->opts & CMD_OPT_JSON)) {
+			a->json = true;
+		} else if (opt == '?' && optopt == 'm' && (c->opts & CMD_OPT_MODE)) {
+			snprintf(err, errlen, "--mode needs an argument (native or generic)");
+			return -EINVAL;
+		} else {
+			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	a->n_pos = argc - optind;
+	if (a->n_pos < c->min_pos || a->n_pos > c->max_pos) {
+		snprintf(err, errlen, "usage: vaultfw %s %s", c->name, c->args);
+		return -EINVAL;
+	}
+	memcpy(a->pos, argv + optind, a->n_pos * sizeof(*a->pos));
+	return 0;
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+static int run_cmd(const struct cmd *c, int argc, char **argv)
+{
+	struct cmd_args args = {};
+	char err[ERR_MAX] = "";
+	int ret;
+
+	ret = parse_cmd(c, argc, argv, &args, err, sizeof(err));
+	if (ret == 1)
+		return 0;
+	if (ret) {
+		fprintf(stderr, "vaultfw: %s: %s\n", c->name, err);
+		return EXIT_USAGE;
+	}
+	vfw_log_setup_libs();
+	ret = c->run(&args, err, sizeof(err));
+	if (!ret)
+		return 0;
+	fprintf(stderr, "vaultfw: %s: %s\n", c->name, *err ? err : strerror(-ret));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		if (opt == 'h') {
+			main_help(stdout);
+			return 0;
+		}
+		if (!set_log_option(opt)) {
+			fprintf(stderr, "vaultfw: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		main_help(stderr);
+		return EXIT_USAGE;
+	}
+	c = find_cmd(argv[optind]);
+	if (!c) {
+		fprintf(stderr, "vaultfw: unknown command '%s' (see --help)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return run_cmd(c, argc - optind, argv + optind);
+}
