@@ -21,6 +21,16 @@ struct vfw_trie {
 	__uint(value_size, sizeof(struct vfw_lpm_val));
 };
 
+/*
+ * Never called: its signature puts the full key and value types into the
+ * object's BTF (the inner map definition above only yields forward
+ * declarations), where userspace finds them for the tries it creates.
+ */
+__noinline int vfw_trie_btf_types(struct vfw_lpm_key *key, struct vfw_lpm_val *val)
+{
+	return key && val;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
