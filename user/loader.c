@@ -706,7 +706,8 @@ static void print_attachment(const char *ifname, const char *dir)
 	xdp_multiprog__close(mp);
 }
 
-static void print_rule_set(const struct vfw_maps *maps, const struct vfw_config *cfg)
+static void print_rule_set(const struct vfw_maps *maps, int slot,
+			   const struct vfw_config *cfg)
 {
 	time_t applied = cfg->applied_unix;
 	struct vfw_stats stats;
@@ -715,14 +716,15 @@ static void print_rule_set(const struct vfw_maps *maps, const struct vfw_config 
 
 	if (!gmtime_r(&applied, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(when, sizeof(when), "%llu", (unsigned long long)cfg->applied_unix);
-	printf("  generation: %llu, applied %s\n", (unsigned long long)cfg->generation, when);
+	printf("  rule set: slot %d, generation %llu, applied %s\n", slot,
+	       (unsigned long long)cfg->generation, when);
 	printf("  source: %s\n", cfg->source);
 	vfw_print_settings(stdout, cfg);
 	if (vfw_stats_read(maps, &stats)) {
 		printf("  rules: unreadable\n");
 		return;
 	}
-	printf("  live slot: %d\n  rules: %zu (", stats.live_slot, stats.n_rules);
+	printf("  rules: %zu (", stats.n_rules);
 	vfw_print_kind_counts(stdout, stats.per_kind);
 	printf(")\n");
 	vfw_stats_free(&stats);
@@ -751,7 +753,7 @@ static int status_one(const char *ifname, char *err, size_t errlen)
 		set_err(err, errlen, "cannot read the live config of %s: %s", ifname, strerror(-ret));
 		goto cleanup;
 	}
-	print_rule_set(&maps, &cfg);
+	print_rule_set(&maps, ret, &cfg);
 	ret = 0;
 cleanup:
 	vfw_maps_close(&maps);
@@ -761,8 +763,8 @@ cleanup:
 
 static int status_all(char *err, size_t errlen)
 {
+	int ret, first_err = 0, n = 0;
 	struct dirent *de;
-	int ret = 0, n = 0;
 	DIR *d;
 
 	d = opendir(VFW_PIN_ROOT);
@@ -775,15 +777,16 @@ static int status_all(char *err, size_t errlen)
 			continue;
 		if (n++)
 			putchar('\n');
+		/* One broken interface must not hide the others. */
 		ret = status_one(de->d_name, err, errlen);
-		if (ret)
-			break;
+		if (ret && !first_err)
+			first_err = ret;
 	}
 	if (d)
 		closedir(d);
-	if (!ret && !n)
+	if (!n)
 		printf("vaultfw is not attached to any interface\n");
-	return ret;
+	return first_err;
 }
 
 int vfw_status(const char *ifname, char *err, size_t errlen)

@@ -4,6 +4,7 @@
  * command takes --help. Errors end in one line on stderr,
  * "vaultfw: COMMAND: reason", and a non-zero exit status.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -120,8 +121,8 @@ static void print_options(FILE *out, unsigned int opts)
 
 static void cmd_help(const struct cmd *c)
 {
-	printf("Usage: vaultfw %s %s%s\n\n%s.\n", c->name, c->args,
-	       c->opts ? " [OPTIONS]" : "", c->summary);
+	printf("Usage: vaultfw %s %s [OPTIONS]\n\n%c%s.\n", c->name, c->args,
+	       toupper((unsigned char)c->summary[0]), c->summary + 1);
 	print_options(stdout, c->opts);
 }
 
