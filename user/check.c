@@ -6,17 +6,30 @@
 #include "check.h"
 #include "stats.h"
 
+/* On success the caller frees both rules and out. */
+static int load_and_compile(const char *path, struct vfw_rules *rules,
+			    struct vfw_compiled *out, char *err, size_t errlen)
+{
+	int ret;
+
+	ret = vfw_rules_load_file(path, rules, err, errlen);
+	if (ret)
+		return ret;
+	ret = vfw_compile(rules, out, err, errlen);
+	if (ret)
+		vfw_rules_free(rules);
+	return ret;
+}
+
 int vfw_load_compiled(const char *path, struct vfw_compiled *out,
 		      char *err, size_t errlen)
 {
 	struct vfw_rules rules = {};
 	int ret;
 
-	ret = vfw_rules_load_file(path, &rules, err, errlen);
-	if (ret)
-		return ret;
-	ret = vfw_compile(&rules, out, err, errlen);
-	vfw_rules_free(&rules);
+	ret = load_and_compile(path, &rules, out, err, errlen);
+	if (!ret)
+		vfw_rules_free(&rules);
 	return ret;
 }
 
@@ -62,14 +75,37 @@ void vfw_print_settings(FILE *out, const struct vfw_config *cfg)
 	print_dataplane(out, cfg);
 }
 
+static const char *const public_access_names[] = {
+	[VFW_PNA_ENABLED] = "Enabled",
+	[VFW_PNA_DISABLED] = "Disabled",
+	[VFW_PNA_SECURED_BY_PERIMETER] = "SecuredByPerimeter",
+};
+
+static const char *const perimeter_mode_names[] = {
+	[VFW_PERIM_LEARNING] = "Learning",
+	[VFW_PERIM_AUDIT] = "Audit",
+	[VFW_PERIM_ENFORCED] = "Enforced",
+};
+
+/* The file's own words, which the slot flags (shown below) condense. */
+static void print_file_settings(const struct vfw_rules *rules)
+{
+	printf("  vault: %s (publicNetworkAccess %s", rules->name,
+	       public_access_names[rules->public_access]);
+	if (rules->has_perimeter)
+		printf(", perimeter accessMode %s", perimeter_mode_names[rules->perimeter.mode]);
+	printf(")\n");
+}
+
 int vfw_check(const char *path, char *err, size_t errlen)
 {
 	size_t per_kind[VFW_RULE_KIND_COUNT] = {};
 	struct vfw_compiled compiled = {};
+	struct vfw_rules rules = {};
 	size_t i;
 	int ret;
 
-	ret = vfw_load_compiled(path, &compiled, err, errlen);
+	ret = load_and_compile(path, &rules, &compiled, err, errlen);
 	if (ret)
 		return ret;
 	for (i = 0; i < compiled.n_rules; i++)
@@ -77,10 +113,12 @@ int vfw_check(const char *path, char *err, size_t errlen)
 			per_kind[compiled.rules[i].kind]++;
 
 	printf("%s: valid\n", path);
+	print_file_settings(&rules);
 	vfw_print_settings(stdout, &compiled.config);
 	printf("  rules: %zu (", compiled.n_rules);
 	vfw_print_kind_counts(stdout, per_kind);
 	printf(")\n  trie entries: %zu\n", compiled.n_entries);
 	vfw_compiled_free(&compiled);
+	vfw_rules_free(&rules);
 	return 0;
 }
