@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,23 @@ static const struct {
 };
 
 #define MAP_COUNT (sizeof(map_table) / sizeof(map_table[0]))
+
+/* Logs a failed call with its errno, and returns that errno negated
+ * (read before logging can change it). */
+static int call_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int call_failed(const char *fmt, ...)
+{
+	int err = -errno;
+	char what[PATH_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pr_warn("%s: %s\n", what, strerror(-err));
+	return err;
+}
 
 static int *map_fd(struct vfw_maps *maps, size_t i)
 {
@@ -65,8 +83,7 @@ int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps)
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_table[i].name);
 		*map_fd(maps, i) = bpf_obj_get(path);
 		if (*map_fd(maps, i) < 0) {
-			err = -errno;
-			pr_warn("cannot open pinned map %s: %s\n", path, strerror(-err));
+			err = call_failed("cannot open pinned map %s", path);
 			vfw_maps_close(maps);
 			return err;
 		}
@@ -109,11 +126,8 @@ static int read_live_slot(struct install *in)
 		return slot;
 	}
 	in->cur = slot;
-	if (bpf_map_lookup_elem(in->maps->config_fd, &in->cur, &in->cur_config)) {
-		pr_warn("cannot read %s[%u]: %s\n", VFW_MAP_CONFIG, in->cur,
-			strerror(errno));
-		return -errno;
-	}
+	if (bpf_map_lookup_elem(in->maps->config_fd, &in->cur, &in->cur_config))
+		return call_failed("cannot read %s[%u]", VFW_MAP_CONFIG, in->cur);
 	if (in->cur_config.flags & VFW_CFG_VALID) {
 		in->nxt = !in->cur;
 		in->live_bit = 1U << in->cur;
@@ -140,16 +154,14 @@ static int wait_for_readers(const struct install *in)
 	if (!in->live_bit)
 		return 0;
 	if (bpf_map_lookup_elem(in->maps->rulesets_fd, &in->cur, &inner_id))
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT ? 0 : call_failed("cannot read %s[%u]",
+							  VFW_MAP_RULESETS, in->cur);
 	fd = bpf_map_get_fd_by_id(inner_id);
 	if (fd < 0)
-		return -errno;
+		return call_failed("cannot open the trie of slot %u", in->cur);
 	if (bpf_map_update_elem(in->maps->rulesets_fd, &in->cur, &fd, BPF_ANY))
-		err = -errno;
+		err = call_failed("cannot wait for readers of slot %u", in->nxt);
 	close(fd);
-	if (err)
-		pr_warn("cannot wait for readers of slot %u: %s\n", in->nxt,
-			strerror(-err));
 	return err;
 }
 
@@ -161,11 +173,8 @@ static int read_meta(struct install *in)
 	if (!in->meta)
 		return -ENOMEM;
 	for (id = 0; id < VFW_MAX_RULES; id++) {
-		if (bpf_map_lookup_elem(in->maps->rule_meta_fd, &id, &in->meta[id])) {
-			pr_warn("cannot read %s[%u]: %s\n", VFW_MAP_RULE_META, id,
-				strerror(errno));
-			return -errno;
-		}
+		if (bpf_map_lookup_elem(in->maps->rule_meta_fd, &id, &in->meta[id]))
+			return call_failed("cannot read %s[%u]", VFW_MAP_RULE_META, id);
 	}
 	return 0;
 }
@@ -317,11 +326,8 @@ static int update_meta(const struct install *in, const bool *is_new)
 	for (id = 0; !err && id < VFW_MAX_RULES; id++) {
 		if (!memcmp(&in->meta[id], &want[id], sizeof(want[id])))
 			continue;
-		if (bpf_map_update_elem(in->maps->rule_meta_fd, &id, &want[id], BPF_ANY)) {
-			err = -errno;
-			pr_warn("cannot write %s[%u]: %s\n", VFW_MAP_RULE_META, id,
-				strerror(-err));
-		}
+		if (bpf_map_update_elem(in->maps->rule_meta_fd, &id, &want[id], BPF_ANY))
+			err = call_failed("cannot write %s[%u]", VFW_MAP_RULE_META, id);
 	}
 	free(want);
 	return err;
@@ -419,10 +425,8 @@ static int create_trie(const struct install *in)
 	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VFW_PIN_RULES,
 			    sizeof(struct vfw_lpm_key), sizeof(struct vfw_lpm_val),
 			    VFW_TRIE_MAX_ENTRIES, &opts);
-	if (fd < 0) {
-		fd = -errno;
-		pr_warn("cannot create %s trie: %s\n", VFW_PIN_RULES, strerror(errno));
-	}
+	if (fd < 0)
+		fd = call_failed("cannot create the %s trie", VFW_PIN_RULES);
 	close_fd(&tb.fd);
 	return fd;
 }
@@ -447,11 +451,9 @@ static int fill_trie(const struct install *in)
 			}
 			val.rule_id[cat] = in->ids[e->val.rule_id[cat]];
 		}
-		if (bpf_map_update_elem(in->trie_fd, &e->key, &val, BPF_ANY)) {
-			pr_warn("cannot add entry %zu (prefixlen %u) to %s: %s\n", i,
-				e->key.prefixlen, VFW_PIN_RULES, strerror(errno));
-			return -errno;
-		}
+		if (bpf_map_update_elem(in->trie_fd, &e->key, &val, BPF_ANY))
+			return call_failed("cannot add entry %zu (prefixlen %u) to %s",
+					   i, e->key.prefixlen, VFW_PIN_RULES);
 	}
 	return 0;
 }
@@ -466,12 +468,10 @@ static int write_trie(struct install *in)
 	err = fill_trie(in);
 	if (err)
 		return err;
-	if (bpf_map_update_elem(in->maps->rulesets_fd, &in->nxt, &in->trie_fd, BPF_ANY)) {
-		err = -errno;
-		pr_warn("cannot put the trie into %s[%u]: %s\n", VFW_MAP_RULESETS,
-			in->nxt, strerror(-err));
-	}
-	return err;
+	if (bpf_map_update_elem(in->maps->rulesets_fd, &in->nxt, &in->trie_fd, BPF_ANY))
+		return call_failed("cannot put the trie into %s[%u]", VFW_MAP_RULESETS,
+				   in->nxt);
+	return 0;
 }
 
 static int write_config(const struct install *in, const char *source)
@@ -482,11 +482,8 @@ static int write_config(const struct install *in, const char *source)
 	cfg.generation = in->cur_config.generation + 1;
 	cfg.applied_unix = time(NULL);
 	snprintf(cfg.source, sizeof(cfg.source), "%s", source ?: "");
-	if (bpf_map_update_elem(in->maps->config_fd, &in->nxt, &cfg, BPF_ANY)) {
-		pr_warn("cannot write %s[%u]: %s\n", VFW_MAP_CONFIG, in->nxt,
-			strerror(errno));
-		return -errno;
-	}
+	if (bpf_map_update_elem(in->maps->config_fd, &in->nxt, &cfg, BPF_ANY))
+		return call_failed("cannot write %s[%u]", VFW_MAP_CONFIG, in->nxt);
 	return 0;
 }
 
@@ -494,18 +491,16 @@ static int flip(const struct install *in)
 {
 	__u32 key = 0;
 
-	if (bpf_map_update_elem(in->maps->active_fd, &key, &in->nxt, BPF_ANY)) {
-		pr_warn("cannot write %s: %s\n", VFW_MAP_ACTIVE, strerror(errno));
-		return -errno;
-	}
+	if (bpf_map_update_elem(in->maps->active_fd, &key, &in->nxt, BPF_ANY))
+		return call_failed("cannot write %s", VFW_MAP_ACTIVE);
 	return 0;
 }
 
 /*
  * bpffs refuses names with dots, hence "_new". The pin is made under this
- * temporary name before the flip, so that the only
- * step left after it is a rename(2), which atomically replaces the old pin:
- * readers of the pin never find it missing.
+ * temporary name before the flip, so that the only step left after it is
+ * a rename(2), which atomically replaces the old pin: readers of the pin
+ * never find it missing, and a failed pin still fails the install.
  */
 static int pin_trie_tmp(struct install *in, const char *pin_dir)
 {
@@ -516,10 +511,8 @@ static int pin_trie_tmp(struct install *in, const char *pin_dir)
 	if (len < 0 || (size_t)len >= sizeof(path))
 		return -ENAMETOOLONG;
 	unlink(path);	/* left behind by an install that crashed */
-	if (bpf_obj_pin(in->trie_fd, path)) {
-		pr_warn("cannot pin %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
+	if (bpf_obj_pin(in->trie_fd, path))
+		return call_failed("cannot pin %s", path);
 	snprintf(in->tmp_pin, sizeof(in->tmp_pin), "%s", path);
 	return 0;
 }
@@ -531,8 +524,7 @@ static void publish_pin(struct install *in, const char *pin_dir)
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, VFW_PIN_RULES);
 	if (rename(in->tmp_pin, path)) {
 		/* The new rules are live; only the bpftool view lags. */
-		pr_warn("new rules are live but %s still shows the old ones: %s\n",
-			path, strerror(errno));
+		call_failed("new rules are live but %s still shows the old ones", path);
 		return;
 	}
 	in->tmp_pin[0] = '\0';
