@@ -13,7 +13,6 @@
 #include <strings.h>
 
 #include "compile.h"
-#include "log.h"
 
 /*
  * One (tag, prefix, category, rule) fact taken from the rules, before the
@@ -351,6 +350,9 @@ static int collect(struct compile_ctx *ctx)
 	return err;
 }
 
+/* Prefix lengths 0 to 32: the most nested covering entries on one tag. */
+#define PREFIX_DEPTH 33
+
 static int cmp_u32(__u32 a, __u32 b)
 {
 	return a < b ? -1 : a > b;
@@ -414,7 +416,7 @@ static struct vfw_entry make_entry(const struct raw_entry *r)
 
 /*
  * Emits one entry per distinct key. Keys arrive in depth-first order, so
- * a stack of the open ancestors on the current tag (at most 33 deep) gives
+ * a stack of the open ancestors on the current tag gives
  * each key its nearest covering entry, whose value already carries every
  * category from further up: the key inherits it and its own raw entries
  * override their categories (they are the most specific).
@@ -422,8 +424,8 @@ static struct vfw_entry make_entry(const struct raw_entry *r)
 static void push_down(const struct raw_entry *raw, size_t n_raw,
 		      struct vfw_entry *entries)
 {
-	const struct raw_entry *stack_raw[33];
-	size_t stack_pos[33];
+	const struct raw_entry *stack_raw[PREFIX_DEPTH];
+	size_t stack_pos[PREFIX_DEPTH];
 	size_t depth = 0, n_out = 0, i = 0;
 
 	while (i < n_raw) {
