@@ -51,9 +51,6 @@ struct vxlan_hdr {
 #define IPV6_FRAG_OFFSET	0xfff8
 #define VXLAN_FLAG_I		0x08
 
-/* Smallest TCP header; options do not matter to a port match. */
-#define TCP_MIN_HLEN		20
-
 struct vfw_cursor {
 	void *pos;
 	void *end;

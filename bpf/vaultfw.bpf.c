@@ -115,7 +115,9 @@ struct vfw_pkt {
 	__u16 dport;		/* host order */
 };
 
-#define VFW_IPV6_NO_LIMIT	0xffff
+/* IPv6 payload length is not checked (only the fixed header must be in
+ * the frame), so only the frame end bounds an IPv6 L4 header. */
+#define VFW_IPV6_L4_UNBOUNDED	0xffff
 
 /* TCP and UDP headers both begin with the source and destination ports. */
 static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pkt,
@@ -124,11 +126,11 @@ static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pk
 	__u32 need;
 	struct udphdr *ports;
 
-	if (pkt->proto == IPPROTO_TCP)
+	if (pkt->proto == IPPROTO_TCP) {
 		need = sizeof(struct tcphdr);
-	else if (pkt->proto == IPPROTO_UDP)
+	} else if (pkt->proto == IPPROTO_UDP) {
 		need = sizeof(struct udphdr);
-	else {
+	} else {
 		pkt->l4 = VFW_L4_NOT_DP;
 		return;
 	}
@@ -188,7 +190,7 @@ static __always_inline enum vfw_frame parse_ipv6_pkt(struct vfw_cursor *c,
 	}
 	pkt->proto = nexthdr;
 	if (nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_UDP)
-		parse_ports(c, pkt, VFW_IPV6_NO_LIMIT);
+		parse_ports(c, pkt, VFW_IPV6_L4_UNBOUNDED);
 	else if (nexthdr == IPPROTO_ICMPV6)
 		pkt->l4 = VFW_L4_NOT_DP;	/* neighbour discovery is never filtered */
 	else
