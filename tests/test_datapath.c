@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -30,8 +31,7 @@
 
 #define SUBNET_WEB "/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app/subnets/web"
 #define SUBNET_ADM "/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/ops/subnets/adm"
-/* Lower case, as the compiler stores subnet ids, so it names the rule too. */
-#define BIG_SUBNET "/subscriptions/1111/resourcegroups/rg/providers/microsoft.network/virtualnetworks/big/subnets/s"
+#define BIG_SUBNET "/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/big/subnets/s"
 
 /*
  * Rule sets are written with single quotes, which install_rules() turns
@@ -129,13 +129,11 @@ struct dp_case {
 #define ACCESS_RULE(n)		{ VFW_RULE_PERIM_ACCESS, n }
 #define MEMBER_RULE(n)		{ VFW_RULE_PERIM_MEMBER, n }
 
-/* The rule ids the compiler stores are lower-cased subnet ids. */
-#define WEB_RULE	VNET_RULE("/subscriptions/1111/resourcegroups/rg/providers/microsoft.network/virtualnetworks/app/subnets/web")
-#define ADM_RULE	VNET_RULE("/subscriptions/1111/resourcegroups/rg/providers/microsoft.network/virtualnetworks/ops/subnets/adm")
+#define WEB_RULE		VNET_RULE(SUBNET_WEB)
+#define ADM_RULE		VNET_RULE(SUBNET_ADM)
 
-#define TCP4(s, d, port)	.src = s, .dst = d, .proto = IPPROTO_TCP, .dport = port
-#define TCP6(s, d, port)	TCP4(s, d, port)
-#define HTTPS_FROM(s)		TCP4(s, DP4, HTTPS)
+#define TCP(s, d, port)		.src = s, .dst = d, .proto = IPPROTO_TCP, .dport = port
+#define HTTPS_FROM(s)		TCP(s, DP4, HTTPS)
 #define DOT1Q(vid)		.tags = { { ETH_P_8021Q, vid } }, .n_tags = 1
 /* VXLAN to the host, carrying the inner frame described by the rest. */
 #define VXLAN_F(flags, id, ...)	.src = UNDERLAY_SRC, .dst = OTHER4, .proto = IPPROTO_UDP, \
@@ -231,7 +229,7 @@ static const struct dp_case cases[] = {
 	  { HTTPS_FROM("192.0.2.77") }, PASSES_AUDITED(DEFAULT_ALLOW, NO_RULE) },
 
 	/* SPEC §2: what is data plane */
-	{ "control-plane port", RS_BASIC, { TCP4("198.51.100.50", DP4, 22) },
+	{ "control-plane port", RS_BASIC, { TCP("198.51.100.50", DP4, 22) },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "udp/443 is a data-plane port", RS_BASIC,
 	  { .src = "203.0.113.5", .dst = DP4, .proto = IPPROTO_UDP, .dport = HTTPS },
@@ -240,11 +238,11 @@ static const struct dp_case cases[] = {
 	  { .src = "198.51.100.50", .dst = DP4, .proto = IPPROTO_ICMP },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "address list set: other address is control plane", RS_BASIC,
-	  { TCP4("198.51.100.50", OTHER4, HTTPS) }, PASSES(CONTROL_PLANE, NO_RULE) },
+	  { TCP("198.51.100.50", OTHER4, HTTPS) }, PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "address list empty: any address is data plane", RS_ANY_DST,
-	  { TCP4("198.51.100.50", OTHER4, HTTPS) }, DROPS(DEFAULT_DENY, NO_RULE) },
+	  { TCP("198.51.100.50", OTHER4, HTTPS) }, DROPS(DEFAULT_DENY, NO_RULE) },
 	{ "address list empty: ip rule to any address", RS_ANY_DST,
-	  { TCP4("203.0.113.5", OTHER4, HTTPS) }, PASSES(IP_RULE, IP_RULE("203.0.113.0/24")) },
+	  { TCP("203.0.113.5", OTHER4, HTTPS) }, PASSES(IP_RULE, IP_RULE("203.0.113.0/24")) },
 
 	/* SPEC §2: frame shapes */
 	{ "802.1Q tag", RS_BASIC, { DOT1Q(101), HTTPS_FROM("10.2.0.1") },
@@ -281,7 +279,7 @@ static const struct dp_case cases[] = {
 	  { .src = "203.0.113.5", .dst = DP4, .proto = IPPROTO_UDP, .dport = HTTPS, .l4_keep = 6 },
 	  DROPS(MALFORMED, NO_RULE) },
 	{ "TCP header truncated, other address", RS_BASIC,
-	  { TCP4("203.0.113.5", OTHER4, HTTPS), .l4_keep = 12 }, PASSES(CONTROL_PLANE, NO_RULE) },
+	  { TCP("203.0.113.5", OTHER4, HTTPS), .l4_keep = 12 }, PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "first fragment is judged by its ports", RS_BASIC,
 	  { HTTPS_FROM("203.0.113.5"), .more_frags = true }, PASSES(IP_RULE, IP_RULE("203.0.113.0/24")) },
 	{ "non-first fragment to a data-plane address", RS_BASIC,
@@ -291,33 +289,33 @@ static const struct dp_case cases[] = {
 	  { HTTPS_FROM("198.51.100.50"), .frag_offset = 185, .l4_keep = 8 },
 	  DROPS(DEFAULT_DENY, NO_RULE) },
 	{ "non-first fragment to a non-data-plane address", RS_BASIC,
-	  { TCP4("198.51.100.50", OTHER4, HTTPS), .frag_offset = 185, .l4_keep = 8 },
+	  { TCP("198.51.100.50", OTHER4, HTTPS), .frag_offset = 185, .l4_keep = 8 },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
-	{ "IPv6 untagged: no rule can match", RS_BASIC, { TCP6(SRC6, DP6, HTTPS) },
+	{ "IPv6 untagged: no rule can match", RS_BASIC, { TCP(SRC6, DP6, HTTPS) },
 	  DROPS(DEFAULT_DENY, NO_RULE) },
-	{ "IPv6 untagged, default Allow", RS_ALLOW, { TCP6(SRC6, DP6, HTTPS) },
+	{ "IPv6 untagged, default Allow", RS_ALLOW, { TCP(SRC6, DP6, HTTPS) },
 	  PASSES(DEFAULT_ALLOW, NO_RULE) },
-	{ "IPv6 on a VLAN subnet without prefix", RS_BASIC, { DOT1Q(101), TCP6(SRC6, DP6, HTTPS) },
+	{ "IPv6 on a VLAN subnet without prefix", RS_BASIC, { DOT1Q(101), TCP(SRC6, DP6, HTTPS) },
 	  PASSES(VNET_RULE, ADM_RULE) },
 	{ "IPv6 on a subnet with an IPv4 prefix", RS_BASIC,
-	  { VXLAN(5001, TCP6(SRC6, DP6, HTTPS)) }, DROPS(DEFAULT_DENY, NO_RULE) },
-	{ "IPv6 control-plane port", RS_BASIC, { TCP6(SRC6, DP6, 22) },
+	  { VXLAN(5001, TCP(SRC6, DP6, HTTPS)) }, DROPS(DEFAULT_DENY, NO_RULE) },
+	{ "IPv6 control-plane port", RS_BASIC, { TCP(SRC6, DP6, 22) },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
-	{ "IPv6 other address", RS_BASIC, { TCP6(SRC6, OTHER6, HTTPS) },
+	{ "IPv6 other address", RS_BASIC, { TCP(SRC6, OTHER6, HTTPS) },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "IPv6 hop-by-hop then TCP", RS_BASIC,
-	  { DOT1Q(101), TCP6(SRC6, DP6, HTTPS), .ext = { IPPROTO_HOPOPTS }, .n_ext = 1 },
+	  { DOT1Q(101), TCP(SRC6, DP6, HTTPS), .ext = { IPPROTO_HOPOPTS }, .n_ext = 1 },
 	  PASSES(VNET_RULE, ADM_RULE) },
 	{ "IPv6 hop-by-hop then TCP to a control port", RS_BASIC,
-	  { TCP6(SRC6, DP6, 22), .ext = { IPPROTO_HOPOPTS }, .n_ext = 1 },
+	  { TCP(SRC6, DP6, 22), .ext = { IPPROTO_HOPOPTS }, .n_ext = 1 },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "IPv6 four extension headers then TCP", RS_BASIC,
-	  { TCP6(SRC6, DP6, 22), .ext = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING,
-					  IPPROTO_FRAGMENT }, .n_ext = 4 },
+	  { TCP(SRC6, DP6, 22), .ext = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING,
+					 IPPROTO_FRAGMENT }, .n_ext = 4 },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "IPv6 five extension headers end the walk", RS_BASIC,
-	  { TCP6(SRC6, DP6, 22), .ext = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING,
-					  IPPROTO_DSTOPTS, IPPROTO_DSTOPTS }, .n_ext = 5 },
+	  { TCP(SRC6, DP6, 22), .ext = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING,
+					 IPPROTO_DSTOPTS, IPPROTO_DSTOPTS }, .n_ext = 5 },
 	  DROPS(DEFAULT_DENY, NO_RULE) },
 	{ "IPv6 ESP to a data-plane address", RS_BASIC,
 	  { DOT1Q(101), .src = SRC6, .dst = DP6, .proto = IPPROTO_ESP },
@@ -327,14 +325,14 @@ static const struct dp_case cases[] = {
 	{ "IPv6 ESP to another address", RS_BASIC,
 	  { .src = SRC6, .dst = OTHER6, .proto = IPPROTO_ESP }, PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "IPv6 non-first fragment to a data-plane address", RS_BASIC,
-	  { TCP6(SRC6, DP6, 22), .ext = { IPPROTO_FRAGMENT }, .n_ext = 1, .frag_offset = 100 },
+	  { TCP(SRC6, DP6, 22), .ext = { IPPROTO_FRAGMENT }, .n_ext = 1, .frag_offset = 100 },
 	  DROPS(DEFAULT_DENY, NO_RULE) },
-	{ "IPv6 header truncated", RS_BASIC, { TCP6(SRC6, DP6, HTTPS), .cut = ETH_HLEN + 30 },
+	{ "IPv6 header truncated", RS_BASIC, { TCP(SRC6, DP6, HTTPS), .cut = ETH_HLEN + 30 },
 	  DROPS(MALFORMED, NO_RULE) },
 	{ "IPv6 extension header truncated", RS_BASIC,
-	  { TCP6(SRC6, DP6, HTTPS), .ext = { IPPROTO_HOPOPTS }, .n_ext = 1, .cut = ETH_HLEN + 44 },
+	  { TCP(SRC6, DP6, HTTPS), .ext = { IPPROTO_HOPOPTS }, .n_ext = 1, .cut = ETH_HLEN + 44 },
 	  DROPS(MALFORMED, NO_RULE) },
-	{ "IPv6 TCP header truncated", RS_BASIC, { TCP6(SRC6, DP6, HTTPS), .l4_keep = 3 },
+	{ "IPv6 TCP header truncated", RS_BASIC, { TCP(SRC6, DP6, HTTPS), .l4_keep = 3 },
 	  DROPS(MALFORMED, NO_RULE) },
 	{ "ICMPv6 neighbour solicitation is never filtered", RS_BASIC,
 	  { .src = SRC6, .dst = DP6, .proto = IPPROTO_ICMPV6 }, PASSES(CONTROL_PLANE, NO_RULE) },
@@ -356,7 +354,7 @@ static const struct dp_case cases[] = {
 	  { DOT1Q(101), VXLAN(9999, HTTPS_FROM("10.2.0.1")) }, DROPS(DEFAULT_DENY, NO_RULE) },
 	{ "VXLAN inner ARP", RS_BASIC, { VXLAN(5001, .ethertype = ETH_P_ARP) },
 	  PASSES(NON_IP, NO_RULE) },
-	{ "VXLAN inner control-plane port", RS_BASIC, { VXLAN(5001, TCP4("10.1.0.5", DP4, 22)) },
+	{ "VXLAN inner control-plane port", RS_BASIC, { VXLAN(5001, TCP("10.1.0.5", DP4, 22)) },
 	  PASSES(CONTROL_PLANE, NO_RULE) },
 	{ "VXLAN header too short", RS_BASIC,
 	  { VXLAN(5001, HTTPS_FROM("10.1.0.5")), .l4_keep = 8 + 4 }, DROPS(MALFORMED, NO_RULE) },
@@ -426,7 +424,8 @@ static int snapshot(const struct dp_env *env, struct counters *c)
 	return 0;
 }
 
-/* The id of the live rule (kind, name), or -ENOENT. */
+/* The id of the live rule (kind, name), or -ENOENT. Subnet ids compare
+ * without case (SPEC §1). */
 static int find_rule_id(const struct dp_env *env, const struct rule_ref *rule)
 {
 	struct vfw_rule_meta meta;
@@ -438,8 +437,10 @@ static int find_rule_id(const struct dp_env *env, const struct rule_ref *rule)
 	for (id = 0; id < VFW_MAX_RULES; id++) {
 		if (bpf_map_lookup_elem(env->maps.rule_meta_fd, &id, &meta))
 			return -errno;
-		if (meta.kind == rule->kind && (meta.slots & (1u << slot)) &&
-		    !strcmp(meta.name, rule->name))
+		if (meta.kind != rule->kind || !(meta.slots & (1u << slot)))
+			continue;
+		if (rule->kind == VFW_RULE_VNET ? !strcasecmp(meta.name, rule->name) :
+						  !strcmp(meta.name, rule->name))
 			return id;
 	}
 	return -ENOENT;
