@@ -1,0 +1,1248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rules file (SPEC §1, docs/design.md "Rules file decisions").
+ *
+ * `properties` is the vault resource as the management API returns it, so
+ * keys we do not read there are ignored and JSON null means "not set" (the
+ * az CLI prints null for every unset property). `host` is vaultfw's own
+ * object and is strict: unknown keys are errors.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "jsonpos.h"
+#include "log.h"
+#include "rules.h"
+
+/* A vault has at most a few thousand rules; a bigger file is a mistake. */
+#define RULES_FILE_MAX		(16u << 20)
+/* Room for the longest path this parser builds, with indices. */
+#define JSON_PATH_LEN		192
+#define MSG_LEN			(2 * VFW_NAME_MAX + 128)
+#define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
+
+struct parser {
+	const char *text;
+	size_t len;
+	const char *source;
+	char *err;
+	size_t errlen;
+};
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                            */
+
+/*
+ * Only an unknown key of absurd length makes a path longer than the buffer;
+ * it is then cut, and the locator points at the deepest part it finds.
+ */
+static const char *path_key(char *buf, const char *parent, const char *key)
+{
+	if (snprintf(buf, JSON_PATH_LEN, "%s%s%s", parent, *parent ? "." : "", key) >=
+	    JSON_PATH_LEN)
+		pr_debug("JSON path cut short: %s\n", buf);
+	return buf;
+}
+
+static const char *path_index(char *buf, const char *parent, size_t index)
+{
+	if (snprintf(buf, JSON_PATH_LEN, "%s[%zu]", parent, index) >= JSON_PATH_LEN)
+		pr_debug("JSON path cut short: %s\n", buf);
+	return buf;
+}
+
+/* "FILE:LINE:COL: PATH: [level: ]message" into buf. */
+static void format_at(const struct parser *p, const char *path, const char *level,
+		      const char *fmt, va_list ap, char *buf, size_t len)
+{
+	struct vfw_json_pos pos;
+	char msg[MSG_LEN];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfw_json_locate(p->text, p->len, path, &pos);
+	snprintf(buf, len, "%s:%d:%d: %s: %s%s", p->source, pos.line, pos.column,
+		 *path ? path : "(top level)", level, msg);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(const struct parser *p, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (p->errlen)
+		format_at(p, path, "", fmt, ap, p->err, p->errlen);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* level is "warning: " or "note: " */
+__attribute__((format(printf, 4, 5)))
+static void report(const struct parser *p, const char *path, const char *level,
+		   const char *fmt, ...)
+{
+	char line[PATH_MAX + JSON_PATH_LEN + MSG_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_at(p, path, level, fmt, ap, line, sizeof(line));
+	va_end(ap);
+	pr_warn("%s\n", line);
+}
+
+/* ------------------------------------------------------------------ */
+/* Addresses and prefixes                                              */
+
+static uint32_t prefix_mask(uint8_t len)
+{
+	return len ? ~0u << (32 - len) : 0;
+}
+
+static bool prefixes_overlap(const struct vfw_prefix *a, const struct vfw_prefix *b)
+{
+	uint32_t mask = prefix_mask(a->len < b->len ? a->len : b->len);
+
+	return (a->addr & mask) == (b->addr & mask);
+}
+
+const char *vfw_prefix_str(const struct vfw_prefix *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u/%u", p->addr >> 24, (p->addr >> 16) & 0xff,
+		 (p->addr >> 8) & 0xff, p->addr & 0xff, p->len);
+	return buf;
+}
+
+/* Decimal without sign or leading zeros, at most max; advances *s. */
+static bool parse_decimal(const char **s, unsigned int max, unsigned int *out)
+{
+	const char *c = *s;
+	unsigned int v = 0;
+
+	if (*c < '0' || *c > '9' || (c[0] == '0' && c[1] >= '0' && c[1] <= '9'))
+		return false;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		v = v * 10 + (unsigned int)(*c - '0');
+		if (v > max)
+			return false;
+	}
+	*s = c;
+	*out = v;
+	return true;
+}
+
+/* Strict dotted quad: exactly four decimal octets; advances *s. */
+static bool parse_ipv4(const char **s, uint32_t *addr)
+{
+	unsigned int octet;
+	uint32_t a = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i && *(*s)++ != '.')
+			return false;
+		if (!parse_decimal(s, 255, &octet))
+			return false;
+		a = a << 8 | octet;
+	}
+	*addr = a;
+	return true;
+}
+
+enum prefix_result {
+	PREFIX_OK,
+	PREFIX_MALFORMED,
+	PREFIX_IPV6,
+	PREFIX_HOST_BITS,	/* out holds the address as written */
+};
+
+/* "a.b.c.d" (stored as /32) or "a.b.c.d/N". */
+static enum prefix_result parse_prefix_text(const char *text, struct vfw_prefix *out)
+{
+	const char *s = text;
+	unsigned int len = 32;
+
+	if (strchr(text, ':'))
+		return PREFIX_IPV6;
+	if (!parse_ipv4(&s, &out->addr))
+		return PREFIX_MALFORMED;
+	if (*s == '/') {
+		s++;
+		if (!parse_decimal(&s, 32, &len))
+			return PREFIX_MALFORMED;
+	}
+	if (*s)
+		return PREFIX_MALFORMED;
+	out->len = (uint8_t)len;
+	return out->addr & ~prefix_mask(out->len) ? PREFIX_HOST_BITS : PREFIX_OK;
+}
+
+/* Ranges that can never be a public source (docs/design.md). */
+static const struct {
+	struct vfw_prefix prefix;
+	const char *what;
+} forbidden_ranges[] = {
+	{ { 0x0a000000, 8 },  "RFC 1918 private range 10.0.0.0/8" },
+	{ { 0xac100000, 12 }, "RFC 1918 private range 172.16.0.0/12" },
+	{ { 0xc0a80000, 16 }, "RFC 1918 private range 192.168.0.0/16" },
+	{ { 0x00000000, 8 },  "reserved range 0.0.0.0/8" },
+	{ { 0x7f000000, 8 },  "loopback range 127.0.0.0/8" },
+	{ { 0xa9fe0000, 16 }, "link-local range 169.254.0.0/16" },
+	{ { 0xe0000000, 4 },  "multicast range 224.0.0.0/4" },
+	{ { 0xf0000000, 4 },  "reserved range 240.0.0.0/4" },
+};
+
+static int check_public(const struct parser *p, const char *path, const char *text,
+			const struct vfw_prefix *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(forbidden_ranges); i++)
+		if (prefixes_overlap(prefix, &forbidden_ranges[i].prefix))
+			return fail(p, path, "\"%s\" overlaps the %s, which an IP rule cannot admit",
+				    text, forbidden_ranges[i].what);
+	return 0;
+}
+
+static int prefix_from_text(const struct parser *p, const char *path, const char *text,
+			    bool public_only, struct vfw_prefix *out)
+{
+	struct vfw_prefix meant;
+	char buf[32];
+
+	switch (parse_prefix_text(text, out)) {
+	case PREFIX_OK:
+		break;
+	case PREFIX_IPV6:
+		return fail(p, path, "\"%s\": IPv6 is not supported, rules are IPv4 only", text);
+	case PREFIX_HOST_BITS:
+		meant.addr = out->addr & prefix_mask(out->len);
+		meant.len = out->len;
+		return fail(p, path, "\"%s\" has host bits set: did you mean %s?", text,
+			    vfw_prefix_str(&meant, buf, sizeof(buf)));
+	default:
+		return fail(p, path, "\"%s\" is not an IPv4 address or prefix "
+			    "(a.b.c.d or a.b.c.d/0-32, octets 0-255 without leading zeros)", text);
+	}
+	return public_only ? check_public(p, path, text, out) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Typed access to JSON members                                        */
+
+/* JSON_TRUE stands for "a boolean" wherever a type is expected. */
+static const char *type_name(json_type type)
+{
+	switch (type) {
+	case JSON_OBJECT:	return "an object";
+	case JSON_ARRAY:	return "an array";
+	case JSON_STRING:	return "a string";
+	case JSON_INTEGER:	return "an integer";
+	case JSON_REAL:		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:	return "a boolean";
+	default:		return "null";
+	}
+}
+
+static int check_type(const struct parser *p, const char *path, json_t *v, json_type want)
+{
+	json_type got = json_typeof(v);
+
+	if (got == want || (want == JSON_TRUE && got == JSON_FALSE))
+		return 0;
+	return fail(p, path, "expected %s, got %s", type_name(want), type_name(got));
+}
+
+/* Member `key` of obj, checked against `type`; *out is NULL when it is absent or null. */
+static int get_member(const struct parser *p, json_t *obj, const char *path, const char *key,
+		      json_type type, bool required, json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+	char kpath[JSON_PATH_LEN];
+
+	*out = NULL;
+	path_key(kpath, path, key);
+	if (!v || json_is_null(v))
+		return required ? fail(p, kpath, "required key is missing") : 0;
+	if (check_type(p, kpath, v, type))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int get_string(const struct parser *p, json_t *obj, const char *path, const char *key,
+		      bool required, const char **out)
+{
+	json_t *v;
+	int err;
+
+	*out = NULL;
+	err = get_member(p, obj, path, key, JSON_STRING, required, &v);
+	if (!err && v)
+		*out = json_string_value(v);
+	return err;
+}
+
+/* A name or resource id: non-empty and fitting VFW_NAME_MAX with its NUL. */
+static int copy_name(const struct parser *p, const char *path, const char *text,
+		     char dst[VFW_NAME_MAX])
+{
+	size_t len = strlen(text);
+
+	if (!len)
+		return fail(p, path, "must not be empty");
+	if (len >= VFW_NAME_MAX)
+		return fail(p, path, "is %zu characters long, at most %d are allowed",
+			    len, VFW_NAME_MAX - 1);
+	memcpy(dst, text, len + 1);
+	return 0;
+}
+
+static int get_name(const struct parser *p, json_t *obj, const char *path, const char *key,
+		    bool required, char dst[VFW_NAME_MAX])
+{
+	char kpath[JSON_PATH_LEN];
+	const char *text;
+	int err;
+
+	err = get_string(p, obj, path, key, required, &text);
+	if (err || !text)
+		return err;
+	return copy_name(p, path_key(kpath, path, key), text, dst);
+}
+
+/* Matched without case; *value is left alone when the key is absent. */
+static int get_enum(const struct parser *p, json_t *obj, const char *path, const char *key,
+		    const char *const *names, bool required, int *value)
+{
+	char kpath[JSON_PATH_LEN], choices[128] = "";
+	const char *text;
+	int err, i;
+
+	err = get_string(p, obj, path, key, required, &text);
+	if (err || !text)
+		return err;
+	for (i = 0; names[i]; i++) {
+		if (!strcasecmp(text, names[i])) {
+			*value = i;
+			return 0;
+		}
+		snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices),
+			 "%s%s", i ? ", " : "", names[i]);
+	}
+	return fail(p, path_key(kpath, path, key), "\"%s\" is not one of %s", text, choices);
+}
+
+static int get_bool(const struct parser *p, json_t *obj, const char *path, const char *key,
+		    bool *value)
+{
+	json_t *v;
+	int err;
+
+	err = get_member(p, obj, path, key, JSON_TRUE, false, &v);
+	if (!err && v)
+		*value = json_is_true(v);
+	return err;
+}
+
+static int integer_in_range(const struct parser *p, const char *path, json_t *v,
+			    unsigned int max, uint32_t *out)
+{
+	json_int_t n;
+
+	if (check_type(p, path, v, JSON_INTEGER))
+		return -EINVAL;
+	n = json_integer_value(v);
+	if (n < 1 || n > max)
+		return fail(p, path, "%lld is out of range 1..%u", (long long)n, max);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* Rejects keys of a `host` object that vaultfw does not know. */
+static int check_keys(const struct parser *p, json_t *obj, const char *path,
+		      const char *const *allowed)
+{
+	char kpath[JSON_PATH_LEN];
+	const char *key;
+	json_t *v;
+	int i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; allowed[i]; i++)
+			if (!strcmp(key, allowed[i]))
+				break;
+		if (!allowed[i])
+			return fail(p, path_key(kpath, path, key), "unknown key");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared shapes: tags, prefix lists, tag lists, lists of objects      */
+
+static const struct {
+	const char *key;	/* one tag; the plural ("vnis") lists several */
+	const char *plural;
+	enum vfw_tag_kind kind;
+	unsigned int max;
+} tag_keys[] = {
+	{ "vni", "vnis", VFW_TAG_VNI, VFW_VNI_MAX },
+	{ "vlan", "vlans", VFW_TAG_VLAN, VFW_VLAN_MAX },
+};
+#define N_TAG_KEYS ARRAY_LEN(tag_keys)
+
+static const char *tag_kind_name(uint32_t kind)
+{
+	size_t i;
+
+	for (i = 0; i < N_TAG_KEYS; i++)
+		if (tag_keys[i].kind == kind)
+			return tag_keys[i].key;
+	return "tag";
+}
+
+/* Optional "vni" and "vlan" members, in that order. */
+static int get_tags(const struct parser *p, json_t *obj, const char *path,
+		    struct vfw_tag tags[N_TAG_KEYS], size_t *n)
+{
+	char kpath[JSON_PATH_LEN];
+	size_t i;
+	json_t *v;
+
+	*n = 0;
+	for (i = 0; i < N_TAG_KEYS; i++) {
+		if (get_member(p, obj, path, tag_keys[i].key, JSON_INTEGER, false, &v))
+			return -EINVAL;
+		if (!v)
+			continue;
+		tags[*n].kind = tag_keys[i].kind;
+		if (integer_in_range(p, path_key(kpath, path, tag_keys[i].key), v,
+				     tag_keys[i].max, &tags[*n].id))
+			return -EINVAL;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Subnets and private endpoints sit on exactly one tag. */
+static int get_one_tag(const struct parser *p, json_t *obj, const char *path,
+		       struct vfw_tag *tag)
+{
+	struct vfw_tag tags[N_TAG_KEYS];
+	size_t n;
+
+	if (get_tags(p, obj, path, tags, &n))
+		return -EINVAL;
+	if (n != 1)
+		return fail(p, path, n ? "has both vni and vlan, exactly one is allowed"
+				       : "needs a vni or a vlan");
+	*tag = tags[0];
+	return 0;
+}
+
+/* Trusted services and members: any of vni and vlan. */
+static int get_tag_array(const struct parser *p, json_t *obj, const char *path,
+			 struct vfw_tag **tags, size_t *n)
+{
+	struct vfw_tag found[N_TAG_KEYS];
+	size_t n_found;
+
+	if (get_tags(p, obj, path, found, &n_found))
+		return -EINVAL;
+	if (!n_found)
+		return 0;
+	*tags = calloc(n_found, sizeof(**tags));
+	if (!*tags)
+		return -ENOMEM;
+	memcpy(*tags, found, n_found * sizeof(**tags));
+	*n = n_found;
+	return 0;
+}
+
+static int get_prefix(const struct parser *p, json_t *obj, const char *path, const char *key,
+		      bool required, bool public_only, struct vfw_prefix *out, bool *present)
+{
+	char kpath[JSON_PATH_LEN];
+	const char *text;
+
+	if (get_string(p, obj, path, key, required, &text))
+		return -EINVAL;
+	if (present)
+		*present = text != NULL;
+	if (!text)
+		return 0;
+	return prefix_from_text(p, path_key(kpath, path, key), text, public_only, out);
+}
+
+static int get_prefix_list(const struct parser *p, json_t *obj, const char *path,
+			   const char *key, struct vfw_prefix **prefixes, size_t *n)
+{
+	char kpath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	json_t *arr, *v;
+	size_t i;
+	int err;
+
+	err = get_member(p, obj, path, key, JSON_ARRAY, false, &arr);
+	if (err || !arr || !json_array_size(arr))
+		return err;
+	*prefixes = calloc(json_array_size(arr), sizeof(**prefixes));
+	if (!*prefixes)
+		return -ENOMEM;
+	path_key(kpath, path, key);
+	json_array_foreach(arr, i, v) {
+		path_index(epath, kpath, i);
+		if (check_type(p, epath, v, JSON_STRING) ||
+		    prefix_from_text(p, epath, json_string_value(v), false, &(*prefixes)[i]))
+			return -EINVAL;
+		*n = i + 1;
+	}
+	return 0;
+}
+
+/* Appends the integers of the plural tag key ("vnis") as tags of that kind. */
+static int append_tag_list(const struct parser *p, json_t *obj, const char *path,
+			   size_t key_index, struct vfw_tag *tags, size_t *n)
+{
+	char kpath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	json_t *arr, *v;
+	size_t i, j;
+	int err;
+
+	err = get_member(p, obj, path, tag_keys[key_index].plural, JSON_ARRAY, false, &arr);
+	if (err || !arr)
+		return err;
+	path_key(kpath, path, tag_keys[key_index].plural);
+	json_array_foreach(arr, i, v) {
+		struct vfw_tag *tag = &tags[*n];
+
+		path_index(epath, kpath, i);
+		tag->kind = tag_keys[key_index].kind;
+		if (integer_in_range(p, epath, v, tag_keys[key_index].max, &tag->id))
+			return -EINVAL;
+		for (j = 0; j < *n; j++)
+			if (tags[j].kind == tag->kind && tags[j].id == tag->id)
+				return fail(p, epath, "%u is listed twice", tag->id);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Index of the entry whose name (at name_off, any case) is `name`, or -1. */
+static ssize_t find_name(const void *items, size_t n, size_t stride, size_t name_off,
+			 const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcasecmp((const char *)items + i * stride + name_off, name))
+			return (ssize_t)i;
+	return -1;
+}
+
+static int check_unique(const struct parser *p, const char *path, const void *items,
+			size_t index, size_t stride, size_t name_off)
+{
+	const char *name = (const char *)items + index * stride + name_off;
+	ssize_t first = find_name(items, index, stride, name_off, name);
+
+	if (first < 0)
+		return 0;
+	return fail(p, path, "\"%s\" is already used by entry [%zd]", name, first);
+}
+
+typedef int (*parse_item_fn)(const struct parser *p, json_t *obj, const char *path,
+			     void *items, size_t index, void *ctx);
+
+/*
+ * An optional array of at most max objects, each parsed by fn into
+ * items[index]. The count is raised before fn runs so that vfw_rules_free
+ * also releases a half-parsed entry.
+ */
+static int parse_object_list(const struct parser *p, json_t *parent, const char *path,
+			     const char *key, size_t max, size_t item_size,
+			     parse_item_fn fn, void *ctx, void **items, size_t *n)
+{
+	char kpath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	json_t *arr, *v;
+	size_t i;
+	int err;
+
+	err = get_member(p, parent, path, key, JSON_ARRAY, false, &arr);
+	if (err || !arr || !json_array_size(arr))
+		return err;
+	path_key(kpath, path, key);
+	if (json_array_size(arr) > max)
+		return fail(p, path_index(epath, kpath, max), "more than %zu entries", max);
+	*items = calloc(json_array_size(arr), item_size);
+	if (!*items)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v) {
+		path_index(epath, kpath, i);
+		if (check_type(p, epath, v, JSON_OBJECT))
+			return -EINVAL;
+		*n = i + 1;
+		err = fn(p, v, epath, *items, i, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* host                                                                */
+
+static const char *const proto_names[] = { "tcp", "udp", NULL };
+static const uint8_t proto_numbers[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+static int parse_port(const struct parser *p, const char *path, const char *text,
+		      void *item)
+{
+	const char *slash = strchr(text, '/'), *num;
+	struct vfw_dp_port *out = item;
+	unsigned int port;
+	int i;
+
+	for (i = 0; slash && proto_names[i]; i++) {
+		num = slash + 1;
+		if ((size_t)(slash - text) == strlen(proto_names[i]) &&
+		    !strncasecmp(text, proto_names[i], (size_t)(slash - text)) &&
+		    parse_decimal(&num, 65535, &port) && !*num && port) {
+			out->proto = proto_numbers[i];
+			out->port = (uint16_t)port;
+			return 0;
+		}
+	}
+	return fail(p, path, "\"%s\" is not a port: expected tcp/N or udp/N with N in 1..65535",
+		    text);
+}
+
+static int parse_dp_address(const struct parser *p, const char *path, const char *text,
+			    void *item)
+{
+	struct vfw_dp_addr *out = item;
+	const char *s = text;
+	uint32_t v4;
+
+	if (strchr(text, ':') && inet_pton(AF_INET6, text, out->addr) == 1) {
+		out->family = AF_INET6;
+		return 0;
+	}
+	if (parse_ipv4(&s, &v4) && !*s) {
+		v4 = htonl(v4);
+		out->family = AF_INET;
+		memcpy(out->addr, &v4, sizeof(v4));
+		return 0;
+	}
+	return fail(p, path, "\"%s\" is not an IPv4 or IPv6 address", text);
+}
+
+typedef int (*parse_text_fn)(const struct parser *p, const char *path, const char *text,
+			     void *item);
+
+/*
+ * A string array of at most max entries, each parsed by fn into zeroed
+ * fixed-size items (so whole items compare with memcmp), no repeats.
+ */
+static int parse_text_list(const struct parser *p, json_t *arr, const char *path,
+			   size_t max, size_t item_size, parse_text_fn fn,
+			   void *items, size_t *n)
+{
+	char epath[JSON_PATH_LEN];
+	size_t i, j;
+	json_t *v;
+
+	if (json_array_size(arr) > max)
+		return fail(p, path_index(epath, path, max), "more than %zu entries", max);
+	memset(items, 0, max * item_size);
+	*n = 0;
+	json_array_foreach(arr, i, v) {
+		char *item = (char *)items + i * item_size;
+
+		path_index(epath, path, i);
+		if (check_type(p, epath, v, JSON_STRING) ||
+		    fn(p, epath, json_string_value(v), item))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!memcmp((char *)items + j * item_size, item, item_size))
+				return fail(p, epath, "\"%s\" is listed twice",
+					    json_string_value(v));
+		*n = i + 1;
+	}
+	return 0;
+}
+
+static int parse_dataplane(const struct parser *p, json_t *obj, const char *path,
+			   struct vfw_dataplane *dp)
+{
+	static const char *const keys[] = { "addresses", "ports", NULL };
+	char kpath[JSON_PATH_LEN];
+	json_t *addrs, *ports;
+
+	if (check_keys(p, obj, path, keys) ||
+	    get_member(p, obj, path, "addresses", JSON_ARRAY, false, &addrs) ||
+	    get_member(p, obj, path, "ports", JSON_ARRAY, false, &ports))
+		return -EINVAL;
+	if (addrs && parse_text_list(p, addrs, path_key(kpath, path, "addresses"),
+				     VFW_MAX_DP_ADDRS, sizeof(dp->addrs[0]), parse_dp_address,
+				     dp->addrs, &dp->n_addrs))
+		return -EINVAL;
+	if (!ports)
+		return 0;
+	path_key(kpath, path, "ports");
+	if (!json_array_size(ports))
+		return fail(p, kpath, "must list at least one port (absent means tcp/443)");
+	return parse_text_list(p, ports, kpath, VFW_MAX_DP_PORTS, sizeof(dp->ports[0]),
+			       parse_port, dp->ports, &dp->n_ports);
+}
+
+static int parse_subnet(const struct parser *p, json_t *obj, const char *path,
+			void *items, size_t index, void *ctx)
+{
+	static const char *const keys[] = { "id", "vni", "vlan", "prefix", NULL };
+	struct vfw_subnet *subnets = items, *s = &subnets[index];
+	char mine[32], theirs[32];
+	size_t j;
+
+	(void)ctx;
+	if (check_keys(p, obj, path, keys) ||
+	    get_name(p, obj, path, "id", true, s->id) ||
+	    check_unique(p, path, subnets, index, sizeof(*s), offsetof(struct vfw_subnet, id)) ||
+	    get_one_tag(p, obj, path, &s->tag) ||
+	    get_prefix(p, obj, path, "prefix", false, false, &s->prefix, &s->has_prefix))
+		return -EINVAL;
+	/* One tag may carry several subnets of one virtual network, but a
+	 * source must resolve to exactly one of them. */
+	for (j = 0; j < index; j++) {
+		const struct vfw_subnet *o = &subnets[j];
+
+		if (o->tag.kind != s->tag.kind || o->tag.id != s->tag.id)
+			continue;
+		if (s->has_prefix && o->has_prefix && !prefixes_overlap(&s->prefix, &o->prefix))
+			continue;
+		return fail(p, path, "%s %u is also bound by entry [%zu] and the prefixes "
+			    "overlap (%s and %s; an absent prefix means any source)",
+			    tag_kind_name(s->tag.kind), s->tag.id, j,
+			    s->has_prefix ? vfw_prefix_str(&s->prefix, mine, sizeof(mine)) : "absent",
+			    o->has_prefix ? vfw_prefix_str(&o->prefix, theirs, sizeof(theirs)) : "absent");
+	}
+	return 0;
+}
+
+static int parse_trusted(const struct parser *p, json_t *obj, const char *path,
+			 void *items, size_t index, void *ctx)
+{
+	static const char *const keys[] = { "name", "prefixes", "vni", "vlan", NULL };
+	struct vfw_trusted *t = (struct vfw_trusted *)items + index;
+
+	(void)ctx;
+	if (check_keys(p, obj, path, keys) ||
+	    get_name(p, obj, path, "name", true, t->name) ||
+	    check_unique(p, path, items, index, sizeof(*t), offsetof(struct vfw_trusted, name)))
+		return -EINVAL;
+	return get_prefix_list(p, obj, path, "prefixes", &t->prefixes, &t->n_prefixes) ?:
+	       get_tag_array(p, obj, path, &t->tags, &t->n_tags);
+}
+
+static const char *const pe_status_names[] = {
+	[VFW_PE_APPROVED] = "Approved",
+	[VFW_PE_PENDING] = "Pending",
+	[VFW_PE_REJECTED] = "Rejected",
+	NULL
+};
+
+static int parse_private_endpoint(const struct parser *p, json_t *obj, const char *path,
+				  void *items, size_t index, void *ctx)
+{
+	static const char *const keys[] = { "name", "vni", "vlan", "prefix", "status", NULL };
+	struct vfw_private_endpoint *pe = (struct vfw_private_endpoint *)items + index;
+	int status;
+
+	(void)ctx;
+	if (check_keys(p, obj, path, keys) ||
+	    get_name(p, obj, path, "name", true, pe->name) ||
+	    check_unique(p, path, items, index, sizeof(*pe),
+			 offsetof(struct vfw_private_endpoint, name)) ||
+	    get_one_tag(p, obj, path, &pe->tag) ||
+	    get_prefix(p, obj, path, "prefix", false, false, &pe->prefix, &pe->has_prefix) ||
+	    get_enum(p, obj, path, "status", pe_status_names, true, &status))
+		return -EINVAL;
+	pe->status = status;
+	return 0;
+}
+
+static int parse_perimeter_subscription(const struct parser *p, json_t *obj, const char *path,
+					void *items, size_t index, void *ctx)
+{
+	static const char *const keys[] = { "id", "vnis", "vlans", NULL };
+	struct vfw_perimeter_subscription *s = (struct vfw_perimeter_subscription *)items + index;
+	size_t capacity = 0, k;
+	json_t *list;
+
+	(void)ctx;
+	if (check_keys(p, obj, path, keys) ||
+	    get_name(p, obj, path, "id", true, s->id) ||
+	    check_unique(p, path, items, index, sizeof(*s),
+			 offsetof(struct vfw_perimeter_subscription, id)))
+		return -EINVAL;
+	for (k = 0; k < N_TAG_KEYS; k++) {
+		if (get_member(p, obj, path, tag_keys[k].plural, JSON_ARRAY, false, &list))
+			return -EINVAL;
+		capacity += list ? json_array_size(list) : 0;
+	}
+	if (!capacity)
+		return 0;
+	s->tags = calloc(capacity, sizeof(*s->tags));
+	if (!s->tags)
+		return -ENOMEM;
+	for (k = 0; k < N_TAG_KEYS; k++)
+		if (append_tag_list(p, obj, path, k, s->tags, &s->n_tags))
+			return -EINVAL;
+	return 0;
+}
+
+static int parse_access_rule_subscription(const struct parser *p, json_t *obj,
+					  const char *path, void *items, size_t index,
+					  void *ctx)
+{
+	static const char *const keys[] = { "id", NULL };
+	const struct vfw_perimeter *perim = ctx;
+	char (*ids)[VFW_NAME_MAX] = items;
+	char kpath[JSON_PATH_LEN];
+
+	if (check_keys(p, obj, path, keys) ||
+	    get_name(p, obj, path, "id", true, ids[index]) ||
+	    check_unique(p, path, items, index, VFW_NAME_MAX, 0))
+		return -EINVAL;
+	if (find_name(perim->subscriptions, perim->n_subscriptions,
+		      sizeof(*perim->subscriptions),
+		      offsetof(struct vfw_perimeter_subscription, id), ids[index]) < 0)
+		return fail(p, path_key(kpath, path, "id"),
+			    "\"%s\" is not listed in host.perimeter.subscriptions", ids[index]);
+	return 0;
+}
+
+static const char *const direction_names[] = { "Inbound", "Outbound", NULL };
+
+static int parse_access_rule(const struct parser *p, json_t *obj, const char *path,
+			     void *items, size_t index, void *ctx)
+{
+	static const char *const keys[] = {
+		"name", "direction", "addressPrefixes", "subscriptions", NULL
+	};
+	struct vfw_access_rule *r = (struct vfw_access_rule *)items + index;
+	char kpath[JSON_PATH_LEN];
+	int direction;
+
+	if (check_keys(p, obj, path, keys) ||
+	    get_name(p, obj, path, "name", true, r->name) ||
+	    check_unique(p, path, items, index, sizeof(*r),
+			 offsetof(struct vfw_access_rule, name)) ||
+	    get_enum(p, obj, path, "direction", direction_names, true, &direction) ||
+	    get_prefix_list(p, obj, path, "addressPrefixes", &r->prefixes, &r->n_prefixes) ||
+	    parse_object_list(p, obj, path, "subscriptions", SIZE_MAX, VFW_NAME_MAX,
+			      parse_access_rule_subscription, ctx,
+			      (void **)&r->subscriptions, &r->n_subscriptions))
+		return -EINVAL;
+	r->inbound = direction == 0;
+	if (!r->inbound)
+		report(p, path_key(kpath, path, "direction"), "note: ",
+		       "outbound rule \"%s\" is ignored: the vault has no outbound traffic to filter",
+		       r->name);
+	return 0;
+}
+
+static int parse_member(const struct parser *p, json_t *obj, const char *path,
+			void *items, size_t index, void *ctx)
+{
+	static const char *const keys[] = { "name", "prefixes", "vni", "vlan", NULL };
+	struct vfw_member *m = (struct vfw_member *)items + index;
+
+	(void)ctx;
+	if (check_keys(p, obj, path, keys) ||
+	    get_name(p, obj, path, "name", true, m->name) ||
+	    check_unique(p, path, items, index, sizeof(*m), offsetof(struct vfw_member, name)))
+		return -EINVAL;
+	return get_prefix_list(p, obj, path, "prefixes", &m->prefixes, &m->n_prefixes) ?:
+	       get_tag_array(p, obj, path, &m->tags, &m->n_tags);
+}
+
+static const char *const perimeter_mode_names[] = {
+	[VFW_PERIM_LEARNING] = "Learning",
+	[VFW_PERIM_AUDIT] = "Audit",
+	[VFW_PERIM_ENFORCED] = "Enforced",
+	NULL
+};
+
+static int parse_perimeter(const struct parser *p, json_t *obj, const char *path,
+			   struct vfw_perimeter *perim)
+{
+	static const char *const keys[] = {
+		"accessMode", "accessRules", "subscriptions", "members", NULL
+	};
+	int mode;
+
+	/* Subscriptions first: access rules refer to them. */
+	if (check_keys(p, obj, path, keys) ||
+	    get_enum(p, obj, path, "accessMode", perimeter_mode_names, true, &mode) ||
+	    parse_object_list(p, obj, path, "subscriptions", SIZE_MAX, sizeof(*perim->subscriptions),
+			      parse_perimeter_subscription, NULL,
+			      (void **)&perim->subscriptions, &perim->n_subscriptions) ||
+	    parse_object_list(p, obj, path, "accessRules", VFW_MAX_ACCESS_RULES,
+			      sizeof(*perim->access_rules), parse_access_rule, perim,
+			      (void **)&perim->access_rules, &perim->n_access_rules) ||
+	    parse_object_list(p, obj, path, "members", VFW_MAX_MEMBERS, sizeof(*perim->members),
+			      parse_member, NULL, (void **)&perim->members, &perim->n_members))
+		return -EINVAL;
+	perim->mode = mode;
+	return 0;
+}
+
+static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
+{
+	static const char *const keys[] = {
+		"dataPlane", "subnets", "trustedServices", "privateEndpoints", "perimeter", NULL
+	};
+	const char *path = "host";
+	char kpath[JSON_PATH_LEN];
+	json_t *dataplane, *perim;
+
+	if (check_keys(p, host, path, keys) ||
+	    get_member(p, host, path, "dataPlane", JSON_OBJECT, false, &dataplane) ||
+	    (dataplane && parse_dataplane(p, dataplane, path_key(kpath, path, "dataPlane"),
+					  &r->dataplane)) ||
+	    parse_object_list(p, host, path, "subnets", VFW_MAX_SUBNETS, sizeof(*r->subnets),
+			      parse_subnet, NULL, (void **)&r->subnets, &r->n_subnets) ||
+	    parse_object_list(p, host, path, "trustedServices", VFW_MAX_TRUSTED,
+			      sizeof(*r->trusted), parse_trusted, NULL,
+			      (void **)&r->trusted, &r->n_trusted) ||
+	    parse_object_list(p, host, path, "privateEndpoints", VFW_MAX_PRIVATE_EP,
+			      sizeof(*r->private_endpoints), parse_private_endpoint, NULL,
+			      (void **)&r->private_endpoints, &r->n_private_endpoints) ||
+	    get_member(p, host, path, "perimeter", JSON_OBJECT, false, &perim))
+		return -EINVAL;
+	if (!perim)
+		return 0;
+	r->has_perimeter = true;
+	return parse_perimeter(p, perim, path_key(kpath, path, "perimeter"), &r->perimeter);
+}
+
+/* ------------------------------------------------------------------ */
+/* properties                                                          */
+
+static int parse_ip_rules(const struct parser *p, json_t *arr, const char *path,
+			  struct vfw_rules *r)
+{
+	char epath[JSON_PATH_LEN], vpath[JSON_PATH_LEN], buf[32];
+	struct vfw_prefix prefix;
+	size_t i, j;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		path_index(epath, path, i);
+		if (check_type(p, epath, v, JSON_OBJECT) ||
+		    get_prefix(p, v, epath, "value", true, true, &prefix, NULL))
+			return -EINVAL;
+		for (j = 0; j < r->n_ip_rules; j++)
+			if (r->ip_rules[j].prefix.addr == prefix.addr &&
+			    r->ip_rules[j].prefix.len == prefix.len)
+				break;
+		if (j < r->n_ip_rules) {
+			report(p, path_key(vpath, epath, "value"), "warning: ",
+			       "%s is listed more than once; merged",
+			       vfw_prefix_str(&prefix, buf, sizeof(buf)));
+			continue;
+		}
+		if (r->n_ip_rules == VFW_MAX_IP_RULES)
+			return fail(p, epath, "more than %d IP rules (after merging duplicates)",
+				    VFW_MAX_IP_RULES);
+		if (!r->ip_rules) {
+			r->ip_rules = calloc(VFW_MAX_IP_RULES, sizeof(*r->ip_rules));
+			if (!r->ip_rules)
+				return -ENOMEM;
+		}
+		r->ip_rules[r->n_ip_rules++].prefix = prefix;
+	}
+	return 0;
+}
+
+/* Reads one vnet rule; *keep is false when it is merged or skipped. */
+static int parse_vnet_rule(const struct parser *p, json_t *obj, const char *path,
+			   const struct vfw_rules *r, struct vfw_vnet_rule *rule, bool *keep)
+{
+	char kpath[JSON_PATH_LEN];
+
+	*keep = false;
+	if (check_type(p, path, obj, JSON_OBJECT) ||
+	    get_name(p, obj, path, "id", true, rule->id) ||
+	    get_bool(p, obj, path, "ignoreMissingVnetServiceEndpoint",
+		     &rule->ignore_missing_endpoint))
+		return -EINVAL;
+	path_key(kpath, path, "id");
+	if (find_name(r->subnets, r->n_subnets, sizeof(*r->subnets),
+		      offsetof(struct vfw_subnet, id), rule->id) < 0) {
+		if (!rule->ignore_missing_endpoint)
+			return fail(p, kpath, "subnet \"%s\" has no host.subnets binding (add one, "
+				    "or set ignoreMissingVnetServiceEndpoint to skip it)", rule->id);
+		report(p, kpath, "warning: ", "subnet \"%s\" has no host.subnets binding; "
+		       "skipped because ignoreMissingVnetServiceEndpoint is true", rule->id);
+		return 0;
+	}
+	if (find_name(r->vnet_rules, r->n_vnet_rules, sizeof(*r->vnet_rules),
+		      offsetof(struct vfw_vnet_rule, id), rule->id) >= 0) {
+		report(p, kpath, "warning: ", "subnet \"%s\" is listed more than once; merged",
+		       rule->id);
+		return 0;
+	}
+	*keep = true;
+	return 0;
+}
+
+static int parse_vnet_rules(const struct parser *p, json_t *arr, const char *path,
+			    struct vfw_rules *r)
+{
+	char epath[JSON_PATH_LEN];
+	struct vfw_vnet_rule rule;
+	bool keep;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		memset(&rule, 0, sizeof(rule));
+		path_index(epath, path, i);
+		if (parse_vnet_rule(p, v, epath, r, &rule, &keep))
+			return -EINVAL;
+		if (!keep)
+			continue;
+		if (r->n_vnet_rules == VFW_MAX_VNET_RULES)
+			return fail(p, epath, "more than %d virtual network rules "
+				    "(after merging duplicates)", VFW_MAX_VNET_RULES);
+		if (!r->vnet_rules) {
+			r->vnet_rules = calloc(VFW_MAX_VNET_RULES, sizeof(*r->vnet_rules));
+			if (!r->vnet_rules)
+				return -ENOMEM;
+		}
+		r->vnet_rules[r->n_vnet_rules++] = rule;
+	}
+	return 0;
+}
+
+static const char *const default_action_names[] = { "Allow", "Deny", NULL };
+static const char *const bypass_names[] = { "AzureServices", "None", NULL };
+
+static int parse_network_acls(const struct parser *p, json_t *acls, const char *path,
+			      struct vfw_rules *r)
+{
+	char kpath[JSON_PATH_LEN];
+	int action = 0, bypass = 0;
+	json_t *ip_rules, *vnet_rules;
+
+	if (get_enum(p, acls, path, "defaultAction", default_action_names, false, &action) ||
+	    get_enum(p, acls, path, "bypass", bypass_names, false, &bypass) ||
+	    get_member(p, acls, path, "ipRules", JSON_ARRAY, false, &ip_rules) ||
+	    get_member(p, acls, path, "virtualNetworkRules", JSON_ARRAY, false, &vnet_rules))
+		return -EINVAL;
+	r->has_network_acls = true;
+	r->default_allow = action == 0;
+	r->bypass_azure_services = bypass == 0;
+	if (ip_rules && parse_ip_rules(p, ip_rules, path_key(kpath, path, "ipRules"), r))
+		return -EINVAL;
+	if (vnet_rules &&
+	    parse_vnet_rules(p, vnet_rules, path_key(kpath, path, "virtualNetworkRules"), r))
+		return -EINVAL;
+	return 0;
+}
+
+static const char *const pna_names[] = {
+	[VFW_PNA_ENABLED] = "Enabled",
+	[VFW_PNA_DISABLED] = "Disabled",
+	[VFW_PNA_SECURED_BY_PERIMETER] = "SecuredByPerimeter",
+	NULL
+};
+
+static int parse_properties(const struct parser *p, json_t *props, struct vfw_rules *r)
+{
+	const char *path = "properties";
+	char kpath[JSON_PATH_LEN];
+	int pna = VFW_PNA_ENABLED;
+	json_t *acls;
+
+	if (get_enum(p, props, path, "publicNetworkAccess", pna_names, false, &pna))
+		return -EINVAL;
+	r->public_access = pna;
+	if (pna == VFW_PNA_SECURED_BY_PERIMETER && !r->has_perimeter)
+		return fail(p, path_key(kpath, path, "publicNetworkAccess"),
+			    "SecuredByPerimeter needs a host.perimeter object");
+	/* Without networkAcls the vault's firewall is off. */
+	r->default_allow = true;
+	r->bypass_azure_services = true;
+	if (get_member(p, props, path, "networkAcls", JSON_OBJECT, false, &acls))
+		return -EINVAL;
+	if (!acls)
+		return 0;
+	return parse_network_acls(p, acls, path_key(kpath, path, "networkAcls"), r);
+}
+
+/* host first: virtual network rules and SecuredByPerimeter refer to it. */
+static int parse_document(const struct parser *p, json_t *root, struct vfw_rules *r)
+{
+	json_t *props, *host;
+
+	if (!json_is_object(root))
+		return fail(p, "", "expected an object, got %s", type_name(json_typeof(root)));
+	/* The vault's data plane is HTTPS unless host.dataPlane.ports says otherwise. */
+	r->dataplane.ports[0] = (struct vfw_dp_port){ .proto = IPPROTO_TCP, .port = 443 };
+	r->dataplane.n_ports = 1;
+	if (get_name(p, root, "", "name", false, r->name) ||
+	    get_member(p, root, "", "properties", JSON_OBJECT, true, &props) ||
+	    get_member(p, root, "", "host", JSON_OBJECT, false, &host) ||
+	    (host && parse_host(p, host, r)))
+		return -EINVAL;
+	return parse_properties(p, props, r);
+}
+
+int vfw_rules_parse(const char *text, size_t len, const char *source,
+		    struct vfw_rules *out, char *err, size_t errlen)
+{
+	struct parser p = {
+		.text = text, .len = len, .source = source, .err = err, .errlen = errlen,
+	};
+	json_error_t jerr;
+	json_t *root;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen)
+		err[0] = '\0';
+	if (!len) {
+		snprintf(err, errlen, "%s: the file is empty", source);
+		return -EINVAL;
+	}
+	/* A repeated key would silently hide one of its values. */
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line > 0)
+			snprintf(err, errlen, "%s:%d:%d: %s", source, jerr.line, jerr.column,
+				 jerr.text);
+		else
+			snprintf(err, errlen, "%s: %s", source, jerr.text);
+		return -EINVAL;
+	}
+	ret = parse_document(&p, root, out);
+	json_decref(root);
+	if (ret)
+		vfw_rules_free(out);
+	return ret;
+}
+
+/* Whole file into a fresh buffer, refusing anything over RULES_FILE_MAX. */
+static int read_rules_file(int fd, const char *path, char **text, size_t *len,
+			   char *err, size_t errlen)
+{
+	size_t cap = 0, used = 0;
+	char *buf = NULL, *grown;
+	struct stat st;
+	ssize_t n;
+	int ret;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > RULES_FILE_MAX)
+		goto too_big;
+	do {
+		if (used == cap) {
+			/* One byte past the limit tells "too big" from "just fits". */
+			cap = cap ? cap * 2 : 64 * 1024;
+			if (cap > RULES_FILE_MAX + 1)
+				cap = RULES_FILE_MAX + 1;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				ret = -ENOMEM;
+				snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+				goto cleanup;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-ret));
+			goto cleanup;
+		}
+		used += (size_t)n;
+		if (used > RULES_FILE_MAX)
+			goto too_big;
+	} while (n > 0);
+	*text = buf;
+	*len = used;
+	return 0;
+
+too_big:
+	ret = -EFBIG;
+	snprintf(err, errlen, "%s: the file is larger than %u MiB, too big for a rules file",
+		 path, RULES_FILE_MAX >> 20);
+cleanup:
+	free(buf);
+	return ret;
+}
+
+int vfw_rules_load_file(const char *path, struct vfw_rules *out, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *text = NULL;
+	int fd, ret;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = read_rules_file(fd, path, &text, &len, err, errlen);
+	close(fd);
+	if (!ret)
+		ret = vfw_rules_parse(text, len, path, out, err, errlen);
+	free(text);
+	return ret;
+}
+
+void vfw_rules_free(struct vfw_rules *r)
+{
+	struct vfw_perimeter *perim = &r->perimeter;
+	size_t i;
+
+	for (i = 0; i < r->n_trusted; i++) {
+		free(r->trusted[i].prefixes);
+		free(r->trusted[i].tags);
+	}
+	for (i = 0; i < perim->n_access_rules; i++) {
+		free(perim->access_rules[i].prefixes);
+		free(perim->access_rules[i].subscriptions);
+	}
+	for (i = 0; i < perim->n_subscriptions; i++)
+		free(perim->subscriptions[i].tags);
+	for (i = 0; i < perim->n_members; i++) {
+		free(perim->members[i].prefixes);
+		free(perim->members[i].tags);
+	}
+	free(perim->access_rules);
+	free(perim->subscriptions);
+	free(perim->members);
+	free(r->ip_rules);
+	free(r->vnet_rules);
+	free(r->subnets);
+	free(r->trusted);
+	free(r->private_endpoints);
+	memset(r, 0, sizeof(*r));
+}
