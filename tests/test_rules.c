@@ -212,10 +212,23 @@ static const struct reject_case reject_cases[] = {
 	{ "private endpoint without tag",
 	  HOST("{'privateEndpoints': [@{'name': 'pe', 'status': 'Approved'}]}"),
 	  "needs a vni or a vlan", "host.privateEndpoints[0]" },
+	{ "private endpoint with both tags",
+	  HOST("{'privateEndpoints': [@{'name': 'pe', 'vni': 7, 'vlan': 7, 'status': 'Approved'}]}"),
+	  "has both vni and vlan", "host.privateEndpoints[0]" },
+	{ "private endpoint prefix malformed",
+	  HOST("{'privateEndpoints': [{'name': 'pe', 'vlan': 7, 'prefix': @'10.9.0.0/',"
+	       " 'status': 'Approved'}]}"),
+	  "is not an IPv4 address or prefix", "host.privateEndpoints[0].prefix" },
 	{ "private endpoint name twice",
 	  HOST("{'privateEndpoints': [{'name': 'pe', 'vni': 7, 'status': 'Approved'},\n"
 	       "@{'name': 'pe', 'vni': 8, 'status': 'Approved'}]}"),
 	  "already used by entry [0]", "host.privateEndpoints[1]" },
+	{ "dataPlane not an object", HOST("{'dataPlane': @['192.0.2.1']}"),
+	  "expected an object, got an array", "host.dataPlane" },
+	{ "dataPlane addresses not an array", HOST("{'dataPlane': {'addresses': @'192.0.2.1'}}"),
+	  "expected an array, got a string", "host.dataPlane.addresses" },
+	{ "perimeter not an object", PERIM("@true"), "expected an object, got a boolean",
+	  "host.perimeter" },
 	{ "perimeter accessMode missing", PERIM("@{}"), "required key is missing",
 	  "host.perimeter.accessMode" },
 	{ "perimeter accessMode unknown", PERIM("{'accessMode': @'Strict'}"),
@@ -252,6 +265,18 @@ static const struct reject_case reject_cases[] = {
 	{ "perimeter subscription id twice",
 	  PERIM("{'accessMode': 'Audit', 'subscriptions': [{'id': 's'}, @{'id': 'S'}]}"),
 	  "already used by entry [0]", "host.perimeter.subscriptions[1]" },
+	{ "access rule direction missing",
+	  PERIM("{'accessMode': 'Audit', 'accessRules': [@{'name': 'r'}]}"),
+	  "required key is missing", "host.perimeter.accessRules[0].direction" },
+	{ "perimeter subscription not an object",
+	  PERIM("{'accessMode': 'Audit', 'subscriptions': [@'/subscriptions/2222']}"),
+	  "expected an object, got a string", "host.perimeter.subscriptions[0]" },
+	{ "perimeter subscription vnis not an array",
+	  PERIM("{'accessMode': 'Audit', 'subscriptions': [{'id': 's', 'vnis': @6001}]}"),
+	  "expected an array, got an integer", "host.perimeter.subscriptions[0].vnis" },
+	{ "member name twice",
+	  PERIM("{'accessMode': 'Audit', 'members': [{'name': 'm'}, @{'name': 'M'}]}"),
+	  "already used by entry [0]", "host.perimeter.members[1]" },
 	{ "member prefix host bits",
 	  PERIM("{'accessMode': 'Audit', 'members': [{'name': 'm',"
 	        " 'prefixes': [@'203.0.113.65/27']}]}"),
@@ -278,7 +303,8 @@ static void expand_case(const char *tmpl, char *json, size_t len, int *line, int
 		if (*tmpl == '\n') {
 			cur_line++;
 			cur_col = 1;
-		} else {
+		} else if ((*tmpl & 0xc0) != 0x80) {
+			/* Columns count characters, as jansson does. */
 			cur_col++;
 		}
 	}
@@ -752,6 +778,82 @@ static bool test_vnet_rules_over_limit(void)
 			       "virtualNetworkRules[200]: more than 200 virtual network rules");
 }
 
+/* host lists with a limit; each item format takes one number, 1..n. */
+static const struct list_limit {
+	const char *name;
+	const char *head;
+	const char *item;
+	const char *tail;
+	int max;
+	const char *over_path;
+} list_limits[] = {
+	{ "subnets", "{\"properties\":{},\"host\":{\"subnets\":[",
+	  "{\"id\":\"s%1$d\",\"vlan\":%1$d}", "]}}", VFW_MAX_SUBNETS, "host.subnets" },
+	{ "trusted services", "{\"properties\":{},\"host\":{\"trustedServices\":[",
+	  "{\"name\":\"t%d\"}", "]}}", VFW_MAX_TRUSTED, "host.trustedServices" },
+	{ "private endpoints", "{\"properties\":{},\"host\":{\"privateEndpoints\":[",
+	  "{\"name\":\"p%1$d\",\"vni\":%1$d,\"status\":\"Approved\"}", "]}}",
+	  VFW_MAX_PRIVATE_EP, "host.privateEndpoints" },
+	{ "perimeter access rules",
+	  "{\"properties\":{},\"host\":{\"perimeter\":{\"accessMode\":\"Audit\",\"accessRules\":[",
+	  "{\"name\":\"r%d\",\"direction\":\"Inbound\"}", "]}}}", VFW_MAX_ACCESS_RULES,
+	  "host.perimeter.accessRules" },
+	{ "perimeter members",
+	  "{\"properties\":{},\"host\":{\"perimeter\":{\"accessMode\":\"Audit\",\"members\":[",
+	  "{\"name\":\"m%d\"}", "]}}}", VFW_MAX_MEMBERS, "host.perimeter.members" },
+};
+
+static char *list_doc(const struct list_limit *l, int n)
+{
+	size_t len;
+	char *buf;
+	FILE *f = open_memstream(&buf, &len);
+	int i;
+
+	fputs(l->head, f);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			fputc(',', f);
+		fprintf(f, l->item, i);
+	}
+	fputs(l->tail, f);
+	fclose(f);
+	return buf;
+}
+
+/* Exactly at the limit parses; one more names the first entry too many. */
+static bool check_list_limit(const struct list_limit *l)
+{
+	char err[ERR_LEN] = "", want[128];
+	struct vfw_rules r;
+	char *doc;
+	int ret;
+
+	doc = list_doc(l, l->max);
+	ret = vfw_rules_parse(doc, strlen(doc), SOURCE, &r, err, sizeof(err));
+	free(doc);
+	vfw_rules_free(&r);
+	if (!ASSERT_EQ(ret, 0, err))
+		return false;
+	doc = list_doc(l, l->max + 1);
+	ret = vfw_rules_parse(doc, strlen(doc), SOURCE, &r, err, sizeof(err));
+	free(doc);
+	snprintf(want, sizeof(want), "%s[%d]: more than %d entries", l->over_path, l->max,
+		 l->max);
+	return ASSERT_EQ(ret, -EINVAL, l->name) && ASSERT_STR_CONTAINS(err, want, l->name) &&
+	       ASSERT_TRUE(rules_are_zero(&r), "zeroed");
+}
+
+static bool test_list_limits(void)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < sizeof(list_limits) / sizeof(list_limits[0]); i++)
+		ok = check_list_limit(&list_limits[i]) && ok;
+	return ok;
+}
+
 static bool test_dataplane_address_limit(void)
 {
 	char doc[2048], err[ERR_LEN] = "";
@@ -909,6 +1011,40 @@ static bool test_nesting_too_deep(void)
 	return ok;
 }
 
+/*
+ * The locator must count columns as jansson does (characters, not bytes) and
+ * must not be misled by brackets, commas or escaped quotes inside strings.
+ */
+static bool test_locator_agrees_with_jansson(void)
+{
+	static const char text[] =
+		"{\"name\": \"caf\xc3\xa9 ],\\\"{\", \"properties\": {\"x\": \"\xe2\x82\xac\","
+		" \"publicNetworkAccess\": @}}";
+	char json[256], err[ERR_LEN], bad[256], want[64];
+	struct vfw_rules r;
+	int line, col;
+	char *at;
+
+	/* Same document, once with a syntax error (jansson's place) and once
+	 * with a semantic one (the locator's place) at the marker. */
+	expand_case(text, json, sizeof(json), &line, &col);
+	at = strchr(text, '@');
+	snprintf(bad, sizeof(bad), "%.*s,}}", (int)(at - text), text);
+	snprintf(json, sizeof(json), "%.*s\"Open\"}}", (int)(at - text), text);
+	if (!ASSERT_EQ(vfw_rules_parse(bad, strlen(bad), SOURCE, &r, err, sizeof(err)),
+		       -EINVAL, "syntax error"))
+		return false;
+	snprintf(want, sizeof(want), SOURCE ":%d:%d: ", line, col);
+	if (!ASSERT_STR_CONTAINS(err, want, "jansson counts characters"))
+		return false;
+	if (!ASSERT_EQ(vfw_rules_parse(json, strlen(json), SOURCE, &r, err, sizeof(err)),
+		       -EINVAL, "semantic error"))
+		return false;
+	snprintf(want, sizeof(want), SOURCE ":%d:%d: properties.publicNetworkAccess: ",
+		 line, col);
+	return ASSERT_STR_CONTAINS(err, want, "locator counts characters");
+}
+
 static bool test_prefix_str(void)
 {
 	struct vfw_prefix p = { .addr = 0xffffffff, .len = 32 };
@@ -940,6 +1076,7 @@ static const struct {
 	{ "200 vnet rules accepted", test_vnet_rules_at_limit },
 	{ "201 vnet rules rejected", test_vnet_rules_over_limit },
 	{ "data-plane address limit", test_dataplane_address_limit },
+	{ "host list limits", test_list_limits },
 	{ "name length limit", test_name_length },
 	{ "empty file", test_file_empty },
 	{ "file over 16 MiB", test_file_too_big },
@@ -949,6 +1086,7 @@ static const struct {
 	{ "syntax error names line and column", test_syntax_error_place },
 	{ "duplicate key", test_duplicate_key },
 	{ "nesting too deep", test_nesting_too_deep },
+	{ "locator counts like jansson", test_locator_agrees_with_jansson },
 	{ "prefix text", test_prefix_str },
 };
 
