@@ -321,11 +321,23 @@ static int get_name(const struct parser *p, json_t *obj, const char *path, const
 	return copy_name(p, path_key(kpath, path, key), text, dst);
 }
 
+/* "a, b, c" from a NULL-terminated list, for messages. */
+static const char *join_names(const char *const *names, char *buf, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; names[i] && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+	return buf;
+}
+
 /* Matched without case; *value is left alone when the key is absent. */
 static int get_enum(const struct parser *p, json_t *obj, const char *path, const char *key,
 		    const char *const *names, bool required, int *value)
 {
-	char kpath[JSON_PATH_LEN], choices[128] = "";
+	char kpath[JSON_PATH_LEN], choices[128];
 	const char *text;
 	int err, i;
 
@@ -337,10 +349,9 @@ static int get_enum(const struct parser *p, json_t *obj, const char *path, const
 			*value = i;
 			return 0;
 		}
-		snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices),
-			 "%s%s", i ? ", " : "", names[i]);
 	}
-	return fail(p, path_key(kpath, path, key), "\"%s\" is not one of %s", text, choices);
+	return fail(p, path_key(kpath, path, key), "\"%s\" is not one of %s", text,
+		    join_names(names, choices, sizeof(choices)));
 }
 
 static int get_bool(const struct parser *p, json_t *obj, const char *path, const char *key,
@@ -373,7 +384,7 @@ static int integer_in_range(const struct parser *p, const char *path, json_t *v,
 static int check_keys(const struct parser *p, json_t *obj, const char *path,
 		      const char *const *allowed)
 {
-	char kpath[JSON_PATH_LEN];
+	char kpath[JSON_PATH_LEN], known[128];
 	const char *key;
 	json_t *v;
 	int i;
@@ -383,7 +394,8 @@ static int check_keys(const struct parser *p, json_t *obj, const char *path,
 			if (!strcmp(key, allowed[i]))
 				break;
 		if (!allowed[i])
-			return fail(p, path_key(kpath, path, key), "unknown key");
+			return fail(p, path_key(kpath, path, key), "unknown key (known: %s)",
+				    join_names(allowed, known, sizeof(known)));
 	}
 	return 0;
 }
