@@ -546,7 +546,8 @@ static bool test_outbound_rule_noted(void)
 
 	if (!parse_warns(PERIM("{'accessMode': 'Learning', 'accessRules': [\n"
 			       "{'name': 'out', 'direction': @'Outbound',"
-			       " 'addressPrefixes': ['203.0.113.0/24']}]}"),
+			       " 'addressPrefixes': ['203.0.113.0/24'],"
+			       " 'fullyQualifiedDomainNames': ['backup.example.net']}]}"),
 			 "host.perimeter.accessRules[0].direction", "note: ", &r, log, sizeof(log)))
 		return false;
 	ok = ASSERT_EQ(r.perimeter.n_access_rules, 1, "kept") &&
@@ -986,6 +987,18 @@ static bool test_syntax_error_place(void)
 	return file_case(text, sizeof(text) - 1, ":3:20: unexpected token near ','");
 }
 
+static bool test_byte_order_mark_skipped(void)
+{
+	static const char text[] = "\xef\xbb\xbf{\"properties\": {}}";
+	struct vfw_rules r;
+	char err[512];
+	int ret;
+
+	ret = vfw_rules_parse(text, sizeof(text) - 1, "bom.json", &r, err, sizeof(err));
+	vfw_rules_free(&r);
+	return ASSERT_EQ(ret, 0, err);
+}
+
 static bool test_duplicate_key(void)
 {
 	static const char text[] = "{\"properties\": {}, \"properties\": {}}";
@@ -1066,6 +1079,7 @@ static const struct {
 	{ "vnet rule duplicates merged with a warning", test_vnet_duplicates_merged },
 	{ "unbound vnet rule skipped with a warning", test_unbound_vnet_rule_skipped },
 	{ "outbound perimeter rule kept with a note", test_outbound_rule_noted },
+	{ "a UTF-8 byte-order mark is skipped", test_byte_order_mark_skipped },
 	{ "SPEC example", test_example_fixture },
 	{ "az keyvault show output", test_az_fixture },
 	{ "trusted service and member tags", test_trusted_and_member_tags },

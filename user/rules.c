@@ -849,8 +849,11 @@ static const char *const direction_names[] = { "Inbound", "Outbound", NULL };
 static int parse_access_rule(const struct parser *p, json_t *obj, const char *path,
 			     void *items, size_t index, void *ctx)
 {
+	/* The perimeter's outbound destinations are accepted so that its
+	 * rules can be pasted as they are; the vault never uses them. */
 	static const char *const keys[] = {
-		"name", "direction", "addressPrefixes", "subscriptions", NULL
+		"name", "direction", "addressPrefixes", "subscriptions",
+		"fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers", NULL
 	};
 	struct vfw_access_rule *r = (struct vfw_access_rule *)items + index;
 	char kpath[JSON_PATH_LEN];
@@ -1136,6 +1139,11 @@ int vfw_rules_parse(const char *text, size_t len, const char *source,
 	memset(out, 0, sizeof(*out));
 	if (errlen)
 		err[0] = '\0';
+	/* Editors on some systems save JSON with a UTF-8 byte-order mark. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+		p.text = text += 3;
+		p.len = len -= 3;
+	}
 	if (!len) {
 		snprintf(err, errlen, "%s: the file is empty", source);
 		return -EINVAL;
