@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Test frames for BPF_PROG_TEST_RUN, described declaratively (struct
- * frame_spec) so that a test table can say what a frame is rather than
- * spell its bytes. Checksums are left zero: XDP never looks at them.
+ * Frames for BPF_PROG_TEST_RUN, described declaratively (struct frame_spec)
+ * so that a test table, or `vaultfw explain`, can say what a frame is
+ * rather than spell its bytes. Checksums are left zero: XDP never looks at
+ * them.
  */
-#ifndef VFW_TEST_FRAMES_H
-#define VFW_TEST_FRAMES_H
+#ifndef VFW_FRAMES_H
+#define VFW_FRAMES_H
 
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -285,4 +286,4 @@ static inline bool frame_build(const struct frame_spec *s, struct frame *f)
 	return ok;
 }
 
-#endif /* VFW_TEST_FRAMES_H */
+#endif /* VFW_FRAMES_H */
