@@ -458,7 +458,9 @@ static int build_entries(struct compile_ctx *ctx)
 	struct vfw_compiled *out = ctx->out;
 	size_t n_keys;
 
-	qsort(ctx->raw, ctx->n_raw, sizeof(*ctx->raw), cmp_raw);
+	/* qsort's base must not be NULL, even for no elements (C11 7.1.4). */
+	if (ctx->n_raw)
+		qsort(ctx->raw, ctx->n_raw, sizeof(*ctx->raw), cmp_raw);
 	n_keys = count_keys(ctx->raw, ctx->n_raw);
 	if (n_keys > VFW_TRIE_MAX_ENTRIES) {
 		set_err(ctx, "rule set needs %zu lookup entries, at most %d fit",
