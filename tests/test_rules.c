@@ -970,7 +970,7 @@ static bool test_file_binary(void)
 {
 	static const char elf[] = "\x7f" "ELF\x02\x01\x01\0\0\0";
 
-	return file_case(elf, sizeof(elf) - 1, ":1:1: ");
+	return file_case(elf, sizeof(elf) - 1, ":1:5: byte 0x02 cannot appear in JSON text");
 }
 
 static bool test_file_not_utf8(void)

@@ -1126,6 +1126,38 @@ static int parse_document(const struct parser *p, json_t *root, struct vfw_rules
 	return parse_properties(p, props, r);
 }
 
+/*
+ * JSON text never holds a raw control byte other than tab, CR and LF (RFC 8259
+ * requires them escaped, even in strings), so one means a binary or
+ * compressed file: say that, rather than let the JSON parser quote the byte.
+ */
+static int check_text_bytes(const char *text, size_t len, const char *source,
+			    char *err, size_t errlen)
+{
+	int line = 1, column = 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = text[i];
+
+		if (c == '\n') {
+			line++;
+			column = 1;
+			continue;
+		}
+		if (c < 0x20 && c != '\t' && c != '\r') {
+			snprintf(err, errlen, "%s:%d:%d: byte 0x%02x cannot appear in JSON "
+				 "text: not a text file (binary or compressed?)",
+				 source, line, column, c);
+			return -EINVAL;
+		}
+		/* Columns count characters: skip UTF-8 continuation bytes. */
+		if ((c & 0xc0) != 0x80)
+			column++;
+	}
+	return 0;
+}
+
 int vfw_rules_parse(const char *text, size_t len, const char *source,
 		    struct vfw_rules *out, char *err, size_t errlen)
 {
@@ -1148,6 +1180,8 @@ int vfw_rules_parse(const char *text, size_t len, const char *source,
 		snprintf(err, errlen, "%s: the file is empty", source);
 		return -EINVAL;
 	}
+	if (check_text_bytes(text, len, source, err, errlen))
+		return -EINVAL;
 	/* A repeated key would silently hide one of its values. */
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
