@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "vaultfw.skel.h"
+#include "compile.h"
+#include "document.h"
+#include "explain.h"
+#include "frames.h"
+#include "loader.h"
+#include "stats.h"
+
+/* Where the frame is sent when the rules say nothing (SPEC's example). */
+#define EXPLAIN_DST4		"192.0.2.10"
+#define EXPLAIN_DST6		"2001:db8::10"
+#define EXPLAIN_DPORT		443
+/* VXLAN underlay: only the inner packet is judged, so any addresses do. */
+#define EXPLAIN_UNDERLAY_SRC	"192.0.2.1"
+#define EXPLAIN_UNDERLAY_DST	"192.0.2.2"
+
+__attribute__((format(printf, 3, 4)))
+static int explain_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/*
+ * Maps the program writes for every packet: the explaining copy keeps its
+ * own, so that its test frames move no live counter, spend no live log
+ * budget and put no event into the live ring.
+ */
+static bool written_per_packet(const struct bpf_map *map)
+{
+	switch (bpf_map__type(map)) {
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_RINGBUF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int share_pinned_maps(struct bpf_object *obj, const char *pin_dir,
+			     char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int fd, ret;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map) || written_per_packet(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			ret = -errno;
+			explain_err(err, errlen, "cannot open %s (attached by an older vaultfw? re-attach): %s",
+				    path, strerror(-ret));
+			return ret;
+		}
+		ret = bpf_map__reuse_fd(map, fd);	/* keeps its own dup */
+		close(fd);
+		if (ret) {
+			explain_err(err, errlen, "cannot share %s: %s", path, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int load_copy(struct vfw_explain_target *t, const char *pin_dir,
+		     char *err, size_t errlen)
+{
+	int ret;
+
+	t->skel = vaultfw_bpf__open();
+	if (!t->skel) {
+		ret = -errno;
+		explain_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	if (pin_dir) {
+		ret = share_pinned_maps(t->skel->obj, pin_dir, err, errlen);
+		if (ret)
+			return ret;
+	}
+	ret = vaultfw_bpf__load(t->skel);
+	if (ret) {
+		explain_err(err, errlen, "cannot load the XDP program: %s", strerror(-ret));
+		return ret;
+	}
+	vfw_maps_from_skel(t->skel, &t->maps);
+	return 0;
+}
+
+int vfw_explain_open_file(const char *path, struct vfw_explain_target *t,
+			  char *err, size_t errlen)
+{
+	struct vfw_compiled compiled = {};
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = vfw_rules_load_file(path, &t->rules, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(t->rules_from, sizeof(t->rules_from), "%s", path);
+	ret = vfw_compile(&t->rules, &compiled, err, errlen) ?:
+	      load_copy(t, NULL, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = vfw_ruleset_install(&t->maps, &compiled, path, NULL);
+	if (ret) {
+		explain_err(err, errlen, "cannot install %s: %s", path, strerror(-ret));
+		goto cleanup;
+	}
+	ret = vfw_read_live_config(&t->maps, &t->config);
+	if (ret < 0)
+		explain_err(err, errlen, "cannot read back %s: %s", path, strerror(-ret));
+	else
+		ret = 0;
+cleanup:
+	vfw_compiled_free(&compiled);
+	if (ret)
+		vfw_explain_close(t);
+	return ret;
+}
+
+/* The model reads what is live: the stored document, else the file. */
+static int load_live_rules(struct vfw_explain_target *t, char *err, size_t errlen)
+{
+	char *text = NULL;
+	int ret;
+
+	ret = vfw_document_read_live(&t->maps, &text);
+	if (!ret) {
+		snprintf(t->rules_from, sizeof(t->rules_from), "the live document (%s)",
+			 VFW_MAP_DOCUMENT);
+		ret = vfw_rules_parse(text, strlen(text), VFW_MAP_DOCUMENT, &t->rules,
+				      err, errlen);
+		free(text);
+		return ret;
+	}
+	if (ret != -ENODATA)
+		return explain_err(err, errlen, "cannot read %s: %s", VFW_MAP_DOCUMENT,
+				   strerror(-ret));
+	if (!t->config.source[0])
+		return explain_err(err, errlen, "the live rule set records no document and no file");
+	snprintf(t->rules_from, sizeof(t->rules_from),
+		 "%s (the file last applied: no document is stored)", t->config.source);
+	return vfw_rules_load_file(t->config.source, &t->rules, err, errlen);
+}
+
+int vfw_explain_open_pinned(const char *pin_dir, struct vfw_explain_target *t,
+			    char *err, size_t errlen)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = load_copy(t, pin_dir, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = vfw_read_live_config(&t->maps, &t->config);
+	if (ret < 0) {
+		explain_err(err, errlen, "cannot read the live config: %s", strerror(-ret));
+		goto cleanup;
+	}
+	ret = load_live_rules(t, err, errlen);
+cleanup:
+	if (ret)
+		vfw_explain_close(t);
+	return ret;
+}
+
+void vfw_explain_close(struct vfw_explain_target *t)
+{
+	vaultfw_bpf__destroy(t->skel);	/* closes the map fds too */
+	t->skel = NULL;
+	vfw_rules_free(&t->rules);
+}
+
+static int run_frame(const struct vfw_explain_target *t, const void *frame, size_t len,
+		     __u32 *verdict)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = frame,
+		.data_size_in = len,
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.vaultfw_xdp), &opts))
+		return -errno;
+	*verdict = opts.retval;
+	return 0;
+}
+
+/* Which reason and which rule the frame moved, and whether step 3 did. */
+static void read_outcome(const struct vfw_stats *before, const struct vfw_stats *after,
+			 struct vfw_explain_result *res)
+{
+	struct vfw_model_result *dp = &res->datapath;
+	const struct vfw_rule_stat *rule;
+	unsigned int reason;
+	size_t i;
+
+	dp->reason = VFW_REASON_COUNT;	/* counted nothing: no rule set */
+	for (reason = 0; reason < VFW_REASON_COUNT; reason++) {
+		if (after->reasons[reason].packets == before->reasons[reason].packets)
+			continue;
+		if (reason == VFW_REASON_PERIMETER_WOULD_DENY)
+			dp->would_deny = true;
+		else
+			dp->reason = reason;
+	}
+	res->rule_id = VFW_RULE_ID_NONE;
+	/* Rule ids cannot change between the two reads: both are private
+	 * (file) or under the interface lock (live). */
+	for (i = 0; i < after->n_rules && i < before->n_rules; i++) {
+		rule = &after->rules[i];
+		if (rule->total.packets == before->rules[i].total.packets)
+			continue;
+		res->rule_id = rule->id;
+		dp->rule_kind = rule->meta.kind;
+		snprintf(dp->rule_name, sizeof(dp->rule_name), "%s", rule->meta.name);
+	}
+}
+
+static bool outcomes_agree(const struct vfw_model_result *a, const struct vfw_model_result *b)
+{
+	return a->verdict == b->verdict && a->reason == b->reason &&
+	       a->would_deny == b->would_deny && a->rule_kind == b->rule_kind &&
+	       (a->rule_kind == VFW_RULE_NONE || !strcmp(a->rule_name, b->rule_name));
+}
+
+int vfw_explain_frame(const struct vfw_explain_target *t, const void *frame, size_t len,
+		      struct vfw_explain_result *res)
+{
+	struct vfw_stats before = {}, after = {};
+	__u32 verdict = XDP_ABORTED;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = vfw_stats_read(&t->maps, &before) ?:
+	      run_frame(t, frame, len, &verdict) ?:
+	      vfw_stats_read(&t->maps, &after) ?:
+	      vfw_model_eval(&t->rules, frame, len, &res->model);
+	if (ret)
+		goto cleanup;
+	res->datapath.verdict = verdict;
+	res->datapath.why = "as counted by the XDP program";
+	read_outcome(&before, &after, res);
+	res->agree = outcomes_agree(&res->datapath, &res->model);
+cleanup:
+	vfw_stats_free(&before);
+	vfw_stats_free(&after);
+	return ret;
+}
+
+/* The command line: a frame from --src and friends. */
+
+struct probe {
+	char src[INET6_ADDRSTRLEN];
+	char dst[INET6_ADDRSTRLEN];
+	struct frame_spec packet;	/* the IP packet, with its VLAN tag */
+	struct frame_spec outer;	/* VXLAN around packet, when --vni */
+	bool vxlan;
+};
+
+static int parse_number(const char *opt, const char *text, unsigned long max,
+			unsigned long *out, char *err, size_t errlen)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(text, &end, 10);
+	if (!*text || *end || errno || *text == '-' || *out > max)
+		return explain_err(err, errlen, "%s: '%s' is not a number from 0 to %lu",
+				   opt, text, max);
+	return 0;
+}
+
+/* Normalised text of an address; its family in *family. */
+static int parse_addr(const char *opt, const char *text, char *buf, int *family,
+		      char *err, size_t errlen)
+{
+	unsigned char raw[sizeof(struct in6_addr)];
+
+	*family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(*family, text, raw) != 1)
+		return explain_err(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address",
+				   opt, text);
+	inet_ntop(*family, raw, buf, INET6_ADDRSTRLEN);
+	return 0;
+}
+
+static void default_dst(const struct vfw_config *cfg, int family, char *buf)
+{
+	__u32 i;
+
+	for (i = 0; i < cfg->n_dp_addrs && i < VFW_MAX_DP_ADDRS; i++)
+		if ((int)cfg->dp_addrs[i].family == family) {
+			inet_ntop(family, cfg->dp_addrs[i].addr, buf, INET6_ADDRSTRLEN);
+			return;
+		}
+	strcpy(buf, family == AF_INET ? EXPLAIN_DST4 : EXPLAIN_DST6);
+}
+
+static int parse_proto(const char *text, __u8 *proto, char *err, size_t errlen)
+{
+	if (!strcasecmp(text, "tcp"))
+		*proto = IPPROTO_TCP;
+	else if (!strcasecmp(text, "udp"))
+		*proto = IPPROTO_UDP;
+	else
+		return explain_err(err, errlen, "--proto: '%s' is neither tcp nor udp", text);
+	return 0;
+}
+
+/* Without --dport: the first data-plane port (of --proto, if given). */
+static int probe_l4(const struct vfw_explain_request *req, const struct vfw_config *cfg,
+		    struct frame_spec *s, char *err, size_t errlen)
+{
+	unsigned long port;
+	bool any_proto = !req->proto;
+	__u32 i;
+	int ret;
+
+	s->proto = IPPROTO_TCP;
+	if (req->proto) {
+		ret = parse_proto(req->proto, &s->proto, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (req->dport) {
+		ret = parse_number("--dport", req->dport, UINT16_MAX, &port, err, errlen);
+		s->dport = port;
+		return ret;
+	}
+	s->dport = EXPLAIN_DPORT;
+	for (i = 0; i < cfg->n_dp_ports && i < VFW_MAX_DP_PORTS; i++)
+		if (any_proto || cfg->dp_ports[i].proto == s->proto) {
+			s->proto = cfg->dp_ports[i].proto;
+			s->dport = cfg->dp_ports[i].port;
+			break;
+		}
+	return 0;
+}
+
+static int probe_tag(const struct vfw_explain_request *req, struct probe *p,
+		     char *err, size_t errlen)
+{
+	unsigned long id;
+	int ret;
+
+	if (req->vlan && req->vni)
+		return explain_err(err, errlen, "--vlan and --vni exclude each other "
+				   "(the VNI would be the tag)");
+	if (req->vlan) {
+		ret = parse_number("--vlan", req->vlan, VFW_VLAN_MAX, &id, err, errlen);
+		p->packet.tags[0] = (struct frame_tag){ ETH_P_8021Q, id };
+		p->packet.n_tags = 1;
+		return ret;
+	}
+	if (!req->vni)
+		return 0;
+	ret = parse_number("--vni", req->vni, VFW_VNI_MAX, &id, err, errlen);
+	p->vxlan = true;
+	p->outer = (struct frame_spec){
+		.src = EXPLAIN_UNDERLAY_SRC, .dst = EXPLAIN_UNDERLAY_DST,
+		.proto = IPPROTO_UDP, .dport = VFW_VXLAN_PORT,
+		.vxlan_flags = FRAME_VXLAN_I, .vni = id, .inner = &p->packet,
+	};
+	return ret;
+}
+
+static int build_probe(const struct vfw_explain_request *req, const struct vfw_config *cfg,
+		       struct probe *p, struct frame *f, char *err, size_t errlen)
+{
+	int src_family, dst_family, ret;
+
+	if (!req->src)
+		return explain_err(err, errlen, "--src is required");
+	ret = parse_addr("--src", req->src, p->src, &src_family, err, errlen);
+	if (ret)
+		return ret;
+	dst_family = src_family;
+	if (req->dst)
+		ret = parse_addr("--dst", req->dst, p->dst, &dst_family, err, errlen);
+	else
+		default_dst(cfg, src_family, p->dst);
+	if (ret)
+		return ret;
+	if (dst_family != src_family)
+		return explain_err(err, errlen, "--src %s and --dst %s are not of one family",
+				   p->src, p->dst);
+	p->packet.src = p->src;
+	p->packet.dst = p->dst;
+	ret = probe_l4(req, cfg, &p->packet, err, errlen) ?:
+	      probe_tag(req, p, err, errlen);
+	if (ret)
+		return ret;
+	if (!frame_build(p->vxlan ? &p->outer : &p->packet, f))
+		return explain_err(err, errlen, "cannot build the frame");
+	return 0;
+}
+
+static void print_probe(const char *target, const struct probe *p, size_t len)
+{
+	const struct frame_spec *s = &p->packet;
+
+	printf("explain %s: %s -> %s %s/%u, ", target, s->src, s->dst,
+	       s->proto == IPPROTO_UDP ? "udp" : "tcp", s->dport);
+	if (p->vxlan)
+		printf("VXLAN VNI %u", p->outer.vni);
+	else if (s->n_tags)
+		printf("VLAN %u", s->tags[0].vid);
+	else
+		printf("untagged");
+	printf(", %zu-byte frame\n", len);
+}
+
+static void print_result(const struct vfw_explain_target *t, bool live,
+			 const struct vfw_explain_result *res)
+{
+	char line[2 * VFW_NAME_MAX];
+
+	printf("  rules:    %s\n", t->rules_from);
+	printf("  datapath: %s", vfw_model_format(&res->datapath, line, sizeof(line)));
+	if (res->rule_id != VFW_RULE_ID_NONE)
+		printf(" [rule id %u]", res->rule_id);
+	printf("\n            (%s, BPF_PROG_TEST_RUN)\n",
+	       live ? "the live rule set, private counters" : "a fresh copy of the program");
+	printf("  model:    %s\n", vfw_model_format(&res->model, line, sizeof(line)));
+	printf("  %s\n", res->agree ? "agree" : "DISAGREE");
+}
+
+static bool is_rules_file(const char *target)
+{
+	struct stat st;
+
+	return strchr(target, '/') || (!stat(target, &st) && S_ISREG(st.st_mode));
+}
+
+static int explain_target(const struct vfw_explain_target *t, const char *target, bool live,
+			  const struct vfw_explain_request *req, char *err, size_t errlen)
+{
+	struct vfw_explain_result res;
+	struct probe p = {};
+	struct frame f;
+	int ret;
+
+	ret = build_probe(req, &t->config, &p, &f, err, errlen);
+	if (ret)
+		return ret;
+	ret = vfw_explain_frame(t, f.data, f.len, &res);
+	if (ret) {
+		explain_err(err, errlen, "cannot run the frame: %s", strerror(-ret));
+		return ret;
+	}
+	print_probe(target, &p, f.len);
+	print_result(t, live, &res);
+	if (!res.agree) {
+		explain_err(err, errlen, "the datapath and the model disagree: a bug, please report it");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+struct live_ctx {
+	const struct vfw_explain_request *req;
+};
+
+static int explain_live(const char *ifname, const struct vfw_maps *maps, const char *pin_dir,
+			void *ctx, char *err, size_t errlen)
+{
+	const struct live_ctx *live = ctx;
+	struct vfw_explain_target t;
+	int ret;
+
+	(void)maps;	/* the copy opens what it shares itself */
+	ret = vfw_explain_open_pinned(pin_dir, &t, err, errlen);
+	if (ret)
+		return ret;
+	ret = explain_target(&t, ifname, true, live->req, err, errlen);
+	vfw_explain_close(&t);
+	return ret;
+}
+
+int vfw_explain(const char *target, const struct vfw_explain_request *req,
+		char *err, size_t errlen)
+{
+	struct live_ctx live = { req };
+	struct vfw_explain_target t;
+	int ret;
+
+	if (!is_rules_file(target))
+		return vfw_with_pinned_maps(target, false, explain_live, &live, err, errlen);
+	ret = vfw_explain_open_file(target, &t, err, errlen);
+	if (ret)
+		return ret;
+	ret = explain_target(&t, target, false, req, err, errlen);
+	vfw_explain_close(&t);
+	return ret;
+}
