@@ -54,10 +54,15 @@ static void skip_string(struct cursor *c)
 	}
 }
 
+/*
+ * Always consumes a byte: jansson accepts a NUL after a scalar ("[1\0]"),
+ * and a scan that stopped there would never end.
+ */
 static void skip_scalar(struct cursor *c)
 {
-	while (!at_end(c) && *c->p && !strchr(" \t\r\n,:]}", *c->p))
+	do
 		advance(c);
+	while (!at_end(c) && *c->p && !strchr(" \t\r\n,:]}", *c->p));
 }
 
 /* Skips one whole value, however deeply nested, without recursion. */
