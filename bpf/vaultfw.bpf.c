@@ -73,6 +73,14 @@ struct {
 	__type(value, struct vfw_rule_meta);
 } vfw_rule_meta SEC(".maps");
 
+/* Userspace state only: see struct vfw_document. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VFW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vfw_document);
+} vfw_document SEC(".maps");
+
 /*
  * Verdicts come from the VFW_REASONS table, packed four bits per reason
  * into one constant so that looking one up costs a shift, not a map.

@@ -19,6 +19,7 @@
 #define VFW_MAP_RULE_STATS	"vfw_rule_stats"
 #define VFW_MAP_REASONS		"vfw_reasons"
 #define VFW_MAP_RULE_META	"vfw_rule_meta"
+#define VFW_MAP_DOCUMENT	"vfw_document"
 /* The LPM trie of the active slot is also pinned under this name. */
 #define VFW_PIN_RULES		"vfw_rules"
 
@@ -175,6 +176,20 @@ struct vfw_config {
 	__u64 generation;	/* bumped by every apply */
 	__u64 applied_unix;	/* wall clock seconds of the apply */
 	char source[VFW_NAME_MAX];	/* rules file it came from */
+};
+
+/*
+ * The rules document a slot was compiled from (SPEC §1 JSON, compact), so
+ * that `show` and the rule edits build on exactly what is live. Written
+ * into the inactive slot before the flip; the program never reads it.
+ * The largest valid document (1000 IP rules, 200 vnet rules and 512
+ * subnets with 255-character ids) takes about 260 KiB.
+ */
+#define VFW_DOC_MAX		(512 * 1024)
+
+struct vfw_document {
+	__u32 len;		/* bytes of text used, 0: no document stored */
+	char text[VFW_DOC_MAX];
 };
 
 #endif /* VAULTFW_MAPS_H */

@@ -879,7 +879,7 @@ static void unpin_all(const char *dir)
 {
 	static const char *const names[] = {
 		VFW_MAP_ACTIVE, VFW_MAP_CONFIG, VFW_MAP_RULESETS, VFW_MAP_RULE_STATS,
-		VFW_MAP_REASONS, VFW_MAP_RULE_META, VFW_PIN_RULES,
+		VFW_MAP_REASONS, VFW_MAP_RULE_META, VFW_MAP_DOCUMENT, VFW_PIN_RULES,
 	};
 	char path[PATH_MAX];
 	size_t i;

@@ -19,6 +19,7 @@
 #include <xdp/libxdp.h>
 #include "vaultfw.skel.h"
 #include "check.h"
+#include "document.h"
 #include "loader.h"
 #include "log.h"
 #include "ruleset.h"
@@ -250,6 +251,7 @@ static void maps_from_skel(const struct vaultfw_bpf *skel, struct vfw_maps *maps
 	maps->rule_stats_fd = bpf_map__fd(skel->maps.vfw_rule_stats);
 	maps->reasons_fd = bpf_map__fd(skel->maps.vfw_reasons);
 	maps->rule_meta_fd = bpf_map__fd(skel->maps.vfw_rule_meta);
+	maps->document_fd = bpf_map__fd(skel->maps.vfw_document);
 }
 
 /*
@@ -298,14 +300,38 @@ static int reuse_maps(struct bpf_object *obj, struct bpf_object *from)
 	return 0;
 }
 
+/* The same, from the pins of an attachment whose program is gone. */
+static int reuse_pinned_maps(struct bpf_object *obj, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int fd, ret = 0;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return -errno;
+		ret = bpf_map__reuse_fd(map, fd);
+		close(fd);	/* reuse_fd took its own copy */
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * Hand libxdp a fresh, unloaded copy of the object that shares the maps
- * already holding the rule set: libxdp loads it as a dispatcher component
+ * already holding the rule set (those of maps_skel, or when it is NULL the
+ * ones pinned in pin_dir): libxdp loads it as a dispatcher component
  * where the kernel allows, or as a plain XDP program where it does not.
  */
-static int attach_program(const struct vaultfw_bpf *maps_skel, int ifindex,
-			  enum xdp_attach_mode mode, struct vaultfw_bpf **prog_skel,
-			  struct xdp_program **xprog, char *err, size_t errlen)
+static int attach_program(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
+			  int ifindex, enum xdp_attach_mode mode,
+			  struct vaultfw_bpf **prog_skel, struct xdp_program **xprog,
+			  char *err, size_t errlen)
 {
 	struct xdp_program *prog;
 	struct vaultfw_bpf *skel;
@@ -318,7 +344,8 @@ static int attach_program(const struct vaultfw_bpf *maps_skel, int ifindex,
 		return ret;
 	}
 	*prog_skel = skel;
-	ret = reuse_maps(skel->obj, maps_skel->obj);
+	ret = maps_skel ? reuse_maps(skel->obj, maps_skel->obj)
+			: reuse_pinned_maps(skel->obj, pin_dir);
 	if (ret) {
 		set_err(err, errlen, "cannot share the maps: %s", strerror(-ret));
 		return ret;
@@ -450,7 +477,7 @@ static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size
 		return fd;
 	if (ret == 0) {
 		set_err(err, errlen, "vaultfw is already attached to %s (%s holds pins); "
-			"use apply to change rules, or detach first", ifname, dir);
+			"use apply to change its rules, or attach --replace", ifname, dir);
 		ret = -EEXIST;
 	} else {
 		set_err(err, errlen, "cannot read %s: %s", dir, strerror(-ret));
@@ -470,12 +497,93 @@ static int ifindex_of(const char *ifname, char *err, size_t errlen)
 	return ifindex;
 }
 
-int vfw_attach(const char *ifname, const char *rules_path,
-	       enum xdp_attach_mode mode, char *err, size_t errlen)
+static int open_maps(const char *dir, struct vfw_maps *maps, char *err, size_t errlen)
+{
+	int ret = vfw_maps_open_pinned(dir, maps);
+
+	if (ret)
+		set_err(err, errlen, "cannot open the pinned maps in %s: %s", dir, strerror(-ret));
+	return ret;
+}
+
+/* Attach a program to the maps pinned in pin_dir, and pin it there. */
+static int reattach_pinned(const char *ifname, const char *pin_dir, int ifindex,
+			   enum xdp_attach_mode mode, char *err, size_t errlen)
+{
+	struct vaultfw_bpf *prog_skel = NULL;
+	struct xdp_program *xprog = NULL;
+	char path[PATH_MAX];
+	int ret;
+
+	ret = attach_program(NULL, pin_dir, ifindex, mode, &prog_skel, &xprog, err, errlen);
+	if (ret)
+		goto cleanup;
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, VFW_PROG_NAME);
+	unlink(path);	/* the program it names is no longer attached */
+	ret = pin_fd(xdp_program__fd(xprog), pin_dir, VFW_PROG_NAME);
+	if (ret) {
+		/* Keep the filter: detach finds it by name without the pin. */
+		pr_warn("%s: attached, but cannot pin the program in %s: %s\n", ifname,
+			pin_dir, strerror(-ret));
+		ret = 0;
+	}
+	report_attached(ifname, ifindex, xdp_program__id(xprog));
+cleanup:
+	xdp_program__close(xprog);
+	vaultfw_bpf__destroy(prog_skel);
+	return ret;
+}
+
+/*
+ * attach --replace where vaultfw is attached: the new rules go into the
+ * existing maps atomically (kept rules keep their counters) and the program
+ * stays attached, so the interface is never without the filter. Only a
+ * program that is gone (pins left behind) is attached again.
+ */
+static int replace_attached(const char *ifname, const char *pin_dir, const struct vfw_doc *doc,
+			    const char *source, int ifindex, enum xdp_attach_mode mode,
+			    char *err, size_t errlen)
+{
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
+	struct xdp_multiprog *mp = NULL;
+	struct xdp_program *prog;
+	int dir_fd, ret;
+
+	ret = dir_fd = lock_existing(ifname, pin_dir, LOCK_EX, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = open_maps(pin_dir, &maps, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = vfw_ruleset_install_document(&maps, &doc->compiled, doc->text, source, pin_dir);
+	if (ret) {
+		set_err(err, errlen, "cannot install the rule set (previous rules stay in force): %s",
+			strerror(-ret));
+		goto cleanup;
+	}
+	mp = get_multiprog(ifindex);
+	prog = mp ? find_ours(mp, pinned_prog_id(pin_dir)) : NULL;
+	if (!prog) {
+		ret = reattach_pinned(ifname, pin_dir, ifindex, mode, err, errlen);
+		goto cleanup;
+	}
+	if (xdp_multiprog__attach_mode(mp) != mode)
+		pr_warn("%s: kept in %s mode; detach and attach to change the mode\n", ifname,
+			xdp_mode_name(xdp_multiprog__attach_mode(mp)));
+	printf("%s: replaced the rules with %s; the filter stayed attached\n", ifname, source);
+cleanup:
+	xdp_multiprog__close(mp);
+	vfw_maps_close(&maps);
+	unlock_dir(dir_fd);
+	return ret;
+}
+
+static int attach_iface(const char *ifname, const char *rules_path, enum xdp_attach_mode mode,
+			bool replace, char *err, size_t errlen)
 {
 	struct vaultfw_bpf *maps_skel = NULL, *prog_skel = NULL;
 	char pin_dir[PIN_DIR_MAX], source[PATH_MAX];
-	struct vfw_compiled compiled = {};
+	struct vfw_doc doc = {};
 	struct xdp_program *xprog = NULL;
 	bool attached = false, own_dir = false;
 	int ifindex, dir_fd = -1, ret;
@@ -488,7 +596,7 @@ int vfw_attach(const char *ifname, const char *rules_path,
 	if (ret)
 		return ret;
 	/* A bad rules file must change nothing: compile before any kernel call. */
-	ret = vfw_load_compiled(rules_path, &compiled, err, errlen);
+	ret = vfw_doc_from_file(rules_path, &doc, err, errlen);
 	if (ret)
 		return ret;
 	if (!realpath(rules_path, source)) {
@@ -503,6 +611,10 @@ int vfw_attach(const char *ifname, const char *rules_path,
 	if (ret)
 		goto cleanup;
 	ret = dir_fd = lock_new_pin_dir(ifname, pin_dir, err, errlen);
+	if (ret == -EEXIST && replace) {
+		ret = replace_attached(ifname, pin_dir, &doc, source, ifindex, mode, err, errlen);
+		goto cleanup;
+	}
 	if (ret < 0)
 		goto cleanup;
 	own_dir = true;
@@ -511,7 +623,7 @@ int vfw_attach(const char *ifname, const char *rules_path,
 	if (ret)
 		goto cleanup;
 	maps_from_skel(maps_skel, &maps);
-	ret = vfw_ruleset_install(&maps, &compiled, source, pin_dir);
+	ret = vfw_ruleset_install_document(&maps, &doc.compiled, doc.text, source, pin_dir);
 	if (ret) {
 		set_err(err, errlen, "cannot install the rule set: %s", strerror(-ret));
 		goto cleanup;
@@ -519,7 +631,7 @@ int vfw_attach(const char *ifname, const char *rules_path,
 	ret = pin_maps(maps_skel->obj, pin_dir, err, errlen);
 	if (ret)
 		goto cleanup;
-	ret = attach_program(maps_skel, ifindex, mode, &prog_skel, &xprog, err, errlen);
+	ret = attach_program(maps_skel, NULL, ifindex, mode, &prog_skel, &xprog, err, errlen);
 	if (ret)
 		goto cleanup;
 	attached = true;
@@ -539,11 +651,23 @@ cleanup:
 	if (ret < 0 && own_dir)
 		remove_pin_dir(pin_dir);
 	unlock_dir(dir_fd);
-	vfw_compiled_free(&compiled);
+	vfw_doc_free(&doc);
 	return ret < 0 ? ret : 0;
 }
 
-static int read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg)
+int vfw_attach(const char *ifname, const char *rules_path,
+	       enum xdp_attach_mode mode, char *err, size_t errlen)
+{
+	return attach_iface(ifname, rules_path, mode, false, err, errlen);
+}
+
+int vfw_attach_replace(const char *ifname, const char *rules_path,
+		       enum xdp_attach_mode mode, char *err, size_t errlen)
+{
+	return attach_iface(ifname, rules_path, mode, true, err, errlen);
+}
+
+int vfw_read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg)
 {
 	int slot = vfw_ruleset_active_slot(maps);
 	__u32 key;
@@ -557,20 +681,11 @@ static int read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg)
 	return slot;
 }
 
-static int open_maps(const char *dir, struct vfw_maps *maps, char *err, size_t errlen)
-{
-	int ret = vfw_maps_open_pinned(dir, maps);
-
-	if (ret)
-		set_err(err, errlen, "cannot open the pinned maps in %s: %s", dir, strerror(-ret));
-	return ret;
-}
-
 int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
 	char pin_dir[PIN_DIR_MAX], source[PATH_MAX];
-	struct vfw_compiled compiled = {};
+	struct vfw_doc doc = {};
 	struct vfw_config cfg;
 	int dir_fd = -1, ret;
 
@@ -580,7 +695,7 @@ int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errl
 	ret = pin_dir_path(ifname, pin_dir, sizeof(pin_dir), err, errlen);
 	if (ret)
 		return ret;
-	ret = vfw_load_compiled(rules_path, &compiled, err, errlen);
+	ret = vfw_doc_from_file(rules_path, &doc, err, errlen);
 	if (ret)
 		return ret;
 	if (!realpath(rules_path, source)) {
@@ -594,13 +709,13 @@ int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errl
 	ret = open_maps(pin_dir, &maps, err, errlen);
 	if (ret)
 		goto cleanup;
-	ret = vfw_ruleset_install(&maps, &compiled, source, pin_dir);
+	ret = vfw_ruleset_install_document(&maps, &doc.compiled, doc.text, source, pin_dir);
 	if (ret) {
 		set_err(err, errlen, "cannot install the rule set (previous rules stay in force): %s",
 			strerror(-ret));
 		goto cleanup;
 	}
-	ret = read_live_config(&maps, &cfg);
+	ret = vfw_read_live_config(&maps, &cfg);
 	if (ret < 0) {
 		set_err(err, errlen, "rule set installed, but cannot read it back: %s",
 			strerror(-ret));
@@ -608,12 +723,34 @@ int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errl
 	}
 	printf("%s: applied %s: generation %llu, %zu rules, %zu trie entries\n",
 	       ifname, source, (unsigned long long)cfg.generation,
-	       compiled.n_rules, compiled.n_entries);
+	       doc.compiled.n_rules, doc.compiled.n_entries);
 	ret = 0;
 cleanup:
 	vfw_maps_close(&maps);
 	unlock_dir(dir_fd);
-	vfw_compiled_free(&compiled);
+	vfw_doc_free(&doc);
+	return ret;
+}
+
+int vfw_with_pinned_maps(const char *ifname, bool exclusive, vfw_pinned_fn fn, void *ctx,
+			 char *err, size_t errlen)
+{
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
+	char pin_dir[PIN_DIR_MAX];
+	int dir_fd, ret;
+
+	ret = require_root(err, errlen) ?:
+	      pin_dir_path(ifname, pin_dir, sizeof(pin_dir), err, errlen);
+	if (ret)
+		return ret;
+	ret = dir_fd = lock_existing(ifname, pin_dir, exclusive ? LOCK_EX : LOCK_SH, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = open_maps(pin_dir, &maps, err, errlen);
+	if (!ret)
+		ret = fn(ifname, &maps, pin_dir, ctx, err, errlen);
+	vfw_maps_close(&maps);
+	unlock_dir(dir_fd);
 	return ret;
 }
 
@@ -732,7 +869,7 @@ static void print_rule_set(const struct vfw_maps *maps, int slot,
 
 static int status_one(const char *ifname, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
 	char pin_dir[PIN_DIR_MAX];
 	struct vfw_config cfg;
 	int dir_fd = -1, ret;
@@ -748,7 +885,7 @@ static int status_one(const char *ifname, char *err, size_t errlen)
 	ret = open_maps(pin_dir, &maps, err, errlen);
 	if (ret)
 		goto cleanup;
-	ret = read_live_config(&maps, &cfg);
+	ret = vfw_read_live_config(&maps, &cfg);
 	if (ret < 0) {
 		set_err(err, errlen, "cannot read the live config of %s: %s", ifname, strerror(-ret));
 		goto cleanup;
@@ -800,7 +937,7 @@ int vfw_status(const char *ifname, char *err, size_t errlen)
 
 int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
 	struct vfw_stats stats = {};
 	char pin_dir[PIN_DIR_MAX];
 	int dir_fd = -1, ret;

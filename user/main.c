@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
+#include "edit.h"
 #include "loader.h"
 #include "log.h"
 
@@ -22,6 +23,9 @@
 enum cmd_opt {
 	CMD_OPT_MODE = 1 << 0,
 	CMD_OPT_JSON = 1 << 1,
+	CMD_OPT_RULE = 1 << 4,
+	CMD_OPT_UPDATE = 1 << 5,
+	CMD_OPT_REPLACE = 1 << 6,
 };
 
 struct cmd_args {
@@ -29,6 +33,8 @@ struct cmd_args {
 	int n_pos;
 	enum xdp_attach_mode mode;
 	bool json;
+	struct vfw_edit edit;
+	bool replace;
 };
 
 struct cmd {
@@ -47,6 +53,12 @@ static const struct option long_opts[] = {
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "mode",	required_argument,	NULL, 'm' },
 	{ "json",	no_argument,		NULL, 'j' },
+	{ "replace",	no_argument,		NULL, 'x' },
+	{ "ip-address",	required_argument,	NULL, 'a' },
+	{ "subnet",	required_argument,	NULL, 's' },
+	{ "default-action", required_argument,	NULL, 'D' },
+	{ "bypass",	required_argument,	NULL, 'B' },
+	{ "public-network-access", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,6 +69,12 @@ static const struct {
 } opt_help[] = {
 	{ CMD_OPT_MODE, "-m, --mode native|generic", "XDP mode (default: native)" },
 	{ CMD_OPT_JSON, "-j, --json", "print JSON instead of a table" },
+	{ CMD_OPT_REPLACE, "--replace", "if vaultfw is attached, replace its rules atomically" },
+	{ CMD_OPT_RULE, "--ip-address A [A...]", "IPv4 address or CIDR (a bare address is A/32)" },
+	{ CMD_OPT_RULE, "--subnet ID", "subnet resource id (needs a host.subnets binding)" },
+	{ CMD_OPT_UPDATE, "--default-action Allow|Deny", "networkAcls.defaultAction" },
+	{ CMD_OPT_UPDATE, "--bypass AzureServices|None", "networkAcls.bypass" },
+	{ CMD_OPT_UPDATE, "--public-network-access V", "Enabled, Disabled or SecuredByPerimeter" },
 	{ 0, "-v, --verbose", "show debug output, libbpf and libxdp messages" },
 	{ 0, "-q, --quiet", "show warnings and errors only" },
 	{ 0, "-h, --help", "show this help" },
@@ -69,6 +87,8 @@ static int run_check(const struct cmd_args *a, char *err, size_t errlen)
 
 static int run_attach(const struct cmd_args *a, char *err, size_t errlen)
 {
+	if (a->replace)
+		return vfw_attach_replace(a->pos[0], a->pos[1], a->mode, err, errlen);
 	return vfw_attach(a->pos[0], a->pos[1], a->mode, err, errlen);
 }
 
@@ -92,11 +112,26 @@ static int run_stats(const struct cmd_args *a, char *err, size_t errlen)
 	return vfw_show_stats(a->pos[0], a->json, err, errlen);
 }
 
+static int run_show(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_show(a->pos[0], err, errlen);
+}
+
+static int run_rule(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_rule_cmd(a->pos[0], a->pos[1], &a->edit, a->json, err, errlen);
+}
+
+static int run_update(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_update_cmd(a->pos[0], &a->edit, err, errlen);
+}
+
 static const struct cmd cmds[] = {
 	{ "check", "FILE", "validate and compile a rules file, print what would be loaded",
 	  0, 1, 1, run_check },
 	{ "attach", "IFACE FILE", "load the rules in FILE and attach the filter to IFACE",
-	  CMD_OPT_MODE, 2, 2, run_attach },
+	  CMD_OPT_MODE | CMD_OPT_REPLACE, 2, 2, run_attach },
 	{ "apply", "IFACE FILE", "replace the rules on IFACE atomically, keeping counters",
 	  0, 2, 2, run_apply },
 	{ "detach", "IFACE", "detach the filter from IFACE and remove its state",
@@ -105,6 +140,12 @@ static const struct cmd cmds[] = {
 	  0, 0, 1, run_status },
 	{ "stats", "IFACE", "show packet and byte counters per reason and per rule",
 	  CMD_OPT_JSON, 1, 1, run_stats },
+	{ "show", "IFACE", "print the rules in force on IFACE as a rules file",
+	  0, 1, 1, run_show },
+	{ "rule", "ACTION IFACE", "add, remove or list (ACTION) IP and subnet rules on IFACE",
+	  CMD_OPT_RULE | CMD_OPT_JSON, 2, 2, run_rule },
+	{ "update", "IFACE", "set defaultAction, bypass or publicNetworkAccess on IFACE",
+	  CMD_OPT_UPDATE, 1, 1, run_update },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -152,13 +193,46 @@ static bool set_log_option(int opt)
 }
 
 /*
+ * The options of rule edits. --ip-address takes every following word up to
+ * the next option, like the vault CLI's. Returns 1 when opt is one of them,
+ * 0 when not (or the command does not take it), or a negative errno.
+ */
+static int set_edit_option(const struct cmd *c, int opt, int argc, char **argv,
+			   struct cmd_args *a, char *err, size_t errlen)
+{
+	struct vfw_edit *e = &a->edit;
+	int ret = 0;
+
+	if (opt == 'x' && (c->opts & CMD_OPT_REPLACE)) {
+		a->replace = true;
+	} else if (opt == 'a' && (c->opts & CMD_OPT_RULE)) {
+		ret = vfw_edit_add_ip_address(e, optarg, err, errlen);
+		while (!ret && optind < argc && argv[optind][0] != '-')
+			ret = vfw_edit_add_ip_address(e, argv[optind++], err, errlen);
+	} else if (opt == 's' && (c->opts & CMD_OPT_RULE)) {
+		ret = vfw_edit_add_subnet(e, optarg, err, errlen);
+	} else if (!(c->opts & CMD_OPT_UPDATE)) {
+		return 0;
+	} else if (opt == 'D') {
+		e->default_action = optarg;
+	} else if (opt == 'B') {
+		e->bypass = optarg;
+	} else if (opt == 'P') {
+		e->public_network_access = optarg;
+	} else {
+		return 0;
+	}
+	return ret ?: 1;
+}
+
+/*
  * Parse a command's options and positionals. Returns 0 to run it, 1 when
  * --help was printed, or -EINVAL with the reason in err.
  */
 static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args *a,
 		     char *err, size_t errlen)
 {
-	int opt;
+	int opt, ret;
 
 	a->mode = XDP_MODE_NATIVE;
 	optind = 0;	/* glibc: start over after the global parse */
@@ -170,6 +244,11 @@ static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args
 			return 1;
 		}
 		if (set_log_option(opt))
+			continue;
+		ret = set_edit_option(c, opt, argc, argv, a, err, errlen);
+		if (ret < 0)
+			return ret;
+		if (ret)
 			continue;
 		if (opt == 'm' && (c->opts & CMD_OPT_MODE)) {
 			if (vfw_parse_xdp_mode(optarg, &a->mode)) {

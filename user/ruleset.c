@@ -30,6 +30,7 @@ static const struct {
 	{ VFW_MAP_RULE_STATS, offsetof(struct vfw_maps, rule_stats_fd) },
 	{ VFW_MAP_REASONS, offsetof(struct vfw_maps, reasons_fd) },
 	{ VFW_MAP_RULE_META, offsetof(struct vfw_maps, rule_meta_fd) },
+	{ VFW_MAP_DOCUMENT, offsetof(struct vfw_maps, document_fd) },
 };
 
 #define MAP_COUNT (sizeof(map_table) / sizeof(map_table[0]))
@@ -487,6 +488,29 @@ static int write_config(const struct install *in, const char *source)
 	return 0;
 }
 
+static int write_document(const struct install *in, const char *document)
+{
+	size_t len = strlen(document);
+	struct vfw_document *doc;
+	int err = 0;
+
+	if (len > VFW_DOC_MAX) {
+		pr_warn("the rules document takes %zu bytes, more than the %d that %s holds\n",
+			len, VFW_DOC_MAX, VFW_MAP_DOCUMENT);
+		return -EFBIG;
+	}
+	doc = malloc(sizeof(*doc));
+	if (!doc)
+		return -ENOMEM;
+	doc->len = len;
+	memcpy(doc->text, document, len);
+	memset(doc->text + len, 0, sizeof(doc->text) - len);
+	if (bpf_map_update_elem(in->maps->document_fd, &in->nxt, doc, BPF_ANY))
+		err = call_failed("cannot write %s[%u]", VFW_MAP_DOCUMENT, in->nxt);
+	free(doc);
+	return err;
+}
+
 static int flip(const struct install *in)
 {
 	__u32 key = 0;
@@ -533,6 +557,13 @@ static void publish_pin(struct install *in, const char *pin_dir)
 int vfw_ruleset_install(const struct vfw_maps *maps, const struct vfw_compiled *c,
 			const char *source, const char *pin_dir)
 {
+	return vfw_ruleset_install_document(maps, c, NULL, source, pin_dir);
+}
+
+int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_compiled *c,
+				 const char *document, const char *source,
+				 const char *pin_dir)
+{
 	struct install in = { .maps = maps, .c = c, .trie_fd = -1 };
 	int err;
 
@@ -542,6 +573,8 @@ int vfw_ruleset_install(const struct vfw_maps *maps, const struct vfw_compiled *
 	      allocate_ids(&in) ?:
 	      write_trie(&in) ?:
 	      write_config(&in, source);
+	if (!err && document)
+		err = write_document(&in, document);
 	if (!err && pin_dir)
 		err = pin_trie_tmp(&in, pin_dir);
 	if (err)

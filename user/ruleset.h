@@ -17,6 +17,7 @@ struct vfw_maps {
 	int rule_stats_fd;
 	int reasons_fd;
 	int rule_meta_fd;
+	int document_fd;
 };
 
 /* Open the pinned maps of an interface; fds are -1 on failure. */
@@ -32,6 +33,15 @@ void vfw_maps_close(struct vfw_maps *maps);
  */
 int vfw_ruleset_install(const struct vfw_maps *maps, const struct vfw_compiled *c,
 			const char *source, const char *pin_dir);
+
+/*
+ * The same, also storing `document` (the rules document `c` was compiled
+ * from, see struct vfw_document) in the slot it makes live, so that the
+ * document flips with the rule set. -EFBIG when it does not fit.
+ */
+int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_compiled *c,
+				 const char *document, const char *source,
+				 const char *pin_dir);
 
 /* Slot currently live, or a negative errno. */
 int vfw_ruleset_active_slot(const struct vfw_maps *maps);
