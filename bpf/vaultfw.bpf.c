@@ -117,6 +117,7 @@ struct vfw_pkt {
 	__u32 tag_id;
 	__u32 family;
 	__be32 saddr;		/* IPv4 only: IPv6 sources are matched by tag */
+	__be32 saddr6[4];	/* IPv6 source, for the diagnostic log only */
 	__be32 daddr[4];	/* IPv4 in daddr[0] */
 	__u8 proto;
 	__u8 l4;		/* enum vfw_l4 */
@@ -185,6 +186,7 @@ static __always_inline enum vfw_frame parse_ipv6_pkt(struct vfw_cursor *c,
 	if (!ip6h)
 		return VFW_FRAME_MALFORMED;
 	pkt->family = AF_INET6;
+	__builtin_memcpy(pkt->saddr6, &ip6h->saddr, sizeof(pkt->saddr6));
 	__builtin_memcpy(pkt->daddr, &ip6h->daddr, sizeof(pkt->daddr));
 	nexthdr = ip6h->nexthdr;
 	switch (ipv6_walk_ext(c, &nexthdr)) {
@@ -395,6 +397,103 @@ static __always_inline void count(void *counters, __u32 key, __u64 bytes)
 	}
 }
 
+/* Diagnostic log: see docs/design.md "Diagnostic log". */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VFW_EVENTS_BYTES);
+} vfw_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vfw_log_config);
+} vfw_log_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vfw_log_bucket);
+} vfw_log_bucket SEC(".maps");
+
+#define NSEC_PER_SEC	1000000000ULL
+_Static_assert(VFW_REASON_COUNT <= 32, "reason mask outgrew a __u32");
+/* Credit never exceeds a full bucket plus one second of refill. */
+_Static_assert(VFW_LOG_RATE_MAX <= ~0ULL / 2 / NSEC_PER_SEC, "bucket credit can overflow");
+
+static __always_inline bool log_wanted(const struct vfw_log_config *lc, __u32 reason,
+				       int verdict, bool would_deny)
+{
+	if (verdict == XDP_DROP && (lc->reasons & (1u << reason)))
+		return true;
+	return would_deny && (lc->reasons & (1u << VFW_REASON_PERIMETER_WOULD_DENY));
+}
+
+/* Refill for the time since the last event (a second fills the bucket, so
+ * the burst is `rate`), then take one token if there is one. */
+static __always_inline bool log_take_token(struct vfw_log_bucket *b, __u32 rate, __u64 now)
+{
+	__u64 elapsed = now - b->last_ns;
+	__u64 full = (__u64)rate * NSEC_PER_SEC;
+
+	if (elapsed > NSEC_PER_SEC)
+		elapsed = NSEC_PER_SEC;
+	b->last_ns = now;
+	b->credit += elapsed * rate;
+	if (b->credit > full)
+		b->credit = full;
+	if (b->credit < NSEC_PER_SEC) {
+		b->held_back++;
+		return false;
+	}
+	b->credit -= NSEC_PER_SEC;
+	return true;
+}
+
+static __always_inline void log_event(struct xdp_md *ctx, const struct vfw_pkt *pkt,
+				      __u32 reason, int verdict, bool would_deny,
+				      __u32 rule_id)
+{
+	struct vfw_log_config *lc;
+	struct vfw_log_bucket *b;
+	struct vfw_event *ev;
+	__u32 zero = 0, rate;
+	__u64 now;
+
+	lc = bpf_map_lookup_elem(&vfw_log_config, &zero);
+	if (!lc || !lc->rate || !log_wanted(lc, reason, verdict, would_deny))
+		return;
+	rate = lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX;
+	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
+	now = bpf_ktime_get_ns();
+	if (!b || !log_take_token(b, rate, now))
+		return;
+	ev = bpf_ringbuf_reserve(&vfw_events, sizeof(*ev), 0);
+	if (!ev) {
+		b->ring_full++;
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));	/* reserved memory is not zeroed */
+	ev->ktime_ns = now;
+	ev->ifindex = ctx->ingress_ifindex;
+	ev->rule_id = rule_id;
+	ev->tag_kind = pkt->tag_kind;
+	ev->tag_id = pkt->tag_id;
+	ev->verdict = verdict;
+	ev->reason = reason;
+	ev->flags = would_deny ? VFW_EVENT_WOULD_DENY : 0;
+	ev->proto = pkt->proto;
+	ev->family = pkt->family;
+	ev->dport = pkt->dport;
+	if (pkt->family == AF_INET6)
+		__builtin_memcpy(ev->saddr, pkt->saddr6, sizeof(ev->saddr));
+	else
+		__builtin_memcpy(ev->saddr, &pkt->saddr, sizeof(pkt->saddr));
+	__builtin_memcpy(ev->daddr, pkt->daddr, sizeof(ev->daddr));
+	bpf_ringbuf_submit(ev, 0);
+}
+
 SEC("xdp")
 int vaultfw_xdp(struct xdp_md *ctx)
 {
@@ -407,8 +506,10 @@ int vaultfw_xdp(struct xdp_md *ctx)
 	struct vfw_config *cfg;
 	struct vfw_lpm_val *val;
 	__u32 zero = 0, slot;
+	__u32 rule_id = VFW_RULE_ID_NONE;
 	__u32 reason, cat;
 	__u32 *active;
+	int verdict;
 
 	active = bpf_map_lookup_elem(&vfw_active, &zero);
 	if (!active)
@@ -433,13 +534,18 @@ int vaultfw_xdp(struct xdp_md *ctx)
 		val = lookup_source(slot, &pkt);
 		reason = judge(cfg->flags, val ? val->cats : 0, &would_deny);
 		cat = reason_category(reason);
-		if (val && cat < VFW_CAT_COUNT)
-			count(&vfw_rule_stats, val->rule_id[cat], bytes);
+		if (val && cat < VFW_CAT_COUNT) {
+			rule_id = val->rule_id[cat];
+			count(&vfw_rule_stats, rule_id, bytes);
+		}
 	}
 	if (would_deny)
 		count(&vfw_reasons, VFW_REASON_PERIMETER_WOULD_DENY, bytes);
 	count(&vfw_reasons, reason, bytes);
-	return reason_verdict(reason);
+	verdict = reason_verdict(reason);
+	if (verdict == XDP_DROP || would_deny)	/* allowed traffic skips the log */
+		log_event(ctx, &pkt, reason, verdict, would_deny, rule_id);
+	return verdict;
 }
 
 char _license[] SEC("license") = "GPL";

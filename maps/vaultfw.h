@@ -192,4 +192,55 @@ struct vfw_document {
 	char text[VFW_DOC_MAX];
 };
 
+/*
+ * Diagnostic log (docs/design.md "Diagnostic log"): one event per DROP and
+ * per perimeter-would-deny, through a ring buffer, rate-limited per CPU by
+ * a token bucket. Settings are one vfw_log_config entry for the interface.
+ */
+#define VFW_MAP_EVENTS		"vfw_events"
+#define VFW_MAP_LOG_CONFIG	"vfw_log_config"
+#define VFW_MAP_LOG_BUCKET	"vfw_log_bucket"
+#define VFW_EVENTS_BYTES	(256 * 1024)	/* power of two, page multiple */
+#define VFW_LOG_RATE_DEFAULT	1000		/* events per second per CPU */
+#define VFW_LOG_RATE_MAX	1000000		/* keeps the bucket arithmetic in a __u64 */
+#define VFW_RULE_ID_NONE	0xffffffffu	/* event decided by no rule */
+
+/* Event flags. */
+enum vfw_event_flags {
+	VFW_EVENT_WOULD_DENY	= 1 << 0,	/* perimeter-would-deny beside reason */
+};
+
+struct vfw_event {
+	__u64 ktime_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 ifindex;
+	__u32 rule_id;		/* credited rule, or VFW_RULE_ID_NONE */
+	__u32 tag_kind;		/* enum vfw_tag_kind */
+	__u32 tag_id;
+	__u8 verdict;		/* XDP_DROP or XDP_PASS */
+	__u8 reason;		/* enum vfw_reason that decided */
+	__u8 flags;		/* enum vfw_event_flags */
+	__u8 proto;		/* IP protocol, 0 when not parsed */
+	__u16 family;		/* AF_INET, AF_INET6, or 0 (malformed) */
+	__u16 dport;		/* host order, 0 when the packet has none */
+	__u8 saddr[16];		/* network order; IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+};
+
+struct vfw_log_config {
+	__u32 rate;		/* events per second per CPU (burst: as many); 0: off */
+	__u32 reasons;		/* bit r set: events of enum vfw_reason r are logged */
+};
+
+/*
+ * Per-CPU token bucket. Credit is kept in token-nanoseconds (one event costs
+ * NSEC_PER_SEC of it, a second adds `rate` of them) so refilling needs no
+ * division.
+ */
+struct vfw_log_bucket {
+	__u64 credit;
+	__u64 last_ns;
+	__u64 held_back;	/* events the rate limit suppressed */
+	__u64 ring_full;	/* events lost because no reader kept up */
+};
+
 #endif /* VAULTFW_MAPS_H */

@@ -19,6 +19,7 @@
 #include <xdp/libxdp.h>
 #include "vaultfw.skel.h"
 #include "check.h"
+#include "events.h"
 #include "document.h"
 #include "loader.h"
 #include "log.h"
@@ -579,7 +580,7 @@ cleanup:
 }
 
 static int attach_iface(const char *ifname, const char *rules_path, enum xdp_attach_mode mode,
-			bool replace, char *err, size_t errlen)
+			__u32 log_rate, bool replace, char *err, size_t errlen)
 {
 	struct vaultfw_bpf *maps_skel = NULL, *prog_skel = NULL;
 	char pin_dir[PIN_DIR_MAX], source[PATH_MAX];
@@ -623,6 +624,11 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	if (ret)
 		goto cleanup;
 	maps_from_skel(maps_skel, &maps);
+	ret = vfw_events_config_init(bpf_map__fd(maps_skel->maps.vfw_log_config), log_rate);
+	if (ret) {
+		set_err(err, errlen, "cannot set up the diagnostic log: %s", strerror(-ret));
+		goto cleanup;
+	}
 	ret = vfw_ruleset_install_document(&maps, &doc.compiled, doc.text, source, pin_dir);
 	if (ret) {
 		set_err(err, errlen, "cannot install the rule set: %s", strerror(-ret));
@@ -656,15 +662,15 @@ cleanup:
 }
 
 int vfw_attach(const char *ifname, const char *rules_path,
-	       enum xdp_attach_mode mode, char *err, size_t errlen)
+	       enum xdp_attach_mode mode, __u32 log_rate, char *err, size_t errlen)
 {
-	return attach_iface(ifname, rules_path, mode, false, err, errlen);
+	return attach_iface(ifname, rules_path, mode, log_rate, false, err, errlen);
 }
 
 int vfw_attach_replace(const char *ifname, const char *rules_path,
-		       enum xdp_attach_mode mode, char *err, size_t errlen)
+		       enum xdp_attach_mode mode, __u32 log_rate, char *err, size_t errlen)
 {
-	return attach_iface(ifname, rules_path, mode, true, err, errlen);
+	return attach_iface(ifname, rules_path, mode, log_rate, true, err, errlen);
 }
 
 int vfw_read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg)
@@ -867,6 +873,16 @@ static void print_rule_set(const struct vfw_maps *maps, int slot,
 	vfw_stats_free(&stats);
 }
 
+static void print_log_status(const char *pin_dir)
+{
+	struct vfw_events_status st;
+
+	if (vfw_events_status_read(pin_dir, &st))
+		printf("  log: unreadable\n");
+	else
+		vfw_events_status_print(stdout, &st);
+}
+
 static int status_one(const char *ifname, char *err, size_t errlen)
 {
 	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
@@ -891,6 +907,7 @@ static int status_one(const char *ifname, char *err, size_t errlen)
 		goto cleanup;
 	}
 	print_rule_set(&maps, ret, &cfg);
+	print_log_status(pin_dir);
 	ret = 0;
 cleanup:
 	vfw_maps_close(&maps);

@@ -16,12 +16,13 @@
 /* "native" or "generic" (skb); -EINVAL for anything else. */
 int vfw_parse_xdp_mode(const char *name, enum xdp_attach_mode *mode);
 
+/* log_rate: the diagnostic log's initial rate (events/s per CPU, 0: off). */
 int vfw_attach(const char *ifname, const char *rules_path,
-	       enum xdp_attach_mode mode, char *err, size_t errlen);
+	       enum xdp_attach_mode mode, __u32 log_rate, char *err, size_t errlen);
 /* The same where vaultfw may be attached already: its rules are replaced
  * atomically, and its program attached again only if it is gone. */
 int vfw_attach_replace(const char *ifname, const char *rules_path,
-		       enum xdp_attach_mode mode, char *err, size_t errlen);
+		       enum xdp_attach_mode mode, __u32 log_rate, char *err, size_t errlen);
 int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen);
 int vfw_detach(const char *ifname, char *err, size_t errlen);
 /* ifname NULL: every interface with a pin directory. */

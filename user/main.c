@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
+#include "events.h"
 #include "edit.h"
 #include "loader.h"
 #include "log.h"
@@ -23,6 +24,8 @@
 enum cmd_opt {
 	CMD_OPT_MODE = 1 << 0,
 	CMD_OPT_JSON = 1 << 1,
+	CMD_OPT_LOG_RATE = 1 << 2,
+	CMD_OPT_LOG = 1 << 3,
 	CMD_OPT_RULE = 1 << 4,
 	CMD_OPT_UPDATE = 1 << 5,
 	CMD_OPT_REPLACE = 1 << 6,
@@ -33,6 +36,8 @@ struct cmd_args {
 	int n_pos;
 	enum xdp_attach_mode mode;
 	bool json;
+	const char *log_rate;
+	struct vfw_events_opts log;
 	struct vfw_edit edit;
 	bool replace;
 };
@@ -53,6 +58,12 @@ static const struct option long_opts[] = {
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "mode",	required_argument,	NULL, 'm' },
 	{ "json",	no_argument,		NULL, 'j' },
+	{ "log-rate",	required_argument,	NULL, 'L' },
+	{ "rate",	required_argument,	NULL, 'r' },
+	{ "reason",	required_argument,	NULL, 'R' },
+	{ "enable",	required_argument,	NULL, 'e' },
+	{ "disable",	required_argument,	NULL, 'd' },
+	{ "follow",	no_argument,		NULL, 'f' },
 	{ "replace",	no_argument,		NULL, 'x' },
 	{ "ip-address",	required_argument,	NULL, 'a' },
 	{ "subnet",	required_argument,	NULL, 's' },
@@ -69,6 +80,12 @@ static const struct {
 } opt_help[] = {
 	{ CMD_OPT_MODE, "-m, --mode native|generic", "XDP mode (default: native)" },
 	{ CMD_OPT_JSON, "-j, --json", "print JSON instead of a table" },
+	{ CMD_OPT_LOG_RATE, "--log-rate N", "log at most N events/s per CPU (default 1000, 0: off)" },
+	{ CMD_OPT_LOG, "--reason R", "show only events of reason R" },
+	{ CMD_OPT_LOG, "--follow", "wait for new events until interrupted" },
+	{ CMD_OPT_LOG, "--rate N", "set the log rate (events/s per CPU, 0: off) and exit" },
+	{ CMD_OPT_LOG, "--enable R[,R...]|all", "log these reasons again, and exit" },
+	{ CMD_OPT_LOG, "--disable R[,R...]|all", "stop logging these reasons, and exit" },
 	{ CMD_OPT_REPLACE, "--replace", "if vaultfw is attached, replace its rules atomically" },
 	{ CMD_OPT_RULE, "--ip-address A [A...]", "IPv4 address or CIDR (a bare address is A/32)" },
 	{ CMD_OPT_RULE, "--subnet ID", "subnet resource id (needs a host.subnets binding)" },
@@ -87,9 +104,13 @@ static int run_check(const struct cmd_args *a, char *err, size_t errlen)
 
 static int run_attach(const struct cmd_args *a, char *err, size_t errlen)
 {
+	__u32 log_rate = VFW_LOG_RATE_DEFAULT;
+
+	if (a->log_rate && vfw_events_parse_rate(a->log_rate, &log_rate, err, errlen))
+		return -EINVAL;
 	if (a->replace)
-		return vfw_attach_replace(a->pos[0], a->pos[1], a->mode, err, errlen);
-	return vfw_attach(a->pos[0], a->pos[1], a->mode, err, errlen);
+		return vfw_attach_replace(a->pos[0], a->pos[1], a->mode, log_rate, err, errlen);
+	return vfw_attach(a->pos[0], a->pos[1], a->mode, log_rate, err, errlen);
 }
 
 static int run_apply(const struct cmd_args *a, char *err, size_t errlen)
@@ -127,11 +148,20 @@ static int run_update(const struct cmd_args *a, char *err, size_t errlen)
 	return vfw_update_cmd(a->pos[0], &a->edit, err, errlen);
 }
 
+static int run_log(const struct cmd_args *a, char *err, size_t errlen)
+{
+	struct vfw_events_opts opts = a->log;
+
+	opts.ifname = a->pos[0];
+	opts.json = a->json;
+	return vfw_events_run(&opts, err, errlen);
+}
+
 static const struct cmd cmds[] = {
 	{ "check", "FILE", "validate and compile a rules file, print what would be loaded",
 	  0, 1, 1, run_check },
 	{ "attach", "IFACE FILE", "load the rules in FILE and attach the filter to IFACE",
-	  CMD_OPT_MODE | CMD_OPT_REPLACE, 2, 2, run_attach },
+	  CMD_OPT_MODE | CMD_OPT_LOG_RATE | CMD_OPT_REPLACE, 2, 2, run_attach },
 	{ "apply", "IFACE FILE", "replace the rules on IFACE atomically, keeping counters",
 	  0, 2, 2, run_apply },
 	{ "detach", "IFACE", "detach the filter from IFACE and remove its state",
@@ -146,6 +176,8 @@ static const struct cmd cmds[] = {
 	  CMD_OPT_RULE | CMD_OPT_JSON, 2, 2, run_rule },
 	{ "update", "IFACE", "set defaultAction, bypass or publicNetworkAccess on IFACE",
 	  CMD_OPT_UPDATE, 1, 1, run_update },
+	{ "log", "IFACE", "print the diagnostic log of denied and would-deny traffic",
+	  CMD_OPT_JSON | CMD_OPT_LOG, 1, 1, run_log },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -225,6 +257,29 @@ static int set_edit_option(const struct cmd *c, int opt, int argc, char **argv,
 	return ret ?: 1;
 }
 
+/* The options of `vaultfw log` and attach's --log-rate; false when opt is
+ * none of them or the command does not take it. */
+static bool set_log_cmd_option(const struct cmd *c, int opt, struct cmd_args *a)
+{
+	if (opt == 'L' && (c->opts & CMD_OPT_LOG_RATE))
+		a->log_rate = optarg;
+	else if (!(c->opts & CMD_OPT_LOG))
+		return false;
+	else if (opt == 'r')
+		a->log.rate = optarg;
+	else if (opt == 'R')
+		a->log.reason = optarg;
+	else if (opt == 'e')
+		a->log.enable = optarg;
+	else if (opt == 'd')
+		a->log.disable = optarg;
+	else if (opt == 'f')
+		a->log.follow = true;
+	else
+		return false;
+	return true;
+}
+
 /*
  * Parse a command's options and positionals. Returns 0 to run it, 1 when
  * --help was printed, or -EINVAL with the reason in err.
@@ -243,7 +298,7 @@ static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args
 			cmd_help(c);
 			return 1;
 		}
-		if (set_log_option(opt))
+		if (set_log_option(opt) || set_log_cmd_option(c, opt, a))
 			continue;
 		ret = set_edit_option(c, opt, argc, argv, a, err, errlen);
 		if (ret < 0)
