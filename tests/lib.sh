@@ -22,3 +22,36 @@ check_not() {
 }
 
 t_exit() { [ "$T_FAILED" -eq 0 ]; }
+
+# Two namespaces joined by a veth pair: set NS, IFACE (vaultfw's side),
+# PEER_NS and PEER, then `veth_ns_up ADDR/LEN [PEER_ADDR/LEN]`. veth_ns_down
+# detaches vaultfw and removes both namespaces; it is safe to call twice.
+in_ns() { nsenter --net=/run/netns/$NS "$@"; }
+vfw() { in_ns "$VAULTFW" "$@"; }
+veth_ns_down() {
+	in_ns "$VAULTFW" -q detach "$IFACE" >/dev/null 2>&1
+	rm -rf "/sys/fs/bpf/vaultfw/$IFACE"
+	ip netns del "$NS" 2>/dev/null
+	ip netns del "$PEER_NS" 2>/dev/null
+}
+veth_ns_up() {
+	veth_ns_down
+	ip netns add "$NS" && ip netns add "$PEER_NS" &&
+	ip -n "$NS" link add "$IFACE" type veth peer name "$PEER" netns "$PEER_NS" &&
+	ip -n "$NS" addr add "$1" dev "$IFACE" &&
+	{ [ -z "${2:-}" ] || ip -n "$PEER_NS" addr add "$2" dev "$PEER"; } &&
+	ip -n "$NS" link set "$IFACE" up && ip -n "$PEER_NS" link set "$PEER" up
+}
+
+# run NAME CMD...: keep stdout, stderr and exit status in $TMP for checks.
+run() {
+	local name=$1; shift
+	"$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	echo $? >"$TMP/$name.rc"
+}
+rc_of() { cat "$TMP/$1.rc"; }
+# The failure contract: non-zero exit, one stderr line "vaultfw: CMD: ...".
+one_error_line() {
+	[ "$(rc_of "$1")" -ne 0 ] && [ "$(wc -l <"$TMP/$1.err")" -eq 1 ] &&
+	grep -q "^vaultfw: $2: " "$TMP/$1.err"
+}

@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end tests of the live rule state: show, rule add/remove/list,
+# update, attach --replace, idempotent detach, concurrent writers, limits on
+# edits, and failures that must leave the last good rules in force. Runs on
+# the veth vfwr0 in vfwr-ns; frames come from its peer vfwr1 in vfwr-peer.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+NS=vfwr-ns
+PEER_NS=vfwr-peer
+IFACE=vfwr0
+PEER=vfwr1
+HERE=$VFW_ROOT/tests/e2e
+BASE=$HERE/edit-base.json
+OPEN=$HERE/edit-open.json
+PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
+SUBNET=/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app/subnets/web
+PY=/usr/bin/python3
+TMP=$(mktemp -d /tmp/vfwr.XXXXXX)
+
+cleanup() {
+	veth_ns_down
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { [ "$(rc_of "$1")" -eq 0 ]; }
+err_has() { grep -q -- "$2" "$TMP/$1.err"; }
+generation() { vfw status $IFACE | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
+show() { vfw show $IFACE; }
+ip_rules() { vfw rule list $IFACE | sed -n '/^ip rules/,/^virtual/p' | grep '^  ' | tr -d ' '; }
+# rule_field NAME FIELD: id or packets of rule NAME in `stats --json`.
+rule_field() {
+	vfw stats $IFACE --json | $PY -c '
+import json, sys
+for r in json.load(sys.stdin)["rules"]:
+    if r["rule"] == sys.argv[1]:
+        print(r[sys.argv[2]])' "$1" "$2"
+}
+# send N SRC: N TCP/443 frames from SRC to the data-plane address.
+send() {
+	local mac
+	mac=$(ip -n $NS -br link show $IFACE | awk '{print $3}')
+	nsenter --net=/run/netns/$PEER_NS $PY -c '
+import sys
+from scapy.all import Ether, IP, TCP, sendp
+sendp(Ether(dst=sys.argv[1]) / IP(src=sys.argv[2], dst="10.79.0.1") / TCP(dport=443),
+      iface="'$PEER'", count=int(sys.argv[3]), verbose=False)' "$mac" "$2" "$1"
+}
+attached() { ip -n $NS -d link show $IFACE | grep -q 'prog/xdp'; }
+
+if ! veth_ns_up 10.79.0.1/24 10.79.0.2/24; then
+	fail "edit: namespace setup"
+	exit 1
+fi
+
+for cmd in show rule update; do
+	run help-$cmd "$VAULTFW" $cmd --help
+	check "edit: $cmd --help exits 0 with usage" \
+		bash -c "[ $(rc_of help-$cmd) -eq 0 ] && grep -q '^Usage: vaultfw $cmd' $TMP/help-$cmd.out"
+done
+
+run attach vfw attach $IFACE "$BASE" --mode generic
+check "edit: attach" ok attach
+
+# show: the effective rules, in the rules file format
+show >"$TMP/show1.json"
+check "edit: show prints the document it was attached with" \
+	grep -q '"value": "198.51.100.7/32"' "$TMP/show1.json"
+run check-show "$VAULTFW" check "$TMP/show1.json"
+check "edit: show's output is a valid rules file" ok check-show
+
+# counters of kept rules survive every edit
+send 5 203.0.113.9
+ID_NET=$(rule_field 203.0.113.0/24 id)
+check "edit: traffic counted on 203.0.113.0/24" test "$(rule_field 203.0.113.0/24 packets)" = 5
+
+G=$(generation)
+run add vfw rule add $IFACE --ip-address 192.0.2.55 198.51.100.0/25
+check "edit: rule add of two addresses" ok add
+check "edit: a bare address is stored as /32" bash -c "$(declare -f ip_rules vfw in_ns); \
+	NS=$NS IFACE=$IFACE VAULTFW=$VAULTFW; ip_rules | grep -qx 192.0.2.55/32"
+check "edit: rule add installs one new generation" test "$(generation)" -eq $((G + 1))
+check "edit: a kept rule keeps its id across an add" test "$(rule_field 203.0.113.0/24 id)" = "$ID_NET"
+check "edit: a kept rule keeps its counters across an add" \
+	test "$(rule_field 203.0.113.0/24 packets)" = 5
+
+G=$(generation)
+run add-again vfw rule add $IFACE --ip-address 192.0.2.55/32 198.51.100.7
+check "edit: adding existing rules exits 0" ok add-again
+check "edit: adding existing rules says so" err_has add-again "already there"
+check "edit: adding existing rules installs nothing" test "$(generation)" -eq "$G"
+
+run remove vfw rule remove $IFACE --ip-address 192.0.2.55
+check "edit: remove --ip-address A removes the stored A/32" ok remove
+check_not "edit: the removed rule is gone from the list" \
+	bash -c "in_ns() { nsenter --net=/run/netns/$NS \"\$@\"; }; \
+	in_ns $VAULTFW rule list $IFACE | grep -q '192.0.2.55/32'"
+check "edit: counters survive a remove" test "$(rule_field 203.0.113.0/24 packets)" = 5
+
+show >"$TMP/before-bad.json"
+run remove-missing vfw rule remove $IFACE --ip-address 192.0.2.55
+check "edit: removing a missing rule fails in one line" one_error_line remove-missing rule
+check "edit: the error names the missing rule" err_has remove-missing "192.0.2.55/32"
+run add-private vfw rule add $IFACE --ip-address 10.0.0.1
+check "edit: a private address is refused in one line" one_error_line add-private rule
+check "edit: the refusal names the address and the JSON path" \
+	bash -c "grep -q '10.0.0.1/32' $TMP/add-private.err && grep -q 'ipRules\[' $TMP/add-private.err"
+run add-hostbits vfw rule add $IFACE --ip-address 203.0.113.9/24
+check "edit: host bits are refused with the network meant" err_has add-hostbits "203.0.113.0/24"
+check "edit: refused edits change nothing" bash -c "$(declare -f); diff -q $TMP/before-bad.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
+
+# virtual network rules: ids compare without case
+run sub-unbound vfw rule add $IFACE --subnet /subscriptions/9/other
+check "edit: a subnet without a binding is refused" one_error_line sub-unbound rule
+check "edit: the refusal says the binding is missing" err_has sub-unbound "host.subnets binding"
+run sub-add vfw rule add $IFACE --subnet "${SUBNET^^}"
+check "edit: rule add --subnet of a bound subnet (any case)" ok sub-add
+run sub-again vfw rule add $IFACE --subnet "$SUBNET"
+check "edit: the same subnet in another case is already there" \
+	bash -c "[ $(rc_of sub-again) -eq 0 ] && grep -q 'already there' $TMP/sub-again.err"
+run list-json vfw rule list $IFACE --json
+check "edit: rule list --json has both kinds" \
+	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (len(d["ipRules"]) == 3 and len(d["virtualNetworkRules"]) == 1))' "$TMP/list-json.out"
+run sub-remove vfw rule remove $IFACE --subnet "${SUBNET,,}"
+check "edit: rule remove --subnet in another case" ok sub-remove
+run sub-remove-missing vfw rule remove $IFACE --subnet "$SUBNET"
+check "edit: removing a missing subnet rule fails" one_error_line sub-remove-missing rule
+
+# update
+run update vfw update $IFACE --default-action allow --bypass AzureServices
+check "edit: update" ok update
+check "edit: update stores the canonical spelling" bash -c "$(declare -f); \
+	nsenter --net=/run/netns/$NS $VAULTFW show $IFACE | grep -q '\"defaultAction\": \"Allow\"'"
+check "edit: status shows the updated settings" bash -c "$(declare -f); \
+	nsenter --net=/run/netns/$NS $VAULTFW status $IFACE | grep -q 'default action: Allow'"
+check "edit: status marks the source as edited" bash -c "$(declare -f); \
+	nsenter --net=/run/netns/$NS $VAULTFW status $IFACE | grep -q 'edit-base.json (edited)'"
+G=$(generation)
+run update-bad vfw update $IFACE --default-action Maybe
+check "edit: a bad update value is refused in one line" one_error_line update-bad update
+check "edit: the refusal lists the choices" err_has update-bad "Allow, Deny"
+run update-none vfw update $IFACE
+check "edit: update without a setting is refused" one_error_line update-none update
+run update-sbp vfw update $IFACE --public-network-access SecuredByPerimeter
+check "edit: SecuredByPerimeter without a perimeter is refused" err_has update-sbp "perimeter"
+check "edit: refused updates install nothing" test "$(generation)" -eq "$G"
+run update-deny vfw update $IFACE --default-action Deny --bypass None --public-network-access Disabled
+check "edit: update of all three settings" ok update-deny
+check "edit: publicNetworkAccess Disabled is live" bash -c "$(declare -f); \
+	nsenter --net=/run/netns/$NS $VAULTFW status $IFACE | grep -q 'public access: Disabled'"
+vfw update $IFACE --public-network-access Enabled >/dev/null 2>&1
+check "edit: counters survive updates" test "$(rule_field 203.0.113.0/24 packets)" = 5
+
+# show | apply changes nothing and keeps ids and counters
+show >"$TMP/round.json"
+run round-apply vfw apply $IFACE "$TMP/round.json"
+check "edit: show's output applies" ok round-apply
+check "edit: show after applying it prints the same document" \
+	bash -c "$(declare -f); diff -q $TMP/round.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
+check "edit: ids kept through show | apply" test "$(rule_field 203.0.113.0/24 id)" = "$ID_NET"
+check "edit: counters kept through show | apply" test "$(rule_field 203.0.113.0/24 packets)" = 5
+
+# a document without networkAcls: the first IP rule creates them, still open
+vfw apply $IFACE "$OPEN" >/dev/null
+run add-open vfw rule add $IFACE --ip-address 203.0.113.77
+check "edit: rule add without networkAcls" ok add-open
+check "edit: the note says the firewall stays open" err_has add-open "default-action Deny"
+check "edit: networkAcls created with defaultAction Allow" bash -c "$(declare -f); \
+	nsenter --net=/run/netns/$NS $VAULTFW show $IFACE | grep -q '\"defaultAction\": \"Allow\"'"
+
+# concurrent writers: all land
+vfw apply $IFACE "$BASE" >/dev/null
+for i in $(seq 1 20); do
+	vfw rule add $IFACE --ip-address 192.0.2.$i >/dev/null 2>>"$TMP/race.err" &
+	vfw rule add $IFACE --ip-address 198.51.100.$((100 + i)) >/dev/null 2>>"$TMP/race.err" &
+	wait
+done
+grep -v '^note: ' "$TMP/race.err"	# any failure, for the log
+check "edit: 20 pairs of simultaneous rule adds all land" test "$(ip_rules | wc -l)" -eq 42
+
+# limits on edits: the 1000th IP rule fits, the 1001st does not
+$PY - "$BASE" "$TMP/999.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["properties"]["networkAcls"]["ipRules"] = [
+    {"value": "203.0.%d.%d" % (113 if i < 256 else 114 + i // 256, i % 256)} for i in range(999)]
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+vfw apply $IFACE "$TMP/999.json" >/dev/null
+run add-1000 vfw rule add $IFACE --ip-address 198.51.100.200
+check "edit: the 1000th IP rule is accepted" ok add-1000
+show >"$TMP/1000.json"
+G=$(generation)
+run add-1001 vfw rule add $IFACE --ip-address 198.51.100.201
+check "edit: the 1001st IP rule is refused in one line" one_error_line add-1001 rule
+check "edit: the refusal names the limit" err_has add-1001 "more than 1000 IP rules"
+check "edit: a refused 1001st rule changes nothing" \
+	bash -c "[ $(generation) -eq $G ] && diff -q $TMP/1000.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
+
+# the largest valid document fits; a larger one is refused, old rules stay
+$PY - "$TMP/largest.json" "$TMP/huge.json" <<'EOF'
+import json, sys
+long_id = lambda i: ("/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/"
+                     "virtualNetworks/v%03d/subnets/" % i).ljust(255, "s")
+subnets = [{"id": long_id(i), "vni": 1000 + i, "prefix": "10.%d.%d.0/24" % (i // 256, i % 256)}
+           for i in range(512)]
+doc = {"name": "vfwr-largest", "properties": {"networkAcls": {
+    "defaultAction": "Deny",
+    "ipRules": [{"value": "203.%d.%d.0/24" % (i // 256, i % 256)} for i in range(1000)],
+    "virtualNetworkRules": [{"id": s["id"]} for s in subnets[:200]]}},
+    "host": {"subnets": subnets}}
+json.dump(doc, open(sys.argv[1], "w"))
+# Perimeter subscriptions no access rule names compile to nothing, so
+# only the stored document outgrows its limit.
+subs = [{"id": ("/subscriptions/%05d/" % i).ljust(250, "x"), "vnis": [], "vlans": []}
+        for i in range(2200)]
+huge = {"properties": {}, "host": {"perimeter": {"accessMode": "Learning", "subscriptions": subs}}}
+json.dump(huge, open(sys.argv[2], "w"))
+EOF
+# from a small rule set: ids of live rules are not reused (design.md)
+vfw apply $IFACE "$BASE" >/dev/null
+run largest vfw apply $IFACE "$TMP/largest.json"
+check "edit: the largest valid document (1000 IP, 200 vnet rules, 512 subnets) is stored" ok largest
+check "edit: show prints all 1000 IP rules of it" \
+	test "$(vfw show $IFACE | grep -c '"value"')" -eq 1000
+show >"$TMP/largest-live.json"
+run huge vfw apply $IFACE "$TMP/huge.json"
+check "edit: a document larger than the store is refused in one line" one_error_line huge apply
+check "edit: the refusal gives the size limit" err_has huge "at most 524288"
+check "edit: the refused document changes nothing" \
+	bash -c "$(declare -f); diff -q $TMP/largest-live.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
+check "edit: the document map stays at two slots of 512 KiB" \
+	bash -c "bpftool map show pinned $PIN_DIR/vfw_document | grep -q 'value 524292B  max_entries 2'"
+
+# fail closed: a bad file leaves the filter and the last good rules
+vfw apply $IFACE "$BASE" >/dev/null
+show >"$TMP/good.json"
+echo '{ "properties": { "networkAcls": { "ipRules": [ { "value": "0.0.0.0/0" } ] } } }' \
+	>"$TMP/wide.json"
+run wide vfw apply $IFACE "$TMP/wide.json"
+check "edit: a rule set wider than allowed is refused" one_error_line wide apply
+run garbage vfw apply $IFACE /dev/null
+check "edit: an empty file is refused" one_error_line garbage apply
+check "edit: after refused applies the filter is attached" attached
+check "edit: after refused applies the last good rules are live" \
+	bash -c "$(declare -f); diff -q $TMP/good.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
+
+# attach on an attached interface; --replace; detach twice
+run attach-again vfw attach $IFACE "$BASE" --mode generic
+check "edit: attach on an attached interface fails in one line" one_error_line attach-again attach
+check "edit: the error points to --replace" err_has attach-again "\-\-replace"
+send 3 203.0.113.9
+P=$(rule_field 203.0.113.0/24 packets)
+PROG=$(ip -n $NS -d link show $IFACE | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+run replace vfw attach $IFACE "$TMP/round.json" --mode generic --replace
+check "edit: attach --replace on an attached interface" ok replace
+check "edit: --replace installs the new rules" \
+	bash -c "$(declare -f); diff -q $TMP/round.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
+check "edit: --replace keeps the program attached (same id)" \
+	test "$(ip -n $NS -d link show $IFACE | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')" = "$PROG"
+check "edit: --replace keeps counters of kept rules" test "$(rule_field 203.0.113.0/24 packets)" = "$P"
+ip -n $NS link set $IFACE xdpgeneric off
+run replace-gone vfw attach $IFACE "$BASE" --mode generic --replace
+check "edit: --replace attaches again a program that is gone" \
+	bash -c "[ $(rc_of replace-gone) -eq 0 ] && ip -n $NS -d link show $IFACE | grep -q prog/xdp"
+check "edit: the re-attached program keeps the counters" \
+	test "$(rule_field 203.0.113.0/24 packets)" = "$P"
+send 2 203.0.113.9
+check "edit: the re-attached program counts on the same maps" \
+	test "$(rule_field 203.0.113.0/24 packets)" = "$((P + 2))"
+run detach1 vfw detach $IFACE
+run detach2 vfw detach $IFACE
+check "edit: detach" ok detach1
+check "edit: detach again is a no-op that exits 0" \
+	bash -c "[ $(rc_of detach2) -eq 0 ] && grep -q 'nothing to do' $TMP/detach2.out"
+run replace-fresh vfw attach $IFACE "$BASE" --mode generic --replace
+check "edit: --replace on a free interface attaches" ok replace-fresh
+run show-none vfw show vfwr-none
+check "edit: show on an interface without vaultfw fails in one line" one_error_line show-none show
+
+t_exit
