@@ -29,7 +29,6 @@
  */
 #define VFW_SLOTS		2
 #define VFW_TRIE_MAX_ENTRIES	16384
-#define VFW_MAX_RULES		2048
 #define VFW_MAX_DP_ADDRS	16
 #define VFW_MAX_DP_PORTS	16
 #define VFW_NAME_MAX		256
@@ -42,6 +41,14 @@
 #define VFW_MAX_PRIVATE_EP	64
 #define VFW_MAX_ACCESS_RULES	200
 #define VFW_MAX_MEMBERS		200
+/*
+ * Rule ids: a live set and the set being installed must fit side by side
+ * (a new rule may not reuse a live id), so any apply finds free ids.
+ */
+#define VFW_MAX_RULES_PER_SET	(VFW_MAX_IP_RULES + VFW_MAX_VNET_RULES +	\
+				 VFW_MAX_TRUSTED + VFW_MAX_PRIVATE_EP +		\
+				 VFW_MAX_ACCESS_RULES + VFW_MAX_MEMBERS)
+#define VFW_MAX_RULES		(2 * VFW_MAX_RULES_PER_SET)
 
 #define VFW_VXLAN_PORT		4789
 #define VFW_VNI_MAX		16777215
