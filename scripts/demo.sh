@@ -65,10 +65,6 @@ section "vaultfw check $(basename "$RULES")"
 "$VAULTFW" check "$RULES" | sed 's/^/  /' || die "the demo rules do not compile"
 
 section "vaultfw attach $TOPO_IFACE (native mode)"
-# Native XDP on a veth needs nothing on the peer for XDP_PASS/XDP_DROP on
-# this kernel (6.x): the veth switches its rx path to NAPI when a program
-# is attached. A peer program or GRO on the peer is only needed to
-# XDP_REDIRECT into a veth, which vaultfw never does.
 topo_vaultfw attach "$TOPO_IFACE" "$RULES" --mode native 2>&1 | sed 's/^/  /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "attach failed"
 

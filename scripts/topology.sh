@@ -20,6 +20,13 @@
 #   Both reach the vault's data-plane address 192.0.2.10 through their
 #   overlay, so the vault judges the inner packet with the VNI as its tag.
 #
+# vaultfw attaches in native mode to PREFIXv0 and the peer is left alone:
+# a veth with an XDP program receives through its own NAPI poll (the kernel
+# turns GRO on for it and takes software GSO off the peer), so every frame
+# reaches the program. An XDP program or GRO on the *other* end is only
+# needed when frames are XDP_REDIRECTed or XDP_TXed into a veth, which
+# vaultfw never does; the demo and the traffic tests pass without either.
+#
 # Every name starts with PREFIX (vfwd for the demo, vfwe for the tests) so
 # runs never collide; interface names are unique across prefixes because
 # vaultfw pins per interface name in the global bpffs.
