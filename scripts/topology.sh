@@ -21,9 +21,9 @@
 #   overlay, so the vault judges the inner packet with the VNI as its tag.
 #
 # vaultfw attaches in native mode to PREFIXv0 and the peer is left alone:
-# a veth with an XDP program receives through its own NAPI poll (the kernel
-# turns GRO on for it and takes software GSO off the peer), so every frame
-# reaches the program. An XDP program or GRO on the *other* end is only
+# a veth with an XDP program receives through its own NAPI poll, and the
+# kernel takes software GSO off the peer so each frame fits the program's
+# single buffer. An XDP program or GRO on the *other* end is only
 # needed when frames are XDP_REDIRECTed or XDP_TXed into a veth, which
 # vaultfw never does; the demo and the traffic tests pass without either.
 #
