@@ -23,9 +23,10 @@
 # vaultfw attaches in native mode to PREFIXv0 and the peer is left alone:
 # a veth with an XDP program receives through its own NAPI poll, and the
 # kernel takes software GSO off the peer so each frame fits the program's
-# single buffer. An XDP program or GRO on the *other* end is only
-# needed when frames are XDP_REDIRECTed or XDP_TXed into a veth, which
-# vaultfw never does; the demo and the traffic tests pass without either.
+# single buffer. The known need for "an XDP program or GRO on the peer"
+# is for frames XDP_REDIRECTed into a veth (its receiving end must run
+# NAPI), which vaultfw never does; the demo and the traffic tests pass
+# with neither.
 #
 # Every name starts with PREFIX (vfwd for the demo, vfwe for the tests) so
 # runs never collide; interface names are unique across prefixes because
