@@ -397,7 +397,7 @@ static __always_inline void count(void *counters, __u32 key, __u64 bytes)
 	}
 }
 
-/* Diagnostic log: see docs/design.md "Diagnostic log". */
+/* Diagnostic log: see README.md "Diagnostic log". */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, VFW_EVENTS_BYTES);

@@ -200,7 +200,7 @@ struct vfw_document {
 };
 
 /*
- * Diagnostic log (docs/design.md "Diagnostic log"): one event per DROP and
+ * Diagnostic log (README.md "Diagnostic log"): one event per DROP and
  * per perimeter-would-deny, through a ring buffer, rate-limited per CPU by
  * a token bucket. Settings are one vfw_log_config entry for the interface.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The diagnostic log (docs/design.md "Diagnostic log"): the XDP program
+ * The diagnostic log (README.md "Diagnostic log"): the XDP program
  * writes one struct vfw_event per DROP and per perimeter-would-deny into the
  * pinned VFW_MAP_EVENTS ring buffer, rate-limited per CPU. This is the
  * userspace side: the settings in VFW_MAP_LOG_CONFIG, the held-back counts

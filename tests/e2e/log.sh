@@ -13,7 +13,6 @@ NS=vfwl-ns-$$
 PEER_NS=vfwl-peer-$$
 IFACE=vfwl$$a
 PEER=vfwl$$b
-PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 PY=/usr/bin/python3	# the one with scapy
 DP_ADDR=10.88.0.1
 DENIED=198.51.100.50
@@ -25,26 +24,11 @@ FLOOD_RATE=50
 FLOOD_FRAMES=3000
 TMP=$(mktemp -d /tmp/vfwl.XXXXXX)
 
-in_ns() { nsenter --net=/run/netns/$NS "$@"; }
-vfw() { in_ns "$VAULTFW" "$@"; }
-
 cleanup() {
-	in_ns "$VAULTFW" -q detach $IFACE >/dev/null 2>&1
-	rm -rf "$PIN_DIR"
-	ip netns del $NS 2>/dev/null
-	ip netns del $PEER_NS 2>/dev/null
+	veth_ns_down
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-setup() {
-	cleanup
-	TMP=$(mktemp -d /tmp/vfwl.XXXXXX)
-	ip netns add $NS && ip netns add $PEER_NS &&
-	ip -n $NS link add $IFACE type veth peer name $PEER netns $PEER_NS &&
-	ip -n $NS addr add $DP_ADDR/24 dev $IFACE &&
-	ip -n $NS link set $IFACE up && ip -n $PEER_NS link set $PEER up
-}
 
 # rules FILE PERIMETER: ip rule 203.0.113.0/24, vnet rule on VLAN 101, and
 # the perimeter object PERIMETER ("" for none).
@@ -112,7 +96,7 @@ wait_lines() {
 	return 1
 }
 
-if ! setup; then
+if ! veth_ns_up $DP_ADDR/24; then
 	fail "log: namespace setup"
 	exit 1
 fi
