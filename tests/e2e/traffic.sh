@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 RULES=$HERE/traffic-vault.json		# IP rule 203.0.113.0/24, VNI 5001
 SWAPPED=$HERE/traffic-swapped.json	# IP rule 198.51.100.0/24 instead
-PY=/usr/bin/python3			# the one with scapy; json is enough here
+PY=/usr/bin/python3			# the system one, whatever is on PATH
 WORK=$(mktemp -d /tmp/vfwe-traffic.XXXXXX)
 LOOP_PIDS=()
 
@@ -107,10 +107,17 @@ all_are() {
 	[ "$got" = "$word " ]
 }
 
-[ "$(id -u)" -eq 0 ] || { fail "e2e traffic needs root"; exit 1; }
-check "traffic: topology up" topo_up || exit 1
-check "traffic: attach native on $TOPO_IFACE" \
-	topo_vaultfw attach "$TOPO_IFACE" "$RULES" --mode native || exit 1
+# require NAME CMD...: like check, but nothing after it can run without it.
+require() {
+	local failed=$T_FAILED
+	check "$@"
+	[ "$T_FAILED" -eq "$failed" ] || exit 1
+}
+
+require "traffic: runs as root" test "$(id -u)" -eq 0
+require "traffic: topology up" topo_up
+require "traffic: attach native on $TOPO_IFACE" \
+	topo_vaultfw attach "$TOPO_IFACE" "$RULES" --mode native
 
 # --- verdicts of single connections -------------------------------------
 stats_json "$WORK/s0"
