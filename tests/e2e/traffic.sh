@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 RULES=$HERE/traffic-vault.json		# IP rule 203.0.113.0/24, VNI 5001
 SWAPPED=$HERE/traffic-swapped.json	# IP rule 198.51.100.0/24 instead
-PY=/usr/bin/python3			# the system one, whatever is on PATH
+PY=/usr/bin/python3			# the system python, not the first on PATH
 WORK=$(mktemp -d /tmp/vfwe-traffic.XXXXXX)
 LOOP_PIDS=()
 
