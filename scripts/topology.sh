@@ -28,9 +28,9 @@
 # NAPI), which vaultfw never does; the demo and the traffic tests pass
 # with neither.
 #
-# Every name starts with PREFIX (vfwd for the demo, vfwe for the tests) so
-# runs never collide; interface names are unique across prefixes because
-# vaultfw pins per interface name in the global bpffs.
+# Every name starts with PREFIX (vfwd for the demo, vfwe plus a per-run
+# number for the tests) so runs never collide. Interface names are unique
+# too, because vaultfw pins per interface name in the global bpffs.
 
 TOPO_VAULT_ADDR=192.0.2.10
 TOPO_VTEP_ADDR=192.0.2.1
@@ -58,16 +58,16 @@ topo_init() {
 	TOPO_PIN_DIR=/sys/fs/bpf/vaultfw/$TOPO_IFACE
 }
 
-# in_ns NS CMD...: run CMD in a namespace without remounting /sys, so
+# topo_in_ns NS CMD...: run CMD in a namespace without remounting /sys, so
 # /sys/fs/bpf (where vaultfw pins its maps) stays visible.
-in_ns() {
+topo_in_ns() {
 	local ns=$1; shift
 	nsenter --net="/run/netns/$ns" "$@"
 }
 
-topo_vault() { in_ns "$TOPO_VAULT_NS" "$@"; }
-topo_router() { in_ns "$TOPO_ROUTER_NS" "$@"; }
-topo_subnet() { in_ns "$TOPO_SUBNET_NS" "$@"; }
+topo_vault() { topo_in_ns "$TOPO_VAULT_NS" "$@"; }
+topo_router() { topo_in_ns "$TOPO_ROUTER_NS" "$@"; }
+topo_subnet() { topo_in_ns "$TOPO_SUBNET_NS" "$@"; }
 
 # topo_ns_of SRC: the namespace that owns a client source address.
 topo_ns_of() {
@@ -79,7 +79,7 @@ topo_ns_of() {
 
 _topo_add_vxlan() {
 	local ns=$1 name=$2 vni=$3 local_addr=$4 remote=$5 dev=$6
-	in_ns "$ns" ip link add "$name" type vxlan id "$vni" dstport 4789 \
+	topo_in_ns "$ns" ip link add "$name" type vxlan id "$vni" dstport 4789 \
 		local "$local_addr" remote "$remote" dev "$dev"
 }
 
@@ -127,9 +127,9 @@ _topo_links_up() {
 	local ns dev
 	for ns in "$TOPO_VAULT_NS" "$TOPO_ROUTER_NS" "$TOPO_SUBNET_NS"; do
 		# Not /sys/class/net: nsenter leaves the host's sysfs mounted.
-		for dev in $(in_ns "$ns" ip -o link show |
+		for dev in $(topo_in_ns "$ns" ip -o link show |
 			     awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-			in_ns "$ns" ip link set "$dev" up
+			topo_in_ns "$ns" ip link set "$dev" up
 		done
 	done
 }
@@ -212,7 +212,7 @@ topo_down() {
 topo_connect() {
 	local src=$1 port=$2 expect=$TOPO_DATA_REPLY reply
 	[ "$port" = "$TOPO_CONTROL_PORT" ] && expect=$TOPO_CONTROL_REPLY
-	reply=$(in_ns "$(topo_ns_of "$src")" socat -T 2 -u \
+	reply=$(topo_in_ns "$(topo_ns_of "$src")" socat -T 2 -u \
 		"TCP:$TOPO_VAULT_ADDR:$port,bind=$src,connect-timeout=$TOPO_CONNECT_TIMEOUT" \
 		STDOUT 2>&1)
 	echo "$reply"
@@ -221,7 +221,7 @@ topo_connect() {
 
 # topo_ping SRC: one ICMP echo from SRC to the vault.
 topo_ping() {
-	in_ns "$(topo_ns_of "$1")" ping -q -c 1 -W 1 -I "$1" "$TOPO_VAULT_ADDR" \
+	topo_in_ns "$(topo_ns_of "$1")" ping -q -c 1 -W 1 -I "$1" "$TOPO_VAULT_ADDR" \
 		>/dev/null 2>&1
 }
 

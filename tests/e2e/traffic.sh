@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # End-to-end: real TCP, ICMP and VXLAN traffic through vaultfw attached in
-# native mode to a veth (topology in scripts/topology.sh, prefix vfwe).
+# native mode to a veth (topology in scripts/topology.sh, prefix vfweNNNN).
 # Verdicts are read from what the connections did, counters from
 # `vaultfw stats --json`; a live `apply` runs under connection loops.
 set -u
@@ -24,7 +24,9 @@ cleanup() {
 	rm -rf "$WORK"
 }
 
-topo_init vfwe
+# A per-run suffix: `make test` may run in several work trees at once, and
+# the longest derived name (vfweNNNNsx5001) still fits IFNAMSIZ.
+topo_init "vfwe$(printf %04d $(($$ % 10000)))"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -116,7 +118,7 @@ require() {
 
 require "traffic: runs as root" test "$(id -u)" -eq 0
 require "traffic: topology up" topo_up
-require "traffic: attach native on $TOPO_IFACE" \
+require "traffic: attach native on the vault veth" \
 	topo_vaultfw attach "$TOPO_IFACE" "$RULES" --mode native
 
 # --- verdicts of single connections -------------------------------------
@@ -188,7 +190,7 @@ check "traffic: stats vnet-rule kept counting across the apply" \
 
 # --- detach ---------------------------------------------------------------
 check "traffic: detach" topo_vaultfw detach "$TOPO_IFACE"
-check "traffic: detach removes $TOPO_PIN_DIR" test ! -e "$TOPO_PIN_DIR"
+check "traffic: detach removes the pin directory" test ! -e "$TOPO_PIN_DIR"
 check "traffic: after detach 203.0.113.5 connects again" \
 	reaches "$TOPO_ALLOWED_SRC" "$TOPO_DATA_PORT"
 check "traffic: after detach VXLAN VNI 5002 connects" \
