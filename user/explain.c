@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +14,7 @@
 #include "explain.h"
 #include "frames.h"
 #include "loader.h"
+#include "log.h"
 #include "stats.h"
 
 /* Where the frame is sent when the rules say nothing (SPEC's example). */
@@ -24,17 +24,6 @@
 /* VXLAN underlay: only the inner packet is judged, so any addresses do. */
 #define EXPLAIN_UNDERLAY_SRC	"192.0.2.1"
 #define EXPLAIN_UNDERLAY_DST	"192.0.2.2"
-
-__attribute__((format(printf, 3, 4)))
-static int explain_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /*
  * Maps the program writes for every packet: the explaining copy keeps its
@@ -68,14 +57,14 @@ static int share_pinned_maps(struct bpf_object *obj, const char *pin_dir,
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			ret = -errno;
-			explain_err(err, errlen, "cannot open %s (attached by an older vaultfw? re-attach): %s",
+			vfw_set_err(err, errlen, "cannot open %s (attached by an older vaultfw? re-attach): %s",
 				    path, strerror(-ret));
 			return ret;
 		}
 		ret = bpf_map__reuse_fd(map, fd);	/* keeps its own dup */
 		close(fd);
 		if (ret) {
-			explain_err(err, errlen, "cannot share %s: %s", path, strerror(-ret));
+			vfw_set_err(err, errlen, "cannot share %s: %s", path, strerror(-ret));
 			return ret;
 		}
 	}
@@ -90,7 +79,7 @@ static int load_copy(struct vfw_explain_target *t, const char *pin_dir,
 	t->skel = vaultfw_bpf__open();
 	if (!t->skel) {
 		ret = -errno;
-		explain_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
 		return ret;
 	}
 	if (pin_dir) {
@@ -100,7 +89,7 @@ static int load_copy(struct vfw_explain_target *t, const char *pin_dir,
 	}
 	ret = vaultfw_bpf__load(t->skel);
 	if (ret) {
-		explain_err(err, errlen, "cannot load the XDP program: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot load the XDP program: %s", strerror(-ret));
 		return ret;
 	}
 	vfw_maps_from_skel(t->skel, &t->maps);
@@ -124,12 +113,12 @@ int vfw_explain_open_file(const char *path, struct vfw_explain_target *t,
 		goto cleanup;
 	ret = vfw_ruleset_install(&t->maps, &compiled, path, NULL);
 	if (ret) {
-		explain_err(err, errlen, "cannot install %s: %s", path, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot install %s: %s", path, strerror(-ret));
 		goto cleanup;
 	}
 	ret = vfw_read_live_config(&t->maps, &t->config);
 	if (ret < 0)
-		explain_err(err, errlen, "cannot read back %s: %s", path, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read back %s: %s", path, strerror(-ret));
 	else
 		ret = 0;
 cleanup:
@@ -155,10 +144,10 @@ static int load_live_rules(struct vfw_explain_target *t, char *err, size_t errle
 		return ret;
 	}
 	if (ret != -ENODATA)
-		return explain_err(err, errlen, "cannot read %s: %s", VFW_MAP_DOCUMENT,
+		return vfw_set_err(err, errlen, "cannot read %s: %s", VFW_MAP_DOCUMENT,
 				   strerror(-ret));
 	if (!t->config.source[0])
-		return explain_err(err, errlen, "the live rule set records no document and no file");
+		return vfw_set_err(err, errlen, "the live rule set records no document and no file");
 	snprintf(t->rules_from, sizeof(t->rules_from),
 		 "%s (the file last applied: no document is stored)", t->config.source);
 	return vfw_rules_load_file(t->config.source, &t->rules, err, errlen);
@@ -175,7 +164,7 @@ int vfw_explain_open_pinned(const char *pin_dir, struct vfw_explain_target *t,
 		goto cleanup;
 	ret = vfw_read_live_config(&t->maps, &t->config);
 	if (ret < 0) {
-		explain_err(err, errlen, "cannot read the live config: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read the live config: %s", strerror(-ret));
 		goto cleanup;
 	}
 	ret = load_live_rules(t, err, errlen);
@@ -287,7 +276,7 @@ static int parse_number(const char *opt, const char *text, unsigned long max,
 	errno = 0;
 	*out = strtoul(text, &end, 10);
 	if (!*text || *end || errno || *text == '-' || *out > max)
-		return explain_err(err, errlen, "%s: '%s' is not a number from 0 to %lu",
+		return vfw_set_err(err, errlen, "%s: '%s' is not a number from 0 to %lu",
 				   opt, text, max);
 	return 0;
 }
@@ -300,7 +289,7 @@ static int parse_addr(const char *opt, const char *text, char *buf, int *family,
 
 	*family = strchr(text, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(*family, text, raw) != 1)
-		return explain_err(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address",
+		return vfw_set_err(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address",
 				   opt, text);
 	inet_ntop(*family, raw, buf, INET6_ADDRSTRLEN);
 	return 0;
@@ -325,7 +314,7 @@ static int parse_proto(const char *text, __u8 *proto, char *err, size_t errlen)
 	else if (!strcasecmp(text, "udp"))
 		*proto = IPPROTO_UDP;
 	else
-		return explain_err(err, errlen, "--proto: '%s' is neither tcp nor udp", text);
+		return vfw_set_err(err, errlen, "--proto: '%s' is neither tcp nor udp", text);
 	return 0;
 }
 
@@ -366,7 +355,7 @@ static int probe_tag(const struct vfw_explain_request *req, struct probe *p,
 	int ret;
 
 	if (req->vlan && req->vni)
-		return explain_err(err, errlen, "--vlan and --vni exclude each other "
+		return vfw_set_err(err, errlen, "--vlan and --vni exclude each other "
 				   "(the VNI would be the tag)");
 	if (req->vlan) {
 		ret = parse_number("--vlan", req->vlan, VFW_VLAN_MAX, &id, err, errlen);
@@ -392,7 +381,7 @@ static int build_probe(const struct vfw_explain_request *req, const struct vfw_c
 	int src_family, dst_family, ret;
 
 	if (!req->src)
-		return explain_err(err, errlen, "--src is required");
+		return vfw_set_err(err, errlen, "--src is required");
 	ret = parse_addr("--src", req->src, p->src, &src_family, err, errlen);
 	if (ret)
 		return ret;
@@ -404,7 +393,7 @@ static int build_probe(const struct vfw_explain_request *req, const struct vfw_c
 	if (ret)
 		return ret;
 	if (dst_family != src_family)
-		return explain_err(err, errlen, "--src %s and --dst %s are not of one family",
+		return vfw_set_err(err, errlen, "--src %s and --dst %s are not of one family",
 				   p->src, p->dst);
 	p->packet.src = p->src;
 	p->packet.dst = p->dst;
@@ -413,7 +402,7 @@ static int build_probe(const struct vfw_explain_request *req, const struct vfw_c
 	if (ret)
 		return ret;
 	if (!frame_build(p->vxlan ? &p->outer : &p->packet, f))
-		return explain_err(err, errlen, "cannot build the frame");
+		return vfw_set_err(err, errlen, "cannot build the frame");
 	return 0;
 }
 
@@ -467,13 +456,13 @@ static int explain_target(const struct vfw_explain_target *t, const char *target
 		return ret;
 	ret = vfw_explain_frame(t, f.data, f.len, &res);
 	if (ret) {
-		explain_err(err, errlen, "cannot run the frame: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot run the frame: %s", strerror(-ret));
 		return ret;
 	}
 	print_probe(target, &p, f.len);
 	print_result(t, live, &res);
 	if (!res.agree) {
-		explain_err(err, errlen, "the datapath and the model disagree: a bug, please report it");
+		vfw_set_err(err, errlen, "the datapath and the model disagree: a bug, please report it");
 		return -EPROTO;
 	}
 	return 0;

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "ruleset.h"
 #include "stats.h"
+#include "status.h"
 
 /* An attach racing a detach may lock a directory that detach has just
  * removed; it then starts over, at most this many times. */
@@ -244,7 +245,7 @@ static int pin_maps(struct bpf_object *obj, const char *dir,
 	return 0;
 }
 
-static void maps_from_skel(const struct vaultfw_bpf *skel, struct vfw_maps *maps)
+void vfw_maps_from_skel(const struct vaultfw_bpf *skel, struct vfw_maps *maps)
 {
 	maps->active_fd = bpf_map__fd(skel->maps.vfw_active);
 	maps->config_fd = bpf_map__fd(skel->maps.vfw_config);
@@ -430,16 +431,30 @@ static struct xdp_multiprog *get_multiprog(int ifindex)
 	return mp;
 }
 
+/* The program tag in hex, as bpftool prints it. */
+static void prog_tag_hex(const struct xdp_program *prog, char buf[2 * BPF_TAG_SIZE + 1])
+{
+	const unsigned char *tag = xdp_program__tag(prog);
+	int i;
+
+	for (i = 0; i < BPF_TAG_SIZE; i++)
+		sprintf(buf + 2 * i, "%02x", tag[i]);
+}
+
 static void describe_attachment(FILE *out, const struct xdp_multiprog *mp,
 				const struct xdp_program *prog)
 {
+	char tag[2 * BPF_TAG_SIZE + 1];
+
 	fprintf(out, "%s mode, ", xdp_mode_name(xdp_multiprog__attach_mode(mp)));
 	if (xdp_multiprog__is_legacy(mp))
 		fprintf(out, "legacy (single program, no libxdp dispatcher)");
 	else
 		fprintf(out, "libxdp dispatcher with %d program(s)",
 			xdp_multiprog__program_count(mp));
-	fprintf(out, ", program id %u name %s", xdp_program__id(prog), xdp_program__name(prog));
+	prog_tag_hex(prog, tag);
+	fprintf(out, ", program id %u name %s tag %s", xdp_program__id(prog),
+		xdp_program__name(prog), tag);
 }
 
 static void report_attached(const char *ifname, int ifindex, __u32 prog_id)
@@ -623,7 +638,7 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	ret = load_maps_only(&maps_skel, err, errlen);
 	if (ret)
 		goto cleanup;
-	maps_from_skel(maps_skel, &maps);
+	vfw_maps_from_skel(maps_skel, &maps);
 	ret = vfw_events_config_init(bpf_map__fd(maps_skel->maps.vfw_log_config), log_rate);
 	if (ret) {
 		set_err(err, errlen, "cannot set up the diagnostic log: %s", strerror(-ret));
@@ -849,6 +864,50 @@ static void print_attachment(const char *ifname, const char *dir)
 	xdp_multiprog__close(mp);
 }
 
+static void read_attachment(const char *ifname, const char *dir, struct vfw_attachment *a)
+{
+	unsigned int ifindex = if_nametoindex(ifname);
+	struct xdp_multiprog *mp = ifindex ? get_multiprog(ifindex) : NULL;
+	struct xdp_program *prog = mp ? find_ours(mp, pinned_prog_id(dir)) : NULL;
+
+	memset(a, 0, sizeof(*a));
+	a->iface_gone = !ifindex;
+	if (prog) {
+		a->attached = true;
+		a->mode = xdp_mode_name(xdp_multiprog__attach_mode(mp));
+		a->dispatcher = !xdp_multiprog__is_legacy(mp);
+		a->n_progs = a->dispatcher ? xdp_multiprog__program_count(mp) : 1;
+		a->prog_id = xdp_program__id(prog);
+		snprintf(a->prog_name, sizeof(a->prog_name), "%s", xdp_program__name(prog));
+		prog_tag_hex(prog, a->tag);
+	}
+	xdp_multiprog__close(mp);
+}
+
+static void print_map_memory(const char *pin_dir, const struct vfw_maps *maps)
+{
+	struct vfw_map_usage *usage;
+	size_t n;
+
+	if (vfw_map_usage_read(pin_dir, maps, &usage, &n)) {
+		printf("  map memory: unreadable\n");
+		return;
+	}
+	vfw_map_usage_print(stdout, usage, n);
+	free(usage);
+}
+
+static int append_status_json(json_t *all, const char *ifname, const char *pin_dir,
+			      const struct vfw_maps *maps, int slot,
+			      const struct vfw_config *cfg)
+{
+	struct vfw_attachment xdp;
+
+	read_attachment(ifname, pin_dir, &xdp);
+	return json_array_append_new(all, vfw_status_json(ifname, pin_dir, &xdp, maps,
+							  slot, cfg)) ? -ENOMEM : 0;
+}
+
 static void print_rule_set(const struct vfw_maps *maps, int slot,
 			   const struct vfw_config *cfg)
 {
@@ -883,7 +942,8 @@ static void print_log_status(const char *pin_dir)
 		vfw_events_status_print(stdout, &st);
 }
 
-static int status_one(const char *ifname, char *err, size_t errlen)
+/* json_out NULL: print text; else append the interface's JSON to it. */
+static int status_one(const char *ifname, json_t *json_out, char *err, size_t errlen)
 {
 	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
 	char pin_dir[PIN_DIR_MAX];
@@ -896,8 +956,10 @@ static int status_one(const char *ifname, char *err, size_t errlen)
 	ret = dir_fd = lock_existing(ifname, pin_dir, LOCK_SH, err, errlen);
 	if (ret < 0)
 		return ret;
-	printf("%s:\n", ifname);
-	print_attachment(ifname, pin_dir);
+	if (!json_out) {
+		printf("%s:\n", ifname);
+		print_attachment(ifname, pin_dir);
+	}
 	ret = open_maps(pin_dir, &maps, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -906,8 +968,13 @@ static int status_one(const char *ifname, char *err, size_t errlen)
 		set_err(err, errlen, "cannot read the live config of %s: %s", ifname, strerror(-ret));
 		goto cleanup;
 	}
+	if (json_out) {
+		ret = append_status_json(json_out, ifname, pin_dir, &maps, ret, &cfg);
+		goto cleanup;
+	}
 	print_rule_set(&maps, ret, &cfg);
 	print_log_status(pin_dir);
+	print_map_memory(pin_dir, &maps);
 	ret = 0;
 cleanup:
 	vfw_maps_close(&maps);
@@ -915,7 +982,7 @@ cleanup:
 	return ret;
 }
 
-static int status_all(char *err, size_t errlen)
+static int status_all(json_t *json_out, char *err, size_t errlen)
 {
 	int ret, first_err = 0, n = 0;
 	struct dirent *de;
@@ -929,27 +996,46 @@ static int status_all(char *err, size_t errlen)
 	while (d && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n++)
+		if (n++ && !json_out)
 			putchar('\n');
 		/* One broken interface must not hide the others. */
-		ret = status_one(de->d_name, err, errlen);
+		ret = status_one(de->d_name, json_out, err, errlen);
 		if (ret && !first_err)
 			first_err = ret;
 	}
 	if (d)
 		closedir(d);
-	if (!n)
+	if (!n && !json_out)
 		printf("vaultfw is not attached to any interface\n");
 	return first_err;
 }
 
-int vfw_status(const char *ifname, char *err, size_t errlen)
+static int print_status_json(json_t *all)
 {
+	json_t *root = json_pack("{s:O}", "interfaces", all);
+	int ret;
+
+	ret = root && !json_dumpf(root, stdout, JSON_INDENT(2)) ? 0 : -EIO;
+	if (!ret)
+		putchar('\n');
+	json_decref(root);
+	return ret;
+}
+
+int vfw_status(const char *ifname, bool json, char *err, size_t errlen)
+{
+	json_t *all = NULL;
 	int ret = require_root(err, errlen);
 
 	if (ret)
 		return ret;
-	return ifname ? status_one(ifname, err, errlen) : status_all(err, errlen);
+	if (json && !(all = json_array()))
+		return -ENOMEM;
+	ret = ifname ? status_one(ifname, all, err, errlen) : status_all(all, err, errlen);
+	if (all && !ret)
+		ret = print_status_json(all);
+	json_decref(all);
+	return ret;
 }
 
 int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)

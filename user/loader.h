@@ -26,7 +26,7 @@ int vfw_attach_replace(const char *ifname, const char *rules_path,
 int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen);
 int vfw_detach(const char *ifname, char *err, size_t errlen);
 /* ifname NULL: every interface with a pin directory. */
-int vfw_status(const char *ifname, char *err, size_t errlen);
+int vfw_status(const char *ifname, bool json, char *err, size_t errlen);
 /*
  * For commands kept outside the loader (rule edits, show): run fn on the
  * pinned maps of ifname while holding the interface lock, exclusive for
@@ -41,6 +41,9 @@ int vfw_with_pinned_maps(const char *ifname, bool exclusive, vfw_pinned_fn fn, v
 
 int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen);
 
+/* The fds of a loaded skeleton's maps, owned by the skeleton. */
+struct vaultfw_bpf;
+void vfw_maps_from_skel(const struct vaultfw_bpf *skel, struct vfw_maps *maps);
 /* The config of the live slot; returns the slot or a negative errno. */
 struct vfw_config;
 int vfw_read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg);

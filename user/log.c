@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdarg.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -15,6 +16,16 @@ void vfw_log(enum vfw_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+}
+
+int vfw_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -17,6 +17,10 @@ extern enum vfw_log_level vfw_log_level;
 
 void vfw_log(enum vfw_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Format a command's one-line reason into err (see user/loader.h);
+ * returns -EINVAL, the errno of bad input. */
+int vfw_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Route libbpf and libxdp messages through vfw_log. */
 void vfw_log_setup_libs(void);
 

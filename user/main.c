@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
-#include "events.h"
 #include "edit.h"
+#include "events.h"
+#include "explain.h"
 #include "loader.h"
 #include "log.h"
+#include "watch.h"
 
 #define EXIT_USAGE	2
 #define MAX_POSITIONAL	2
@@ -29,6 +31,8 @@ enum cmd_opt {
 	CMD_OPT_RULE = 1 << 4,
 	CMD_OPT_UPDATE = 1 << 5,
 	CMD_OPT_REPLACE = 1 << 6,
+	CMD_OPT_EXPLAIN = 1 << 6,
+	CMD_OPT_STATS = 1 << 7,
 };
 
 struct cmd_args {
@@ -40,6 +44,8 @@ struct cmd_args {
 	struct vfw_events_opts log;
 	struct vfw_edit edit;
 	bool replace;
+	struct vfw_explain_request explain;
+	struct vfw_stats_request stats;
 };
 
 struct cmd {
@@ -50,6 +56,20 @@ struct cmd {
 	int min_pos;
 	int max_pos;
 	int (*run)(const struct cmd_args *a, char *err, size_t errlen);
+};
+
+/* Long-only options of explain and stats, beyond any option character. */
+enum observe_opt {
+	OPT_SRC = 0x100,
+	OPT_DST,
+	OPT_PROTO,
+	OPT_DPORT,
+	OPT_VLAN,
+	OPT_VNI,
+	OPT_WATCH,
+	OPT_INTERVAL,
+	OPT_FORMAT,
+	OPT_OUTPUT,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +90,16 @@ static const struct option long_opts[] = {
 	{ "default-action", required_argument,	NULL, 'D' },
 	{ "bypass",	required_argument,	NULL, 'B' },
 	{ "public-network-access", required_argument, NULL, 'P' },
+	{ "src",	required_argument,	NULL, OPT_SRC },
+	{ "dst",	required_argument,	NULL, OPT_DST },
+	{ "proto",	required_argument,	NULL, OPT_PROTO },
+	{ "dport",	required_argument,	NULL, OPT_DPORT },
+	{ "vlan",	required_argument,	NULL, OPT_VLAN },
+	{ "vni",	required_argument,	NULL, OPT_VNI },
+	{ "watch",	no_argument,		NULL, OPT_WATCH },
+	{ "interval",	required_argument,	NULL, OPT_INTERVAL },
+	{ "format",	required_argument,	NULL, OPT_FORMAT },
+	{ "output",	required_argument,	NULL, OPT_OUTPUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,6 +122,16 @@ static const struct {
 	{ CMD_OPT_UPDATE, "--default-action Allow|Deny", "networkAcls.defaultAction" },
 	{ CMD_OPT_UPDATE, "--bypass AzureServices|None", "networkAcls.bypass" },
 	{ CMD_OPT_UPDATE, "--public-network-access V", "Enabled, Disabled or SecuredByPerimeter" },
+	{ CMD_OPT_EXPLAIN, "--src A", "source address, IPv4 or IPv6 (required)" },
+	{ CMD_OPT_EXPLAIN, "--dst A", "destination (default: the first data-plane address)" },
+	{ CMD_OPT_EXPLAIN, "--proto tcp|udp", "protocol (default: the first data-plane port's)" },
+	{ CMD_OPT_EXPLAIN, "--dport N", "destination port (default: the first data-plane port)" },
+	{ CMD_OPT_EXPLAIN, "--vlan N", "send the frame with this 802.1Q tag" },
+	{ CMD_OPT_EXPLAIN, "--vni N", "send the frame VXLAN-encapsulated with this VNI" },
+	{ CMD_OPT_STATS, "--watch", "refresh a table sorted by rate until Ctrl-C" },
+	{ CMD_OPT_STATS, "--interval S", "seconds between refreshes (default 1)" },
+	{ CMD_OPT_STATS, "--format F", "table, json or prometheus (text exposition format)" },
+	{ CMD_OPT_STATS, "--output PATH", "prometheus: write PATH atomically, not stdout" },
 	{ 0, "-v, --verbose", "show debug output, libbpf and libxdp messages" },
 	{ 0, "-q, --quiet", "show warnings and errors only" },
 	{ 0, "-h, --help", "show this help" },
@@ -125,12 +165,29 @@ static int run_detach(const struct cmd_args *a, char *err, size_t errlen)
 
 static int run_status(const struct cmd_args *a, char *err, size_t errlen)
 {
-	return vfw_status(a->n_pos ? a->pos[0] : NULL, err, errlen);
+	return vfw_status(a->n_pos ? a->pos[0] : NULL, a->json, err, errlen);
 }
 
 static int run_stats(const struct cmd_args *a, char *err, size_t errlen)
 {
-	return vfw_show_stats(a->pos[0], a->json, err, errlen);
+	struct vfw_stats_request req = a->stats;
+
+	req.json = a->json;
+	return vfw_stats_run(a->pos[0], &req, err, errlen);
+}
+
+static int run_explain(const struct cmd_args *a, char *err, size_t errlen)
+{
+	return vfw_explain(a->pos[0], &a->explain, err, errlen);
+}
+
+static int run_log(const struct cmd_args *a, char *err, size_t errlen)
+{
+	struct vfw_events_opts opts = a->log;
+
+	opts.ifname = a->pos[0];
+	opts.json = a->json;
+	return vfw_events_run(&opts, err, errlen);
 }
 
 static int run_show(const struct cmd_args *a, char *err, size_t errlen)
@@ -148,15 +205,6 @@ static int run_update(const struct cmd_args *a, char *err, size_t errlen)
 	return vfw_update_cmd(a->pos[0], &a->edit, err, errlen);
 }
 
-static int run_log(const struct cmd_args *a, char *err, size_t errlen)
-{
-	struct vfw_events_opts opts = a->log;
-
-	opts.ifname = a->pos[0];
-	opts.json = a->json;
-	return vfw_events_run(&opts, err, errlen);
-}
-
 static const struct cmd cmds[] = {
 	{ "check", "FILE", "validate and compile a rules file, print what would be loaded",
 	  0, 1, 1, run_check },
@@ -167,17 +215,19 @@ static const struct cmd cmds[] = {
 	{ "detach", "IFACE", "detach the filter from IFACE and remove its state",
 	  0, 1, 1, run_detach },
 	{ "status", "[IFACE]", "show the filter on IFACE, or on every interface",
-	  0, 0, 1, run_status },
+	  CMD_OPT_JSON, 0, 1, run_status },
 	{ "stats", "IFACE", "show packet and byte counters per reason and per rule",
-	  CMD_OPT_JSON, 1, 1, run_stats },
+	  CMD_OPT_JSON | CMD_OPT_STATS, 1, 1, run_stats },
+	{ "explain", "IFACE|FILE", "show the verdict the filter gives one frame, and why",
+	  CMD_OPT_EXPLAIN, 1, 1, run_explain },
+	{ "log", "IFACE", "print the diagnostic log of denied and would-deny traffic",
+	  CMD_OPT_JSON | CMD_OPT_LOG, 1, 1, run_log },
 	{ "show", "IFACE", "print the rules in force on IFACE as a rules file",
 	  0, 1, 1, run_show },
 	{ "rule", "ACTION IFACE", "add, remove or list (ACTION) IP and subnet rules on IFACE",
 	  CMD_OPT_RULE | CMD_OPT_JSON, 2, 2, run_rule },
 	{ "update", "IFACE", "set defaultAction, bypass or publicNetworkAccess on IFACE",
 	  CMD_OPT_UPDATE, 1, 1, run_update },
-	{ "log", "IFACE", "print the diagnostic log of denied and would-deny traffic",
-	  CMD_OPT_JSON | CMD_OPT_LOG, 1, 1, run_log },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -224,6 +274,53 @@ static bool set_log_option(int opt)
 	return true;
 }
 
+/* The options of `vaultfw log` and attach's --log-rate; false when opt is
+ * none of them or the command does not take it. */
+static bool set_log_cmd_option(const struct cmd *c, int opt, struct cmd_args *a)
+{
+	if (opt == 'L' && (c->opts & CMD_OPT_LOG_RATE))
+		a->log_rate = optarg;
+	else if (!(c->opts & CMD_OPT_LOG))
+		return false;
+	else if (opt == 'r')
+		a->log.rate = optarg;
+	else if (opt == 'R')
+		a->log.reason = optarg;
+	else if (opt == 'e')
+		a->log.enable = optarg;
+	else if (opt == 'd')
+		a->log.disable = optarg;
+	else if (opt == 'f')
+		a->log.follow = true;
+	else
+		return false;
+	return true;
+}
+
+/* The options of explain and stats; false when opt is none of them or the
+ * command does not take it. */
+static bool set_observe_option(const struct cmd *c, int opt, struct cmd_args *a)
+{
+	struct vfw_explain_request *x = &a->explain;
+	struct vfw_stats_request *st = &a->stats;
+	const char **value = NULL;
+
+	if (c->opts & CMD_OPT_EXPLAIN)
+		value = opt == OPT_SRC ? &x->src : opt == OPT_DST ? &x->dst :
+			opt == OPT_PROTO ? &x->proto : opt == OPT_DPORT ? &x->dport :
+			opt == OPT_VLAN ? &x->vlan : opt == OPT_VNI ? &x->vni : NULL;
+	else if (c->opts & CMD_OPT_STATS)
+		value = opt == OPT_INTERVAL ? &st->interval : opt == OPT_FORMAT ? &st->format :
+			opt == OPT_OUTPUT ? &st->output : NULL;
+	if (opt == OPT_WATCH && (c->opts & CMD_OPT_STATS))
+		st->watch = true;
+	else if (value)
+		*value = optarg;
+	else
+		return false;
+	return true;
+}
+
 /*
  * The options of rule edits. --ip-address takes every following word up to
  * the next option, like the vault CLI's. Returns 1 when opt is one of them,
@@ -257,29 +354,6 @@ static int set_edit_option(const struct cmd *c, int opt, int argc, char **argv,
 	return ret ?: 1;
 }
 
-/* The options of `vaultfw log` and attach's --log-rate; false when opt is
- * none of them or the command does not take it. */
-static bool set_log_cmd_option(const struct cmd *c, int opt, struct cmd_args *a)
-{
-	if (opt == 'L' && (c->opts & CMD_OPT_LOG_RATE))
-		a->log_rate = optarg;
-	else if (!(c->opts & CMD_OPT_LOG))
-		return false;
-	else if (opt == 'r')
-		a->log.rate = optarg;
-	else if (opt == 'R')
-		a->log.reason = optarg;
-	else if (opt == 'e')
-		a->log.enable = optarg;
-	else if (opt == 'd')
-		a->log.disable = optarg;
-	else if (opt == 'f')
-		a->log.follow = true;
-	else
-		return false;
-	return true;
-}
-
 /*
  * Parse a command's options and positionals. Returns 0 to run it, 1 when
  * --help was printed, or -EINVAL with the reason in err.
@@ -298,7 +372,8 @@ static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args
 			cmd_help(c);
 			return 1;
 		}
-		if (set_log_option(opt) || set_log_cmd_option(c, opt, a))
+		if (set_log_option(opt) || set_log_cmd_option(c, opt, a) ||
+		    set_observe_option(c, opt, a))
 			continue;
 		ret = set_edit_option(c, opt, argc, argv, a, err, errlen);
 		if (ret < 0)

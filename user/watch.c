@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "loader.h"
+#include "log.h"
 #include "prom.h"
 #include "stats.h"
 #include "watch.h"
@@ -46,17 +46,6 @@ struct watch_row {
 
 static volatile sig_atomic_t stop_watch;
 
-__attribute__((format(printf, 3, 4)))
-static int watch_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_format(const char *name, enum stats_format *format)
 {
 	size_t i;
@@ -77,7 +66,7 @@ static int parse_interval(const char *text, struct stats_plan *plan, char *err, 
 	errno = 0;
 	s = strtod(text, &end);
 	if (!*text || *end || errno || !(s >= INTERVAL_MIN && s <= INTERVAL_MAX))
-		return watch_err(err, errlen, "--interval: '%s' is not a number of seconds "
+		return vfw_set_err(err, errlen, "--interval: '%s' is not a number of seconds "
 				 "from %.1f to %.0f", text, INTERVAL_MIN, INTERVAL_MAX);
 	plan->interval_s = s;
 	plan->interval.tv_sec = (time_t)s;
@@ -90,18 +79,18 @@ static int plan_stats(const struct vfw_stats_request *req, struct stats_plan *pl
 {
 	plan->format = req->json ? FORMAT_JSON : FORMAT_TABLE;
 	if (req->format && parse_format(req->format, &plan->format))
-		return watch_err(err, errlen, "--format: '%s' is not table, json or prometheus",
+		return vfw_set_err(err, errlen, "--format: '%s' is not table, json or prometheus",
 				 req->format);
 	if (req->json && plan->format != FORMAT_JSON)
-		return watch_err(err, errlen, "--json and --format %s exclude each other",
+		return vfw_set_err(err, errlen, "--json and --format %s exclude each other",
 				 req->format);
 	if (req->output && plan->format != FORMAT_PROMETHEUS)
-		return watch_err(err, errlen, "--output needs --format prometheus");
+		return vfw_set_err(err, errlen, "--output needs --format prometheus");
 	if (req->watch && plan->format == FORMAT_JSON)
-		return watch_err(err, errlen, "--watch shows a table or rewrites a prometheus file, "
+		return vfw_set_err(err, errlen, "--watch shows a table or rewrites a prometheus file, "
 				 "not JSON");
 	if (req->interval && !req->watch)
-		return watch_err(err, errlen, "--interval needs --watch");
+		return vfw_set_err(err, errlen, "--interval needs --watch");
 	return parse_interval(req->interval ?: INTERVAL_DEFAULT, plan, err, errlen);
 }
 
@@ -112,7 +101,7 @@ static int read_snapshot(const char *ifname, const struct vfw_maps *maps, const 
 
 	(void)pin_dir;
 	if (ret)
-		watch_err(err, errlen, "cannot read the counters of %s: %s", ifname, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read the counters of %s: %s", ifname, strerror(-ret));
 	return ret;
 }
 
@@ -133,7 +122,7 @@ static int export_prometheus(const char *ifname, const char *output, char *err, 
 		return ret;
 	ret = vfw_prom_export(output, ifname, &stats);
 	if (ret)
-		watch_err(err, errlen, "cannot write %s: %s", output ?: "stdout", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot write %s: %s", output ?: "stdout", strerror(-ret));
 	vfw_stats_free(&stats);
 	return ret;
 }

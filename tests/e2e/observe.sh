@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end tests of what operators inspect: explain (live and from a
+# file), stats --watch and --format prometheus, status (text and JSON), and
+# the bpftool commands of the README's bpftool section. vaultfw runs in
+# vfwo-ns-PID on vfwoPIDa, frames come from vfwoPIDb in vfwo-peer-PID; the
+# rule set is the demo's, the one the README's captured output shows.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+NS=vfwo-ns-$$
+PEER_NS=vfwo-peer-$$
+IFACE=vfwo$$a
+PEER=vfwo$$b
+PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
+PY=/usr/bin/python3	# the one with scapy and prometheus_client
+DP_ADDR=192.0.2.10
+ALLOWED=203.0.113.5
+README=$VFW_ROOT/README.md
+README_IFACE=vfwdv0	# the interface of the README's captured session
+TMP=$(mktemp -d /tmp/vfwo.XXXXXX)
+
+in_ns() { nsenter --net=/run/netns/$NS "$@"; }
+vfw() { in_ns "$VAULTFW" "$@"; }
+
+cleanup() {
+	[ -n "${FLOOD_PID:-}" ] && kill "$FLOOD_PID" 2>/dev/null
+	in_ns "$VAULTFW" -q detach $IFACE >/dev/null 2>&1
+	rm -rf "$PIN_DIR"
+	ip netns del $NS 2>/dev/null
+	ip netns del $PEER_NS 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# No IPv6: router solicitations and MLD would move the counters that the
+# explain tests expect to stand still.
+no_ipv6() {
+	nsenter --net=/run/netns/$1 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+
+setup() {
+	cleanup
+	TMP=$(mktemp -d /tmp/vfwo.XXXXXX)
+	ip netns add $NS && ip netns add $PEER_NS && no_ipv6 $NS && no_ipv6 $PEER_NS &&
+	ip -n $NS link add $IFACE type veth peer name $PEER netns $PEER_NS &&
+	ip -n $NS addr add $DP_ADDR/24 dev $IFACE &&
+	ip -n $NS link set $IFACE up && ip -n $PEER_NS link set $PEER up &&
+	cp "$VFW_ROOT/scripts/demo-vault.json" "$TMP/vault.json" &&
+	vfw attach $IFACE "$TMP/vault.json" >/dev/null 2>&1
+}
+
+# run NAME CMD...: run CMD, keeping stdout, stderr and exit status for checks.
+run() {
+	local name=$1; shift
+	"$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	echo $? >"$TMP/$name.rc"
+}
+rc_of() { cat "$TMP/$1.rc"; }
+out_has() { grep -q -- "$2" "$TMP/$1.out"; }
+one_error_line() {
+	[ "$(rc_of "$1")" -ne 0 ] && [ "$(wc -l <"$TMP/$1.err")" -eq 1 ] &&
+	grep -q "^vaultfw: $2: " "$TMP/$1.err"
+}
+counters() { vfw stats $IFACE --json; }
+
+# flood SRC SECONDS: TCP SYNs to DP_ADDR:443 from the peer, in the background.
+flood() {
+	nsenter --net=/run/netns/$PEER_NS timeout "$2" $PY - $PEER "$1" $DP_ADDR \
+		>/dev/null 2>&1 <<-'EOF' &
+	import socket, sys, time
+	from scapy.all import Ether, IP, TCP, raw
+	frame = raw(Ether(dst="02:00:00:00:00:01") / IP(src=sys.argv[2], dst=sys.argv[3]) /
+	            TCP(sport=40000, dport=443, flags="S"))
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	s.bind((sys.argv[1], 0))
+	while True:
+	    s.send(frame)
+	    time.sleep(0.001)
+	EOF
+	FLOOD_PID=$!
+}
+
+if ! setup; then
+	fail "observe: namespace setup and attach"
+	exit 1
+fi
+
+# explain against the live rule set: "ARGS|VERDICT REASON" for the demo rules.
+EXPLAIN_CASES=(
+	"--src $ALLOWED|PASS ip-rule, rule ip-rule 203.0.113.0/24"
+	"--src 198.51.100.200|PASS trusted-service, rule trusted-service backup"
+	"--src 198.51.100.50|DROP default-deny"
+	"--src 10.1.0.5 --vni 5001|PASS vnet-rule, rule vnet-rule /subscriptions/1111/resourcegroups"
+	"--src 10.9.0.5 --vni 5001|DROP default-deny"
+	"--src 10.1.0.5 --vlan 101|DROP default-deny"
+	"--src $ALLOWED --dport 22|PASS control-plane"
+	"--src $ALLOWED --proto udp|PASS control-plane"
+	"--src $ALLOWED --dst 192.0.2.99|PASS control-plane"
+	"--src 2001:db8:1::5|PASS control-plane"	# no IPv6 data-plane address
+	"--src 2001:db8:1::5 --dst 2001:db8::10 --vni 5001|PASS control-plane"
+)
+counters >"$TMP/before.json"
+i=0
+for tc in "${EXPLAIN_CASES[@]}"; do
+	args=${tc%%|*} want=${tc#*|} i=$((i + 1))
+	# shellcheck disable=SC2086
+	run explain-$i vfw explain $IFACE $args
+	check "observe: explain live $args: $want, model agrees" bash -c "
+		[ $(rc_of explain-$i) -eq 0 ] &&
+		grep -qF -- 'datapath: $want' $TMP/explain-$i.out &&
+		grep -qF -- 'model:    $want' $TMP/explain-$i.out &&
+		grep -qx '  agree' $TMP/explain-$i.out"
+done
+counters >"$TMP/after.json"
+check "observe: explain moves no live counter" cmp -s "$TMP/before.json" "$TMP/after.json"
+check "observe: explain live reads the stored document" out_has explain-1 "rules:    the live document"
+
+rm "$TMP/vault.json"
+run explain-gone vfw explain $IFACE --src $ALLOWED
+check "observe: explain live works without the rules file" \
+	bash -c "[ $(rc_of explain-gone) -eq 0 ] && grep -qx '  agree' $TMP/explain-gone.out"
+cp "$VFW_ROOT/scripts/demo-vault.json" "$TMP/vault.json"
+
+run explain-file "$VAULTFW" explain "$TMP/vault.json" --src 10.1.0.5 --vni 5001
+check "observe: explain FILE runs a fresh copy and agrees" bash -c "
+	[ $(rc_of explain-file) -eq 0 ] && grep -q 'a fresh copy' $TMP/explain-file.out &&
+	grep -q 'datapath: PASS vnet-rule' $TMP/explain-file.out &&
+	grep -qx '  agree' $TMP/explain-file.out"
+
+run explain-nosrc vfw explain $IFACE
+check "observe: explain without --src is one error line" one_error_line explain-nosrc explain
+run explain-both vfw explain $IFACE --src $ALLOWED --vlan 101 --vni 5001
+check "observe: explain --vlan with --vni is one error line" one_error_line explain-both explain
+run explain-family vfw explain $IFACE --src 2001:db8:1::5 --dst $DP_ADDR
+check "observe: explain IPv6 source to an IPv4 destination is one error line" \
+	one_error_line explain-family explain
+run explain-port vfw explain $IFACE --src $ALLOWED --dport 70000
+check "observe: explain --dport 70000 is one error line" one_error_line explain-port explain
+run explain-none vfw explain vfwo-none --src $ALLOWED
+check "observe: explain of an interface without vaultfw is one error line" \
+	one_error_line explain-none explain
+
+# stats --watch under traffic: some refresh shows a non-zero rate for the
+# ip-rule reason and for the rule, and SIGINT ends it with status 0.
+flood $ALLOWED 12
+sleep 2
+run watch in_ns timeout --preserve-status -s INT 4 "$VAULTFW" stats $IFACE --watch --interval 0.5
+kill "$FLOOD_PID" 2>/dev/null
+wait "$FLOOD_PID" 2>/dev/null
+FLOOD_PID=
+check "observe: stats --watch ends with status 0 on SIGINT" test "$(rc_of watch)" -eq 0
+check "observe: stats --watch shows the columns" out_has watch "KIND  *PKT/S  *BIT/S  *PACKETS  *BYTES  NAME"
+check "observe: stats --watch: non-zero rate of reason ip-rule" \
+	awk '$1 == "reason" && $6 == "ip-rule" && $2 > 0 { found = 1 } END { exit !found }' "$TMP/watch.out"
+check "observe: stats --watch: non-zero rate of rule 203.0.113.0/24" \
+	awk '$1 == "ip-rule" && $6 == "203.0.113.0/24" && $2 > 0 && $3 > 0 { found = 1 } END { exit !found }' \
+	"$TMP/watch.out"
+check "observe: stats --watch rows are sorted by rate" \
+	awk '/^KIND/ { last = -1; next } NF >= 6 && $2 ~ /^[0-9.]+$/ { if (last >= 0 && $2 > last) bad = 1; last = $2 }
+	     END { exit bad }' "$TMP/watch.out"
+run watch-json vfw stats $IFACE --watch --json
+check "observe: stats --watch --json is one error line" one_error_line watch-json stats
+run bad-output vfw stats $IFACE --output "$TMP/x.prom"
+check "observe: stats --output without prometheus is one error line" one_error_line bad-output stats
+
+# A strict reading of the exposition format with the client library's
+# parser, plus what that parser lets through: HELP and TYPE before each
+# family's samples, counters only, every sample labelled as documented.
+prom_check() {
+	$PY - "$1" "$IFACE" "$2" <<-'EOF'
+	import json, sys
+	from prometheus_client.parser import text_string_to_metric_families
+	text = open(sys.argv[1]).read()
+	iface, stats = sys.argv[2], json.load(open(sys.argv[3]))
+	labels = {"vaultfw_packets": {"iface", "reason"}, "vaultfw_bytes": {"iface", "reason"},
+	          "vaultfw_rule_packets": {"iface", "kind", "rule"},
+	          "vaultfw_rule_bytes": {"iface", "kind", "rule"}}
+	seen, declared = {}, []
+	for line in text.splitlines():
+	    if line.startswith("# "):
+	        declared.append(line.split()[2])
+	    else:
+	        assert line.split("{")[0] in declared, "sample before its HELP/TYPE: " + line
+	for fam in text_string_to_metric_families(text):
+	    assert fam.type == "counter" and fam.documentation, fam.name
+	    for s in fam.samples:
+	        assert s.name == fam.name + "_total" and set(s.labels) == labels[fam.name], s
+	        assert s.labels["iface"] == iface, s
+	        seen[(fam.name, s.labels.get("reason") or s.labels["rule"])] = s.value
+	assert set(labels) == {name for name, _ in seen}, seen
+	for r in stats["reasons"]:
+	    assert seen[("vaultfw_packets", r["reason"])] == r["packets"], r
+	    assert seen[("vaultfw_bytes", r["reason"])] == r["bytes"], r
+	for r in stats["rules"]:
+	    assert seen[("vaultfw_rule_packets", r["rule"])] == r["packets"], r
+	    assert seen[("vaultfw_rule_bytes", r["rule"])] == r["bytes"], r
+	EOF
+}
+
+mkdir -p "$TMP/textfile"
+run prom vfw stats $IFACE --format prometheus --output "$TMP/textfile/vaultfw.prom"
+counters >"$TMP/prom-stats.json"
+check "observe: prometheus --output exits 0 and prints nothing" \
+	bash -c "[ $(rc_of prom) -eq 0 ] && [ ! -s $TMP/prom.out ]"
+check "observe: prometheus file parses strictly and matches stats --json" \
+	prom_check "$TMP/textfile/vaultfw.prom" "$TMP/prom-stats.json"
+check "observe: prometheus file: non-zero ip-rule packets after traffic" \
+	grep -qE '^vaultfw_packets_total\{iface="[^"]*",reason="ip-rule"\} [1-9]' "$TMP/textfile/vaultfw.prom"
+check "observe: prometheus file is world-readable and no temporary file is left" bash -c "
+	[ \$(stat -c %a $TMP/textfile/vaultfw.prom) = 644 ] &&
+	[ \$(ls -A $TMP/textfile | wc -l) -eq 1 ]"
+run prom-stdout vfw stats $IFACE --format prometheus
+check "observe: prometheus on stdout parses strictly" prom_check "$TMP/prom-stdout.out" "$TMP/prom-stats.json"
+
+# status: program tag and map memory agree with bpftool.
+run status vfw status $IFACE
+run status-json vfw status $IFACE --json
+check "observe: status shows the program tag" grep -qE "program id [0-9]+ name vaultfw_xdp tag [0-9a-f]{16}" "$TMP/status.out"
+check "observe: status lists the memory of every pinned map" bash -c "
+	for m in \$(ls $PIN_DIR | grep -v '^vaultfw_xdp\$'); do
+		grep -qE \"^    \$m +[a-z_]+ +id [0-9]+ +[1-9][0-9]* bytes\" $TMP/status.out || exit 1
+	done"
+status_vs_bpftool() {
+	$PY - "$TMP/status-json.out" <<-'EOF'
+	import json, subprocess, sys
+	st = json.load(open(sys.argv[1]))["interfaces"][0]
+	prog = st["xdp"]["program"]
+	bt = json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show", "id", str(prog["id"])]))
+	assert bt["tag"] == prog["tag"] and bt["name"] == prog["name"], (bt, prog)
+	assert st["xdp"]["attached"] and st["xdp"]["mode"] == "native", st["xdp"]
+	assert st["settings"] == {"public_access": "Enabled", "default_action": "Deny",
+	                          "bypass": "AzureServices", "perimeter": "none"}, st["settings"]
+	assert st["rules"]["total"] == 3 and st["rules"]["ip-rule"] == 1, st["rules"]
+	assert st["rule_set"]["source"].endswith("/vault.json"), st["rule_set"]
+	for m in st["maps"]:
+	    bm = json.loads(subprocess.check_output(["bpftool", "-j", "map", "show", "id", str(m["id"])]))
+	    assert int(bm["bytes_memlock"]) == m["memlock"], (bm, m)
+	assert st["memlock_total"] == sum(m["memlock"] for m in st["maps"])
+	EOF
+}
+check "observe: status --json: tag, settings, rules, memlock of each map as bpftool reports" \
+	status_vs_bpftool
+
+# The README's bpftool commands, run on this interface with the same rule
+# set: lookups and dumps print what the README shows; the others carry the
+# fields it shows.
+readme_bpftool() {
+	$PY - "$README" "$TMP/readme" <<-'EOF'
+	import os, sys
+	text = open(sys.argv[1]).read().split("## Inspecting it with bpftool", 1)[1]
+	text = text.split("\n## ", 1)[0]
+	os.makedirs(sys.argv[2], exist_ok=True)
+	n, cmd, out, fence = 0, None, [], False
+	def flush():
+	    global n
+	    if cmd:
+	        n += 1
+	        open(f"{sys.argv[2]}/{n}.cmd", "w").write(cmd)
+	        open(f"{sys.argv[2]}/{n}.want", "w").write("".join(out))
+	for line in text.splitlines(True):
+	    if line.startswith("```"):
+	        flush(); cmd, out, fence = None, [], not fence
+	    elif fence and line.startswith("# "):
+	        flush(); out = []
+	        cmd = line[2:].strip() if line.startswith("# bpftool ") else None
+	    elif cmd:
+	        out.append(line)
+	EOF
+}
+readme_bpftool
+n_cmds=$(ls "$TMP/readme" 2>/dev/null | grep -c '\.cmd$')
+check "observe: the README's bpftool section has its commands" test "$n_cmds" -ge 6
+prog_id=$(sed -n 's/.*program id \([0-9]*\) .*/\1/p' "$TMP/status.out")
+for f in "$TMP"/readme/*.cmd; do
+	[ -f "$f" ] || continue
+	cmd=$(sed "s/$README_IFACE/$IFACE/g" "$f")
+	want=${f%.cmd}.want
+	name="observe: README: $(cat "$f")"
+	# shellcheck disable=SC2086
+	in_ns $cmd >"$TMP/got" 2>&1
+	case "$cmd" in
+	*"map lookup pinned"*|*"map dump pinned"*/vfw_rules)
+		check "$name" diff -u "$want" "$TMP/got" ;;
+	*"prog show name vaultfw_xdp"*)
+		check "$name" grep -qE "^$prog_id: xdp  name vaultfw_xdp  tag [0-9a-f]{16}  gpl" "$TMP/got" ;;
+	*"net show"*)
+		check "$name" grep -qE "^$IFACE\([0-9]+\) driver id $prog_id\$" "$TMP/got" ;;
+	*"map dump pinned"*/vfw_reasons)
+		check "$name" bash -c "grep -q '\"cpu\": 0' $TMP/got && grep -q '\"packets\": ' $TMP/got &&
+			grep -q '\"bytes\": ' $TMP/got && grep -q '\"key\": 12' $TMP/got" ;;
+	*)
+		fail "$name: no check for this command" ;;
+	esac
+done
+
+# Label values are escaped: a rule named with a quote and a backslash.
+sed 's/"name": "backup"/"name": "back\\"up\\\\x"/' "$TMP/vault.json" >"$TMP/odd.json"
+vfw apply $IFACE "$TMP/odd.json" >/dev/null
+run prom-odd vfw stats $IFACE --format prometheus
+counters >"$TMP/odd-stats.json"
+check "observe: prometheus escapes quotes and backslashes in label values" \
+	grep -qF 'rule="back\"up\\x"' "$TMP/prom-odd.out"
+check "observe: escaped label values parse back to the rule name" \
+	prom_check "$TMP/prom-odd.out" "$TMP/odd-stats.json"
+
+t_exit
