@@ -61,6 +61,10 @@ $(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libvaultfw.a $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
+# The benchmark driver is not a test_* suite, so `make test` skips it.
+$(BUILD)/bench: tests/bench.c $(BUILD)/libvaultfw.a $(SKELS)
+	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+
 $(BUILD):
 	@mkdir -p $@
 
@@ -69,6 +73,9 @@ test: all
 
 demo: all
 	@scripts/demo.sh
+
+bench: deps $(BUILD)/bench
+	@scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)
