@@ -733,6 +733,9 @@ static int parse_subnet(const struct parser *p, json_t *obj, const char *path,
 	    get_one_tag(p, obj, path, &s->tag) ||
 	    get_prefix(p, obj, path, "prefix", false, false, &s->prefix, &s->has_prefix))
 		return -EINVAL;
+	/* The trie cannot tell 0.0.0.0/0 on a tag from no prefix (both are
+	 * the tag alone, which IPv6 sources match too): read it as absent. */
+	s->has_prefix = s->has_prefix && s->prefix.len;
 	/* One tag may carry several subnets of one virtual network, but a
 	 * source must resolve to exactly one of them. */
 	for (j = 0; j < index; j++) {
@@ -789,6 +792,7 @@ static int parse_private_endpoint(const struct parser *p, json_t *obj, const cha
 	    get_prefix(p, obj, path, "prefix", false, false, &pe->prefix, &pe->has_prefix) ||
 	    get_enum(p, obj, path, "status", pe_status_names, true, &status))
 		return -EINVAL;
+	pe->has_prefix = pe->has_prefix && pe->prefix.len;	/* as for subnets */
 	pe->status = status;
 	return 0;
 }
