@@ -61,9 +61,19 @@ $(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libvaultfw.a $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
-# The benchmark driver is not a test_* suite, so `make test` skips it.
-$(BUILD)/bench: tests/bench.c $(BUILD)/libvaultfw.a $(SKELS)
-	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+# The long differential run of the datapath against the reference model;
+# `make test` runs a sample of it (test_differential). Optional: SEED=,
+# RULESETS=, FRAMES= (the total over all rule sets).
+.PHONY: fuzz-datapath
+DIFF_HDRS := tests/diffgen.h tests/diffrun.h
+$(BUILD)/tests/test_differential: $(DIFF_HDRS)
+
+$(BUILD)/fuzz_datapath: tests/fuzz_datapath.c $(DIFF_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
+	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+
+fuzz-datapath: deps $(BUILD)/fuzz_datapath
+	$(BUILD)/fuzz_datapath $(if $(SEED),--seed $(SEED)) \
+		$(if $(RULESETS),--rulesets $(RULESETS)) $(if $(FRAMES),--frames $(FRAMES))
 
 $(BUILD):
 	@mkdir -p $@
@@ -73,9 +83,6 @@ test: all
 
 demo: all
 	@scripts/demo.sh
-
-bench: deps $(BUILD)/bench
-	@scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)
