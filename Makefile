@@ -75,6 +75,10 @@ fuzz-datapath: deps $(BUILD)/fuzz_datapath
 	$(BUILD)/fuzz_datapath $(if $(SEED),--seed $(SEED)) \
 		$(if $(RULESETS),--rulesets $(RULESETS)) $(if $(FRAMES),--frames $(FRAMES))
 
+# The benchmark driver is not a test_* suite, so `make test` skips it.
+$(BUILD)/bench: tests/bench.c $(BUILD)/libvaultfw.a $(SKELS)
+	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+
 $(BUILD):
 	@mkdir -p $@
 
@@ -83,6 +87,9 @@ test: all
 
 demo: all
 	@scripts/demo.sh
+
+bench: deps $(BUILD)/bench
+	@scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)
