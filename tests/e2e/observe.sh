@@ -20,49 +20,22 @@ README=$VFW_ROOT/README.md
 README_IFACE=vfwdv0	# the interface of the README's captured session
 TMP=$(mktemp -d /tmp/vfwo.XXXXXX)
 
-in_ns() { nsenter --net=/run/netns/$NS "$@"; }
-vfw() { in_ns "$VAULTFW" "$@"; }
-
 cleanup() {
 	[ -n "${FLOOD_PID:-}" ] && kill "$FLOOD_PID" 2>/dev/null
-	in_ns "$VAULTFW" -q detach $IFACE >/dev/null 2>&1
-	rm -rf "$PIN_DIR"
-	ip netns del $NS 2>/dev/null
-	ip netns del $PEER_NS 2>/dev/null
+	veth_ns_down
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 # No IPv6: router solicitations and MLD would move the counters that the
 # explain tests expect to stand still.
-no_ipv6() {
-	nsenter --net=/run/netns/$1 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-}
-
 setup() {
-	cleanup
-	TMP=$(mktemp -d /tmp/vfwo.XXXXXX)
-	ip netns add $NS && ip netns add $PEER_NS && no_ipv6 $NS && no_ipv6 $PEER_NS &&
-	ip -n $NS link add $IFACE type veth peer name $PEER netns $PEER_NS &&
-	ip -n $NS addr add $DP_ADDR/24 dev $IFACE &&
-	ip -n $NS link set $IFACE up && ip -n $PEER_NS link set $PEER up &&
+	veth_ns_up $DP_ADDR/24 && no_ipv6 &&
 	cp "$VFW_ROOT/scripts/demo-vault.json" "$TMP/vault.json" &&
 	vfw attach $IFACE "$TMP/vault.json" >/dev/null 2>&1
 }
 
-# run NAME CMD...: run CMD, keeping stdout, stderr and exit status for checks.
-run() {
-	local name=$1; shift
-	"$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-	echo $? >"$TMP/$name.rc"
-}
-rc_of() { cat "$TMP/$1.rc"; }
 out_has() { grep -q -- "$2" "$TMP/$1.out"; }
-one_error_line() {
-	[ "$(rc_of "$1")" -ne 0 ] && [ "$(wc -l <"$TMP/$1.err")" -eq 1 ] &&
-	grep -q "^vaultfw: $2: " "$TMP/$1.err"
-}
 counters() { vfw stats $IFACE --json; }
 
 # flood SRC SECONDS: TCP SYNs to DP_ADDR:443 from the peer, in the background.
