@@ -48,7 +48,7 @@
 #define MIN_ROUNDS		5
 #define DEFAULT_ROUNDS		7
 /* About 0.2 s per program and round for vaultfw on this class of machine. */
-#define DEFAULT_REPEAT		5000
+#define DEFAULT_REPEAT		3000
 #define DEFAULT_OUT		"bench/results.json"
 
 /* The biggest rule set measured: the SPEC limits on both rule kinds. */
@@ -1053,11 +1053,13 @@ static long long inner_map_memlock(int outer_fd, uint32_t slot, json_t *detail)
 }
 
 /* Every map of the object, plus the tries vfw_rulesets points to. */
-static long long object_memlock(struct bpf_object *obj, json_t *detail)
+static long long object_memlock(struct bpf_object *obj, json_t *detail,
+				long long *tries)
 {
 	struct bpf_map *map;
 	long long total = 0;
 
+	*tries = 0;
 	bpf_object__for_each_map(map, obj) {
 		long long bytes = map_memlock(bpf_map__fd(map));
 
@@ -1071,6 +1073,7 @@ static long long object_memlock(struct bpf_object *obj, json_t *detail)
 			bytes = inner_map_memlock(bpf_map__fd(map), slot, detail);
 			if (bytes < 0)
 				return bytes;
+			*tries += bytes;
 			total += bytes;
 		}
 	}
@@ -1324,7 +1327,7 @@ int main(int argc, char **argv)
 	json_t *results = NULL;
 	struct bench_data *d;
 	struct options o;
-	long long vfw_bytes, xf_bytes;
+	long long vfw_bytes, xf_bytes, trie_bytes, xf_tries;
 	int err;
 
 	err = parse_options(argc, argv, &o);
@@ -1349,16 +1352,23 @@ int main(int argc, char **argv)
 					  o.rounds, &scale[i]);
 	if (err)
 		goto cleanup;
-	vfw_bytes = object_memlock(loaded.vaultfw[N_VAULTFW - 1]->obj, vfw_maps);
-	xf_bytes = object_memlock(loaded.xdpfilter[N_XDPFILTER - 1], xf_maps);
+	vfw_bytes = object_memlock(loaded.vaultfw[N_VAULTFW - 1]->obj, vfw_maps, &trie_bytes);
+	xf_bytes = object_memlock(loaded.xdpfilter[N_XDPFILTER - 1], xf_maps, &xf_tries);
+	if (vfw_bytes < 0 || xf_bytes < 0) {
+		err = vfw_bytes < 0 ? vfw_bytes : xf_bytes;
+		pr_warn("bench: reading map memory: %s\n", strerror(-err));
+		goto cleanup;
+	}
 
 	print_cost_table(targets, N_TARGETS, &o);
 	print_scale_table(scale, N_SCALE, o.rounds);
-	printf("\nKernel memory (memlock): vaultfw at %d+%d rules %lld bytes; "
-	       "xdp-filter at %zu addresses %lld bytes\n", BENCH_IP_RULES, BENCH_SUBNETS,
-	       vfw_bytes, xdpfilter_points[N_XDPFILTER - 1], xf_bytes);
+	printf("\nKernel memory (memlock, all maps): vaultfw at %d+%d rules %lld bytes "
+	       "(LPM tries %lld); xdp-filter at %zu addresses %lld bytes\n",
+	       BENCH_IP_RULES, BENCH_SUBNETS, vfw_bytes, trie_bytes,
+	       xdpfilter_points[N_XDPFILTER - 1], xf_bytes);
 
 	json_object_set_new(memory, "vaultfw_bytes", json_integer(vfw_bytes));
+	json_object_set_new(memory, "vaultfw_trie_bytes", json_integer(trie_bytes));
 	json_object_set(memory, "vaultfw_maps", vfw_maps);
 	json_object_set_new(memory, "xdp_filter_bytes", json_integer(xf_bytes));
 	json_object_set(memory, "xdp_filter_maps", xf_maps);
