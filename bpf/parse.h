@@ -51,18 +51,26 @@ struct vxlan_hdr {
 #define IPV6_FRAG_OFFSET	0xfff8
 #define VXLAN_FLAG_I		0x08
 
+/*
+ * `end` is the end of the frame, the bound the verifier knows. `limit` is
+ * where the innermost IPv4 datagram seen so far ends (its total length):
+ * bytes past it are Ethernet padding that the stack trims, so no header
+ * may be read from them. IPv6 payload length is not checked: there only
+ * the frame bounds the headers (docs/design.md).
+ */
 struct vfw_cursor {
 	void *pos;
 	void *end;
+	void *limit;
 };
 
 /* Return the next `len` bytes and step over them, or NULL if the frame
- * ends first. `len` must be bounded for the verifier to follow. */
+ * or datagram ends first. `len` must be bounded for the verifier. */
 static __always_inline void *cursor_pull(struct vfw_cursor *c, __u32 len)
 {
 	void *hdr = c->pos;
 
-	if (hdr + len > c->end)
+	if (hdr + len > c->end || hdr + len > c->limit)
 		return NULL;
 	c->pos = hdr + len;
 	return hdr;
@@ -103,11 +111,11 @@ static __always_inline int parse_eth(struct vfw_cursor *c, int max_tags,
 
 /*
  * IPv4 header with options. Returns the header (the cursor then points at
- * the payload) and the payload length the header claims in *l4_len, or
- * NULL when the header is truncated, IHL < 5, or the total length is
- * shorter than the header or longer than the frame.
+ * the payload, limited to the total length), or NULL when the header is
+ * truncated, IHL < 5, or the total length is shorter than the header or
+ * longer than what the frame (or an outer datagram) holds.
  */
-static __always_inline struct iphdr *parse_ipv4(struct vfw_cursor *c, __u32 *l4_len)
+static __always_inline struct iphdr *parse_ipv4(struct vfw_cursor *c)
 {
 	struct iphdr *iph = c->pos;
 	__u32 hlen, tot_len;
@@ -116,11 +124,11 @@ static __always_inline struct iphdr *parse_ipv4(struct vfw_cursor *c, __u32 *l4_
 		return NULL;
 	hlen = iph->ihl * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
-	if (tot_len < hlen || c->pos + tot_len > c->end)
+	if (tot_len < hlen || c->pos + tot_len > c->limit)
 		return NULL;
+	c->limit = c->pos + tot_len;
 	if (!cursor_pull(c, hlen))
 		return NULL;
-	*l4_len = tot_len - hlen;
 	return iph;
 }
 

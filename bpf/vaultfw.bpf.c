@@ -124,13 +124,8 @@ struct vfw_pkt {
 	__u16 dport;		/* host order */
 };
 
-/* IPv6 payload length is not checked (only the fixed header must be in
- * the frame), so only the frame end bounds an IPv6 L4 header. */
-#define VFW_IPV6_L4_UNBOUNDED	0xffff
-
 /* TCP and UDP headers both begin with the source and destination ports. */
-static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pkt,
-					__u32 l4_len)
+static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pkt)
 {
 	__u32 need;
 	struct udphdr *ports;
@@ -143,7 +138,7 @@ static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pk
 		pkt->l4 = VFW_L4_NOT_DP;
 		return;
 	}
-	ports = l4_len >= need ? cursor_pull(c, need) : NULL;
+	ports = cursor_pull(c, need);
 	if (!ports) {
 		pkt->l4 = VFW_L4_TRUNCATED;
 		return;
@@ -156,9 +151,8 @@ static __always_inline enum vfw_frame parse_ipv4_pkt(struct vfw_cursor *c,
 						     struct vfw_pkt *pkt, bool outer)
 {
 	struct iphdr *iph;
-	__u32 l4_len;
 
-	iph = parse_ipv4(c, &l4_len);
+	iph = parse_ipv4(c);
 	if (!iph)
 		return VFW_FRAME_MALFORMED;
 	pkt->family = AF_INET;
@@ -169,7 +163,7 @@ static __always_inline enum vfw_frame parse_ipv4_pkt(struct vfw_cursor *c,
 		pkt->l4 = VFW_L4_DEST_ONLY;
 		return VFW_FRAME_IP;
 	}
-	parse_ports(c, pkt, l4_len);
+	parse_ports(c, pkt);
 	if (outer && pkt->l4 == VFW_L4_PORTS && pkt->proto == IPPROTO_UDP &&
 	    pkt->dport == VFW_VXLAN_PORT)
 		return VFW_FRAME_VXLAN;
@@ -200,7 +194,7 @@ static __always_inline enum vfw_frame parse_ipv6_pkt(struct vfw_cursor *c,
 	}
 	pkt->proto = nexthdr;
 	if (nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_UDP)
-		parse_ports(c, pkt, VFW_IPV6_L4_UNBOUNDED);
+		parse_ports(c, pkt);
 	else if (nexthdr == IPPROTO_ICMPV6)
 		pkt->l4 = VFW_L4_NOT_DP;	/* neighbour discovery is never filtered */
 	else
@@ -499,7 +493,7 @@ int vaultfw_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct vfw_cursor cursor = { .pos = data, .end = data_end };
+	struct vfw_cursor cursor = { .pos = data, .end = data_end, .limit = data_end };
 	__u64 bytes = data_end - data;
 	struct vfw_pkt pkt = {};
 	bool would_deny = false;

