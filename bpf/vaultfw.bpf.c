@@ -81,6 +81,22 @@ struct {
 	__type(value, struct vfw_document);
 } vfw_document SEC(".maps");
 
+/* Fast path for untagged IPv4 sources: statically declared arrays, whose
+ * lookups the verifier inlines (those into an inner map are not). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VFW_SLOTS * VFW_FAST_NODES);
+	__type(key, __u32);
+	__type(value, struct vfw_fast_node);
+} vfw_fast_nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VFW_SLOTS * VFW_FAST_VALS);
+	__type(key, __u32);
+	__type(value, struct vfw_lpm_val);
+} vfw_fast_vals SEC(".maps");
+
 /*
  * Verdicts come from the VFW_REASONS table, packed four bits per reason
  * into one constant so that looking one up costs a shift, not a map.
@@ -310,8 +326,46 @@ static __always_inline __u32 classify(const struct vfw_config *cfg,
 	return dp_port_is_dst(cfg, pkt) ? VFW_REASON_COUNT : VFW_REASON_CONTROL_PLANE;
 }
 
-/* The one trie lookup: every category a source belongs to, or NULL. */
+/* Node entries at depth 1 and 2 of the fast trie: the next byte of the
+ * source selects one. */
+#define VFW_FAST_CHILD_DEPTHS	2
+
+/*
+ * The fast-trie walk (maps/vaultfw.h): the entry the LPM trie would
+ * return for an untagged IPv4 source, or NULL, from the same values.
+ */
+static __always_inline struct vfw_lpm_val *lookup_fast(__u32 slot, __be32 saddr)
+{
+	__u32 src = bpf_ntohl(saddr);
+	__u32 base = slot * VFW_FAST_NODES;
+	__u32 idx = base + (src >> 24);
+	struct vfw_fast_node *node;
+	__u16 next;
+	int depth;
+
+	node = bpf_map_lookup_elem(&vfw_fast_nodes, &idx);
+	if (!node)
+		return NULL;
+	next = node->next[(src >> 16) & 0xff];
+#pragma unroll
+	for (depth = 1; depth <= VFW_FAST_CHILD_DEPTHS; depth++) {
+		if (!(next & VFW_FAST_CHILD))
+			break;
+		idx = base + (next & ~VFW_FAST_CHILD);
+		node = bpf_map_lookup_elem(&vfw_fast_nodes, &idx);
+		if (!node)
+			return NULL;
+		next = node->next[(src >> (2 - depth) * VFW_FAST_STRIDE) & 0xff];
+	}
+	if (!next)
+		return NULL;
+	idx = slot * VFW_FAST_VALS + next;
+	return bpf_map_lookup_elem(&vfw_fast_vals, &idx);
+}
+
+/* The one lookup: every category a source belongs to, or NULL. */
 static __always_inline struct vfw_lpm_val *lookup_source(__u32 slot,
+							 const struct vfw_config *cfg,
 							 const struct vfw_pkt *pkt)
 {
 	struct vfw_lpm_key key = {
@@ -322,6 +376,8 @@ static __always_inline struct vfw_lpm_val *lookup_source(__u32 slot,
 	void *trie;
 
 	if (pkt->family == AF_INET) {
+		if (pkt->tag_kind == VFW_TAG_NONE && (cfg->flags & VFW_CFG_FAST))
+			return lookup_fast(slot, pkt->saddr);
 		key.prefixlen = VFW_TAG_BITS + 32;
 		__builtin_memcpy(key.addr, &pkt->saddr, sizeof(key.addr));
 	} else if (pkt->tag_kind == VFW_TAG_NONE) {
@@ -525,7 +581,7 @@ int vaultfw_xdp(struct xdp_md *ctx)
 		break;
 	}
 	if (reason == VFW_REASON_COUNT) {
-		val = lookup_source(slot, &pkt);
+		val = lookup_source(slot, cfg, &pkt);
 		reason = judge(cfg->flags, val ? val->cats : 0, &would_deny);
 		cat = reason_category(reason);
 		if (val && cat < VFW_CAT_COUNT) {

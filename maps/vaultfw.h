@@ -160,6 +160,7 @@ enum vfw_config_flags {
 	VFW_CFG_PUBLIC_DISABLED	= 1 << 3,	/* publicNetworkAccess Disabled */
 	VFW_CFG_PERIMETER	= 1 << 4,	/* host.perimeter present */
 	VFW_CFG_PERIM_ENFORCE	= 1 << 5,	/* Enforced, or SecuredByPerimeter */
+	VFW_CFG_FAST		= 1 << 6,	/* untagged IPv4 sources: vfw_fast_* tables */
 };
 
 struct vfw_dp_addr {
@@ -183,6 +184,28 @@ struct vfw_config {
 	__u64 generation;	/* bumped by every apply */
 	__u64 applied_unix;	/* wall clock seconds of the apply */
 	char source[VFW_NAME_MAX];	/* rules file it came from */
+};
+
+/*
+ * Fast path for untagged IPv4 sources (docs/design.md "Fast path for
+ * untagged sources"): a multibit trie with strides 16-8-8 built from the
+ * same pushed-down entries as the LPM trie. Each slot owns a fixed region
+ * of both arrays (slot * VFW_FAST_NODES + node, slot * VFW_FAST_VALS +
+ * value). Root node r holds the sources r.x.0.0/16, indexed by x, so the
+ * first 16 bits cost one lookup. A node entry is a value index (0: no
+ * entry matches) or VFW_FAST_CHILD | the index of the next node.
+ */
+#define VFW_MAP_FAST_NODES	"vfw_fast_nodes"
+#define VFW_MAP_FAST_VALS	"vfw_fast_vals"
+#define VFW_FAST_STRIDE		8
+#define VFW_FAST_FANOUT		(1 << VFW_FAST_STRIDE)
+#define VFW_FAST_ROOT_NODES	VFW_FAST_FANOUT
+#define VFW_FAST_NODES		3072	/* per slot, roots included */
+#define VFW_FAST_VALS		4096	/* per slot, index 0 included */
+#define VFW_FAST_CHILD		0x8000
+
+struct vfw_fast_node {
+	__u16 next[VFW_FAST_FANOUT];
 };
 
 /*

@@ -29,6 +29,7 @@
 #include "compile.h"
 #include "diffgen.h"
 #include "frames.h"
+#include "loader.h"
 #include "model.h"
 #include "rules.h"
 #include "ruleset.h"
@@ -133,14 +134,7 @@ static inline int diff_env_open(struct diff_env *env)
 	if (!env->skel)
 		return -errno;
 	env->prog_fd = bpf_program__fd(env->skel->progs.vaultfw_xdp);
-	env->maps = (struct vfw_maps){
-		.active_fd = bpf_map__fd(env->skel->maps.vfw_active),
-		.config_fd = bpf_map__fd(env->skel->maps.vfw_config),
-		.rulesets_fd = bpf_map__fd(env->skel->maps.vfw_rulesets),
-		.rule_stats_fd = bpf_map__fd(env->skel->maps.vfw_rule_stats),
-		.reasons_fd = bpf_map__fd(env->skel->maps.vfw_reasons),
-		.rule_meta_fd = bpf_map__fd(env->skel->maps.vfw_rule_meta),
-	};
+	vfw_maps_from_skel(env->skel, &env->maps);
 	for (i = 0; i < VFW_MAX_RULES; i++)
 		env->keys[i] = i;
 	return 0;

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath_cases.h"
+#include "loader.h"
 #include "log.h"
 #include "rules.h"
 #include "compile.h"
@@ -228,14 +229,7 @@ static int env_open(struct dp_env *env)
 		return -errno;
 	env->skel = skel;
 	env->prog_fd = bpf_program__fd(skel->progs.vaultfw_xdp);
-	env->maps = (struct vfw_maps){
-		.active_fd = bpf_map__fd(skel->maps.vfw_active),
-		.config_fd = bpf_map__fd(skel->maps.vfw_config),
-		.rulesets_fd = bpf_map__fd(skel->maps.vfw_rulesets),
-		.rule_stats_fd = bpf_map__fd(skel->maps.vfw_rule_stats),
-		.reasons_fd = bpf_map__fd(skel->maps.vfw_reasons),
-		.rule_meta_fd = bpf_map__fd(skel->maps.vfw_rule_meta),
-	};
+	vfw_maps_from_skel(skel, &env->maps);
 	return 0;
 }
 

@@ -477,6 +477,19 @@ static int build_entries(struct compile_ctx *ctx)
 	return 0;
 }
 
+/* A rule set too big for the fast tables still compiles: the LPM trie
+ * then answers for untagged sources too (vfw_fast_build says why). */
+static int build_fast(struct compile_ctx *ctx)
+{
+	int err = vfw_fast_build(ctx->out->entries, ctx->out->n_entries, &ctx->out->fast);
+
+	if (err == -E2BIG)
+		return 0;
+	if (err)
+		set_err(ctx, "cannot build the fast path: %s", strerror(-err));
+	return err;
+}
+
 int vfw_compile(const struct vfw_rules *rules, struct vfw_compiled *out,
 		char *err, size_t errlen)
 {
@@ -505,6 +518,8 @@ int vfw_compile(const struct vfw_rules *rules, struct vfw_compiled *out,
 	if (ret)
 		goto cleanup;
 	ret = build_entries(&ctx);
+	if (!ret)
+		ret = build_fast(&ctx);
 cleanup:
 	free(ctx.raw);
 	if (ret)
@@ -516,6 +531,7 @@ void vfw_compiled_free(struct vfw_compiled *c)
 {
 	free(c->rules);
 	free(c->entries);
+	vfw_fast_free(&c->fast);
 	c->rules = NULL;
 	c->entries = NULL;
 	c->n_rules = 0;

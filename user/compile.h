@@ -8,6 +8,7 @@
 #define VFW_COMPILE_H
 
 #include "rules.h"
+#include "fastpath.h"
 
 /* One rule that owns counters. rule_id in entries indexes rules[]. */
 struct vfw_rule_desc {
@@ -27,6 +28,8 @@ struct vfw_compiled {
 	size_t n_rules;
 	struct vfw_entry *entries;	/* categories of covering prefixes pushed down */
 	size_t n_entries;
+	struct vfw_fast_tables fast;	/* untagged IPv4 sources; no nodes: they
+					 * did not fit, the LPM trie answers */
 };
 
 int vfw_compile(const struct vfw_rules *rules, struct vfw_compiled *out,

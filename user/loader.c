@@ -254,6 +254,8 @@ void vfw_maps_from_skel(const struct vaultfw_bpf *skel, struct vfw_maps *maps)
 	maps->reasons_fd = bpf_map__fd(skel->maps.vfw_reasons);
 	maps->rule_meta_fd = bpf_map__fd(skel->maps.vfw_rule_meta);
 	maps->document_fd = bpf_map__fd(skel->maps.vfw_document);
+	maps->fast_nodes_fd = bpf_map__fd(skel->maps.vfw_fast_nodes);
+	maps->fast_vals_fd = bpf_map__fd(skel->maps.vfw_fast_vals);
 }
 
 /*
@@ -560,7 +562,7 @@ static int replace_attached(const char *ifname, const char *pin_dir, const struc
 			    const char *source, int ifindex, enum xdp_attach_mode mode,
 			    char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct xdp_multiprog *mp = NULL;
 	struct xdp_program *prog;
 	int dir_fd, ret;
@@ -704,7 +706,7 @@ int vfw_read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg)
 
 int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	char pin_dir[PIN_DIR_MAX], source[PATH_MAX];
 	struct vfw_doc doc = {};
 	struct vfw_config cfg;
@@ -756,7 +758,7 @@ cleanup:
 int vfw_with_pinned_maps(const char *ifname, bool exclusive, vfw_pinned_fn fn, void *ctx,
 			 char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	char pin_dir[PIN_DIR_MAX];
 	int dir_fd, ret;
 
@@ -945,7 +947,7 @@ static void print_log_status(const char *pin_dir)
 /* json_out NULL: print text; else append the interface's JSON to it. */
 static int status_one(const char *ifname, json_t *json_out, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	char pin_dir[PIN_DIR_MAX];
 	struct vfw_config cfg;
 	int dir_fd = -1, ret;
@@ -1040,7 +1042,7 @@ int vfw_status(const char *ifname, bool json, char *err, size_t errlen)
 
 int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct vfw_stats stats = {};
 	char pin_dir[PIN_DIR_MAX];
 	int dir_fd = -1, ret;

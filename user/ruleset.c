@@ -31,6 +31,8 @@ static const struct {
 	{ VFW_MAP_REASONS, offsetof(struct vfw_maps, reasons_fd) },
 	{ VFW_MAP_RULE_META, offsetof(struct vfw_maps, rule_meta_fd) },
 	{ VFW_MAP_DOCUMENT, offsetof(struct vfw_maps, document_fd) },
+	{ VFW_MAP_FAST_NODES, offsetof(struct vfw_maps, fast_nodes_fd) },
+	{ VFW_MAP_FAST_VALS, offsetof(struct vfw_maps, fast_vals_fd) },
 };
 
 #define MAP_COUNT (sizeof(map_table) / sizeof(map_table[0]))
@@ -114,6 +116,7 @@ struct install {
 	struct vfw_rule_meta *meta;	/* VFW_MAX_RULES, as read */
 	__u32 *ids;			/* stable id of each compiled rule */
 	int trie_fd;
+	bool fast;			/* slot nxt has fast-path tables */
 	char tmp_pin[PATH_MAX];		/* non-empty while a temporary pin exists */
 };
 
@@ -433,25 +436,39 @@ static int create_trie(const struct install *in)
 }
 
 /* Compiled entries name rules by index; the trie names them by stable id. */
+/* Compiled entries name rules by index; the maps name them by stable id. */
+static int stable_val(const struct install *in, size_t entry, struct vfw_lpm_val *val)
+{
+	const struct vfw_lpm_val *compiled = &in->c->entries[entry].val;
+	int cat;
+
+	memset(val, 0, sizeof(*val));
+	val->cats = compiled->cats;
+	for (cat = 0; cat < VFW_CAT_COUNT; cat++) {
+		if (!(compiled->cats & (1U << cat)))
+			continue;
+		if (compiled->rule_id[cat] >= in->c->n_rules) {
+			pr_warn("entry %zu names rule %u of %zu\n", entry,
+				compiled->rule_id[cat], in->c->n_rules);
+			return -EINVAL;
+		}
+		val->rule_id[cat] = in->ids[compiled->rule_id[cat]];
+	}
+	return 0;
+}
+
 static int fill_trie(const struct install *in)
 {
+	struct vfw_lpm_val val;
 	size_t i;
-	int cat;
+	int err;
 
 	for (i = 0; i < in->c->n_entries; i++) {
 		const struct vfw_entry *e = &in->c->entries[i];
-		struct vfw_lpm_val val = { .cats = e->val.cats };
 
-		for (cat = 0; cat < VFW_CAT_COUNT; cat++) {
-			if (!(e->val.cats & (1U << cat)))
-				continue;
-			if (e->val.rule_id[cat] >= in->c->n_rules) {
-				pr_warn("entry %zu names rule %u of %zu\n", i,
-					e->val.rule_id[cat], in->c->n_rules);
-				return -EINVAL;
-			}
-			val.rule_id[cat] = in->ids[e->val.rule_id[cat]];
-		}
+		err = stable_val(in, i, &val);
+		if (err)
+			return err;
 		if (bpf_map_update_elem(in->trie_fd, &e->key, &val, BPF_ANY))
 			return call_failed("cannot add entry %zu (prefixlen %u) to %s",
 					   i, e->key.prefixlen, VFW_PIN_RULES);
@@ -475,11 +492,41 @@ static int write_trie(struct install *in)
 	return 0;
 }
 
+/*
+ * The fast-path tables of slot nxt, when the rule set fits them and the
+ * maps are there; otherwise the slot goes without VFW_CFG_FAST and the
+ * LPM trie answers for every source.
+ */
+static int write_fast(struct install *in)
+{
+	const struct vfw_fast_tables *t = &in->c->fast;
+	struct vfw_lpm_val *vals;
+	size_t k;
+	int err = 0;
+
+	if (!t->n_nodes || !vfw_fast_maps_usable(in->maps->fast_nodes_fd,
+						 in->maps->fast_vals_fd))
+		return 0;
+	vals = calloc(t->n_vals, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (k = 1; !err && k < t->n_vals; k++)
+		err = stable_val(in, t->val_entry[k], &vals[k]);
+	if (!err)
+		err = vfw_fast_write(in->maps->fast_nodes_fd, in->maps->fast_vals_fd,
+				     in->nxt, t, vals);
+	in->fast = !err;
+	free(vals);
+	return err;
+}
+
 static int write_config(const struct install *in, const char *source)
 {
 	struct vfw_config cfg = in->c->config;
 
 	cfg.flags |= VFW_CFG_VALID;
+	if (in->fast)
+		cfg.flags |= VFW_CFG_FAST;
 	cfg.generation = in->cur_config.generation + 1;
 	cfg.applied_unix = time(NULL);
 	snprintf(cfg.source, sizeof(cfg.source), "%s", source ?: "");
@@ -572,6 +619,7 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 	      read_meta(&in) ?:
 	      allocate_ids(&in) ?:
 	      write_trie(&in) ?:
+	      write_fast(&in) ?:
 	      write_config(&in, source);
 	if (!err && document)
 		err = write_document(&in, document);

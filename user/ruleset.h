@@ -18,6 +18,8 @@ struct vfw_maps {
 	int reasons_fd;
 	int rule_meta_fd;
 	int document_fd;
+	int fast_nodes_fd;
+	int fast_vals_fd;
 };
 
 /* Open the pinned maps of an interface; fds are -1 on failure. */

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fast path for untagged IPv4 sources against the LPM trie it stands
+ * in for. Random rule sets (seeded) put prefixes of every length /0../32
+ * around a few anchors, so they nest, repeat on other rule kinds and sit
+ * next to each other; frames come from the first and last address of every
+ * prefix, the addresses just outside, and random ones. Each frame runs
+ * through the program twice, with VFW_CFG_FAST set and cleared in the live
+ * slot, and both runs must give the same verdict and move the same reason
+ * and rule counters. The builder's own walk is checked against a
+ * brute-force longest-prefix match, and a rule set too big for the fast
+ * tables must fall back to the LPM trie.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diffrun.h"
+#include "fastpath.h"
+#include "log.h"
+#include "testlib.h"
+
+#define FP_SEED			0xfa57fa57ULL
+#define FP_RULE_SETS		24
+#define FP_ANCHORS		4
+#define FP_MAX_IP_RULES		40
+#define FP_MAX_LIST_PREFIXES	3	/* per trusted group, access rule, member */
+#define FP_MAX_SOURCES		1024
+#define FP_RANDOM_SOURCES	64
+#define FP_DP_ADDR		"192.0.2.10"
+#define FP_HTTPS		443
+/* Distinct /16s, each needing its own child nodes: more than fit. */
+#define FP_OVERFLOW_RULES	(VFW_FAST_NODES / 2 + 1)
+
+struct fp_set {
+	struct vfw_rules rules;
+	__u32 anchors[FP_ANCHORS];
+	__u32 sources[FP_MAX_SOURCES];	/* host order */
+	size_t n_sources;
+};
+
+/* What one run of a frame did, as the counters and the verdict show it. */
+struct fp_outcome {
+	__u32 verdict;
+	__u32 reasons;		/* bit r: reason r moved */
+	int rule;		/* the rule counter that moved, or -1 */
+	int rules_moved;
+};
+
+static void add_source(struct fp_set *s, __u32 addr)
+{
+	if (s->n_sources < FP_MAX_SOURCES)
+		s->sources[s->n_sources++] = addr;
+}
+
+/*
+ * A prefix of any length around an anchor; one in five is the sibling of
+ * that prefix instead, which is adjacent to it. Its edges become sources.
+ */
+static struct vfw_prefix random_prefix(struct gen_rng *r, struct fp_set *s)
+{
+	struct vfw_prefix p = { .len = gen_below(r, 33) };
+	__u32 mask = gen_mask(p.len);
+
+	p.addr = s->anchors[gen_below(r, FP_ANCHORS)] & mask;
+	if (p.len && gen_chance(r, 20))
+		p.addr ^= 1U << (32 - p.len);
+	add_source(s, p.addr);
+	add_source(s, p.addr | ~mask);
+	add_source(s, p.addr - 1);
+	add_source(s, (p.addr | ~mask) + 1);
+	return p;
+}
+
+static bool has_ip_rule(const struct vfw_rules *rules, const struct vfw_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < rules->n_ip_rules; i++)
+		if (rules->ip_rules[i].prefix.addr == p->addr &&
+		    rules->ip_rules[i].prefix.len == p->len)
+			return true;
+	return false;
+}
+
+static struct vfw_prefix *random_prefix_list(struct gen_rng *r, struct fp_set *s, size_t *n)
+{
+	struct vfw_prefix *list;
+	size_t i;
+
+	*n = gen_range(r, 1, FP_MAX_LIST_PREFIXES);
+	list = calloc(*n, sizeof(*list));
+	for (i = 0; list && i < *n; i++)
+		list[i] = random_prefix(r, s);
+	return list;
+}
+
+/* IP rules are distinct prefixes, as the parser leaves them. */
+static void random_ip_rules(struct gen_rng *r, struct fp_set *s)
+{
+	struct vfw_rules *rules = &s->rules;
+	size_t want = gen_below(r, FP_MAX_IP_RULES + 1), i;
+
+	rules->ip_rules = calloc(want ?: 1, sizeof(*rules->ip_rules));
+	for (i = 0; rules->ip_rules && i < want; i++) {
+		struct vfw_prefix p = random_prefix(r, s);
+
+		if (!has_ip_rule(rules, &p))
+			rules->ip_rules[rules->n_ip_rules++].prefix = p;
+	}
+}
+
+static void random_trusted(struct gen_rng *r, struct fp_set *s)
+{
+	struct vfw_rules *rules = &s->rules;
+	size_t n = gen_below(r, 3), i;
+
+	rules->trusted = calloc(n ?: 1, sizeof(*rules->trusted));
+	for (i = 0; rules->trusted && i < n; i++) {
+		struct vfw_trusted *t = &rules->trusted[rules->n_trusted++];
+
+		snprintf(t->name, sizeof(t->name), "trusted-%zu", i);
+		t->prefixes = random_prefix_list(r, s, &t->n_prefixes);
+	}
+}
+
+static void random_perimeter(struct gen_rng *r, struct fp_set *s)
+{
+	struct vfw_perimeter *perim = &s->rules.perimeter;
+	size_t n_access = gen_range(r, 1, 2), n_members = gen_below(r, 3), i;
+
+	s->rules.has_perimeter = true;
+	perim->mode = gen_below(r, VFW_PERIM_ENFORCED + 1);
+	perim->access_rules = calloc(n_access, sizeof(*perim->access_rules));
+	perim->members = calloc(n_members ?: 1, sizeof(*perim->members));
+	for (i = 0; perim->access_rules && i < n_access; i++) {
+		struct vfw_access_rule *a = &perim->access_rules[perim->n_access_rules++];
+
+		snprintf(a->name, sizeof(a->name), "access-%zu", i);
+		a->inbound = true;
+		a->prefixes = random_prefix_list(r, s, &a->n_prefixes);
+	}
+	for (i = 0; perim->members && i < n_members; i++) {
+		struct vfw_member *m = &perim->members[perim->n_members++];
+
+		snprintf(m->name, sizeof(m->name), "member-%zu", i);
+		m->prefixes = random_prefix_list(r, s, &m->n_prefixes);
+	}
+}
+
+/* Mostly the settings under which every category can decide. */
+static void random_settings(struct gen_rng *r, struct vfw_rules *rules)
+{
+	snprintf(rules->name, sizeof(rules->name), "fastpath");
+	rules->has_network_acls = !gen_chance(r, 5);
+	rules->default_allow = gen_chance(r, 10);
+	rules->bypass_azure_services = gen_chance(r, 70);
+	rules->public_access = gen_chance(r, 85) ? VFW_PNA_ENABLED :
+			       gen_range(r, VFW_PNA_DISABLED, VFW_PNA_SECURED_BY_PERIMETER);
+	rules->dataplane.ports[0] = (struct vfw_dp_port){ .port = FP_HTTPS,
+							  .proto = IPPROTO_TCP };
+	rules->dataplane.n_ports = 1;
+}
+
+static void random_set(struct gen_rng *r, struct fp_set *s)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < FP_ANCHORS; i++)
+		s->anchors[i] = gen_next(r);
+	/* Two anchors one bit apart: their prefixes meet at every length. */
+	s->anchors[1] = s->anchors[0] ^ (1U << gen_below(r, 32));
+	random_settings(r, &s->rules);
+	random_ip_rules(r, s);
+	random_trusted(r, s);
+	if (gen_chance(r, 50))
+		random_perimeter(r, s);
+	for (i = 0; i < FP_RANDOM_SOURCES; i++)
+		add_source(s, gen_chance(r, 50) ? (__u32)gen_next(r) :
+			   s->anchors[gen_below(r, FP_ANCHORS)] ^ gen_below(r, 1U << 20));
+}
+
+static bool build_frame(__u32 src, struct frame *f)
+{
+	struct in_addr in = { .s_addr = htonl(src) };
+	char text[INET_ADDRSTRLEN];
+	struct frame_spec spec = {
+		.src = inet_ntop(AF_INET, &in, text, sizeof(text)),
+		.dst = FP_DP_ADDR, .proto = IPPROTO_TCP, .dport = FP_HTTPS,
+	};
+
+	return spec.src && frame_build(&spec, f);
+}
+
+static int install(struct diff_env *env, const struct vfw_rules *rules,
+		   struct vfw_compiled *compiled)
+{
+	char err[512] = "";
+	int ret;
+
+	ret = vfw_compile(rules, compiled, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "  compile: %s\n", err);
+		return ret;
+	}
+	return vfw_ruleset_install(&env->maps, compiled, "fastpath", NULL);
+}
+
+static int live_config(const struct diff_env *env, __u32 *slot, struct vfw_config *cfg)
+{
+	int live = vfw_ruleset_active_slot(&env->maps);
+
+	if (live < 0)
+		return live;
+	*slot = live;
+	return bpf_map_lookup_elem(env->maps.config_fd, slot, cfg) ? -errno : 0;
+}
+
+static int set_fast(const struct diff_env *env, bool on)
+{
+	struct vfw_config cfg;
+	__u32 slot;
+	int err;
+
+	err = live_config(env, &slot, &cfg);
+	if (err)
+		return err;
+	cfg.flags = on ? cfg.flags | VFW_CFG_FAST : cfg.flags & ~VFW_CFG_FAST;
+	return bpf_map_update_elem(env->maps.config_fd, &slot, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+static bool counter_moved(const struct vfw_counter *before, const struct vfw_counter *after)
+{
+	return !diff_same(before, after);
+}
+
+static int run_once(struct diff_env *env, const struct frame *f, struct fp_outcome *out)
+{
+	struct diff_counters *before = &env->expect, *after = &env->seen;
+	__u32 i;
+	int err;
+
+	err = diff_read_counters(env, before) ?:
+	      diff_run(env, f, &out->verdict) ?:
+	      diff_read_counters(env, after);
+	if (err)
+		return err;
+	out->reasons = 0;
+	out->rule = -1;
+	out->rules_moved = 0;
+	for (i = 0; i < VFW_REASON_COUNT; i++)
+		if (counter_moved(&before->reasons[i], &after->reasons[i]))
+			out->reasons |= 1U << i;
+	for (i = 0; i < VFW_MAX_RULES; i++) {
+		if (!counter_moved(&before->rules[i], &after->rules[i]))
+			continue;
+		out->rule = i;
+		out->rules_moved++;
+	}
+	return 0;
+}
+
+static bool same_outcome(const struct fp_outcome *fast, const struct fp_outcome *lpm,
+			 __u32 src)
+{
+	struct in_addr in = { .s_addr = htonl(src) };
+
+	if (fast->verdict == lpm->verdict && fast->reasons == lpm->reasons &&
+	    fast->rule == lpm->rule && fast->rules_moved == lpm->rules_moved)
+		return true;
+	fprintf(stderr, "  source %s: fast path verdict %u reasons %#x rule %d (%d moved), "
+		"LPM trie verdict %u reasons %#x rule %d (%d moved)\n", inet_ntoa(in),
+		fast->verdict, fast->reasons, fast->rule, fast->rules_moved,
+		lpm->verdict, lpm->reasons, lpm->rule, lpm->rules_moved);
+	return false;
+}
+
+/* Both lookups of one frame, the LPM trie's first; the fast flag is left set. */
+static bool compare_frame(struct diff_env *env, __u32 src)
+{
+	struct fp_outcome fast, lpm;
+	struct frame f;
+
+	return ASSERT_TRUE(build_frame(src, &f), "build frame") &&
+	       ASSERT_EQ(set_fast(env, false), 0, "clear VFW_CFG_FAST") &&
+	       ASSERT_EQ(run_once(env, &f, &lpm), 0, "run with the LPM trie") &&
+	       ASSERT_EQ(set_fast(env, true), 0, "set VFW_CFG_FAST") &&
+	       ASSERT_EQ(run_once(env, &f, &fast), 0, "run with the fast path") &&
+	       ASSERT_EQ(lpm.reasons != 0, 1, "a reason counter moved") &&
+	       same_outcome(&fast, &lpm, src);
+}
+
+static bool fast_is_live(const struct diff_env *env)
+{
+	struct vfw_config cfg;
+	__u32 slot;
+
+	return ASSERT_EQ(live_config(env, &slot, &cfg), 0, "read the live config") &&
+	       ASSERT_TRUE(cfg.flags & VFW_CFG_FAST, "installer set VFW_CFG_FAST");
+}
+
+static bool check_set(struct diff_env *env, struct fp_set *s)
+{
+	struct vfw_compiled compiled = {};
+	bool ok;
+	size_t i;
+
+	ok = ASSERT_EQ(install(env, &s->rules, &compiled), 0, "install") &&
+	     fast_is_live(env);
+	for (i = 0; ok && i < s->n_sources; i++)
+		ok = compare_frame(env, s->sources[i]);
+	vfw_compiled_free(&compiled);
+	return ok;
+}
+
+static bool covers(const struct vfw_entry *e, __u32 addr)
+{
+	__u32 len = e->key.prefixlen - VFW_TAG_BITS;
+
+	return !((addr ^ ntohl(*(const __u32 *)e->key.addr)) & gen_mask(len));
+}
+
+/* The untagged entry an LPM lookup returns, by trying every entry. */
+static long longest_match(const struct vfw_compiled *c, __u32 addr)
+{
+	long best = -1;
+	size_t i;
+
+	for (i = 0; i < c->n_entries; i++) {
+		const struct vfw_entry *e = &c->entries[i];
+
+		if (e->key.tag_kind != VFW_TAG_NONE || !covers(e, addr))
+			continue;
+		if (best < 0 || e->key.prefixlen > c->entries[best].key.prefixlen)
+			best = i;
+	}
+	return best;
+}
+
+static bool walk_matches(const struct fp_set *s, const struct vfw_compiled *c)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_sources; i++) {
+		__u32 val = vfw_fast_find(&c->fast, s->sources[i]);
+		long want = longest_match(c, s->sources[i]);
+		long got = val ? (long)c->fast.val_entry[val] : -1;
+
+		if (!ASSERT_EQ(got, want, "entry the walk reaches"))
+			return false;
+	}
+	return true;
+}
+
+static bool test_walk(struct gen_rng *r)
+{
+	struct vfw_compiled compiled;
+	char err[512] = "";
+	bool ok = true;
+	struct fp_set *s = malloc(sizeof(*s));
+	int i;
+
+	if (!ASSERT_TRUE(s, "allocate a rule set"))
+		return false;
+	for (i = 0; ok && i < FP_RULE_SETS; i++) {
+		random_set(r, s);
+		ok = ASSERT_EQ(vfw_compile(&s->rules, &compiled, err, sizeof(err)), 0, err) &&
+		     ASSERT_TRUE(compiled.fast.n_nodes, "the rule set fits the fast path") &&
+		     walk_matches(s, &compiled);
+		vfw_compiled_free(&compiled);
+		vfw_rules_free(&s->rules);
+	}
+	free(s);
+	return ok;
+}
+
+/* /32s in distinct /16s: each takes two child nodes. */
+static bool test_overflow(struct diff_env *env)
+{
+	struct vfw_compiled compiled = {};
+	struct vfw_rules rules = {};
+	struct vfw_config cfg;
+	struct fp_outcome out;
+	struct frame f;
+	__u32 slot, i, last;
+	bool ok;
+
+	random_settings(&(struct gen_rng){ .state = FP_SEED }, &rules);
+	rules.has_network_acls = true;
+	rules.default_allow = false;
+	rules.public_access = VFW_PNA_ENABLED;
+	rules.ip_rules = calloc(FP_OVERFLOW_RULES, sizeof(*rules.ip_rules));
+	if (!ASSERT_TRUE(rules.ip_rules, "allocate rules"))
+		return false;
+	for (i = 0; i < FP_OVERFLOW_RULES; i++)
+		rules.ip_rules[i].prefix = (struct vfw_prefix){ .addr = (i << 16) | 1, .len = 32 };
+	rules.n_ip_rules = FP_OVERFLOW_RULES;
+	last = rules.ip_rules[FP_OVERFLOW_RULES - 1].prefix.addr;
+	ok = ASSERT_EQ(install(env, &rules, &compiled), 0, "install") &&
+	     ASSERT_EQ(compiled.fast.n_nodes, 0, "no fast tables") &&
+	     ASSERT_EQ(live_config(env, &slot, &cfg), 0, "read the live config") &&
+	     ASSERT_EQ(cfg.flags & VFW_CFG_FAST, 0, "VFW_CFG_FAST clear") &&
+	     ASSERT_TRUE(build_frame(last, &f), "build frame") &&
+	     ASSERT_EQ(run_once(env, &f, &out), 0, "run") &&
+	     ASSERT_EQ(out.verdict, XDP_PASS, "verdict") &&
+	     ASSERT_EQ(out.reasons, 1U << VFW_REASON_IP_RULE, "reason ip-rule") &&
+	     ASSERT_EQ(out.rules_moved, 1, "one rule credited");
+	vfw_compiled_free(&compiled);
+	vfw_rules_free(&rules);
+	return ok;
+}
+
+int main(void)
+{
+	struct gen_rng rng = { .state = FP_SEED };
+	struct test_totals totals = {};
+	struct diff_env env = {};
+	struct fp_set *s = malloc(sizeof(*s));
+	char name[128];
+	int err, i;
+
+	vfw_log_level = VFW_LOG_WARN;
+	if (!s)
+		return 1;
+	err = diff_env_open(&env);
+	if (err) {
+		fprintf(stderr, "test_fastpath: cannot load the XDP program: %s\n", strerror(-err));
+		return 1;
+	}
+	test_report(&totals, "fastpath: walk reaches the longest matching entry",
+		    test_walk(&rng));
+	for (i = 0; i < FP_RULE_SETS; i++) {
+		random_set(&rng, s);
+		snprintf(name, sizeof(name),
+			 "fastpath: rule set %d: fast path and LPM trie agree on %zu sources",
+			 i, s->n_sources);
+		test_report(&totals, name, check_set(&env, s));
+		vfw_rules_free(&s->rules);
+	}
+	test_report(&totals, "fastpath: too big for the fast tables: LPM trie answers",
+		    test_overflow(&env));
+	diff_env_close(&env);
+	free(s);
+	return test_exit(&totals);
+}
