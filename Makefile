@@ -31,7 +31,7 @@ USER_HDRS := $(wildcard user/*.h) maps/vaultfw.h
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all deps test demo bench clean
+.PHONY: all deps test demo bench clean asan fuzz-rules
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -79,10 +79,67 @@ fuzz-datapath: deps $(BUILD)/fuzz_datapath
 $(BUILD)/bench: tests/bench.c $(BUILD)/libvaultfw.a $(SKELS)
 	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
+# Sanitizer build: the whole userspace again with ASan+UBSan in its own
+# directory, so the normal build stays untouched. tests/e2e/sanitize.sh runs
+# its unit tests, fuzz-corpus replay and CLI under it.
+ASAN_DIR   := $(BUILD)/asan
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined
+ASAN_OBJS  := $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(USER_OBJS))
+ASAN_TESTS := $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(TEST_BINS))
+
+$(ASAN_DIR)/user/%.o: user/%.c $(USER_HDRS) $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(ASAN_DIR)/vaultfw: $(ASAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+$(ASAN_DIR)/libvaultfw.a: $(filter-out $(ASAN_DIR)/user/main.o,$(ASAN_OBJS))
+	$(AR) rcs $@ $^
+
+$(ASAN_DIR)/tests/%: tests/%.c tests/testlib.h $(ASAN_DIR)/libvaultfw.a $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests $< $(ASAN_DIR)/libvaultfw.a -o $@ $(LDLIBS)
+
+# The fuzz target without libFuzzer: replays files and directories.
+$(ASAN_DIR)/fuzz_rules_replay: tests/fuzz_rules.c $(ASAN_DIR)/libvaultfw.a
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -DVFW_FUZZ_REPLAY $< $(ASAN_DIR)/libvaultfw.a -o $@ $(LDLIBS)
+
+asan: deps $(ASAN_DIR)/vaultfw $(ASAN_TESTS) $(ASAN_DIR)/fuzz_rules_replay
+
+# libFuzzer over parse -> validate -> compile. The library is rebuilt with
+# clang and coverage; the archive lets the target pull in only what it uses.
+# -Werror stays with the gcc build, which gates warnings. New inputs collect
+# in build/fuzz/corpus (never in the tree), crashes in build/fuzz/artifacts.
+FUZZ_SECONDS ?= 600
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJS    := $(patsubst $(BUILD)/%,$(FUZZ_DIR)/%,$(LIB_OBJS))
+FUZZ_SEEDS   := tests/fuzz/corpus tests/fuzz/regress tests/bad
+
+$(FUZZ_DIR)/user/%.o: user/%.c $(USER_HDRS) $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) -Wno-error $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/libvaultfw.a: $(FUZZ_OBJS)
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_rules: tests/fuzz_rules.c $(FUZZ_DIR)/libvaultfw.a
+	$(CLANG) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $< $(FUZZ_DIR)/libvaultfw.a \
+		-o $@ $(LDLIBS)
+
+fuzz-rules: deps $(FUZZ_DIR)/fuzz_rules
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	$(FUZZ_DIR)/fuzz_rules -dict=tests/fuzz/rules.dict -max_len=8192 \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/artifacts/ \
+		$(FUZZ_DIR)/corpus $(FUZZ_SEEDS)
+
 $(BUILD):
 	@mkdir -p $@
 
-test: all
+test: all asan
 	@tests/run.sh
 
 demo: all

@@ -55,3 +55,23 @@ one_error_line() {
 	[ "$(rc_of "$1")" -ne 0 ] && [ "$(wc -l <"$TMP/$1.err")" -eq 1 ] &&
 	grep -q "^vaultfw: $2: " "$TMP/$1.err"
 }
+
+# dump_pinned DIR: bpftool's dump of every object pinned in DIR (whatever
+# maps features add), to compare before and after something must not write.
+dump_pinned() {
+	local f
+	for f in "$1"/*; do
+		echo "== ${f##*/}"
+		bpftool map dump pinned "$f" 2>&1
+	done
+}
+
+# no_ipv6: IPv6 off in NS and PEER_NS, so no neighbour discovery moves a
+# counter while a test compares maps.
+no_ipv6() {
+	local ns
+	for ns in "$NS" "$PEER_NS"; do
+		nsenter --net="/run/netns/$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+}

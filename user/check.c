@@ -16,8 +16,10 @@ static int load_and_compile(const char *path, struct vfw_rules *rules,
 	if (ret)
 		return ret;
 	ret = vfw_compile(rules, out, err, errlen);
-	if (ret)
+	if (ret) {
+		vfw_compile_err_source(path, err, errlen);
 		vfw_rules_free(rules);
+	}
 	return ret;
 }
 

@@ -537,3 +537,12 @@ void vfw_compiled_free(struct vfw_compiled *c)
 	c->n_rules = 0;
 	c->n_entries = 0;
 }
+
+void vfw_compile_err_source(const char *source, char *err, size_t errlen)
+{
+	char *msg = strdup(err);
+
+	if (msg)
+		snprintf(err, errlen, "%s: %s", source, msg);
+	free(msg);
+}

@@ -35,5 +35,8 @@ struct vfw_compiled {
 int vfw_compile(const struct vfw_rules *rules, struct vfw_compiled *out,
 		char *err, size_t errlen);
 void vfw_compiled_free(struct vfw_compiled *c);
+/* Prefixes a vfw_compile error with "source: ": the compiler sees rules,
+ * not files, yet every error must name the file. */
+void vfw_compile_err_source(const char *source, char *err, size_t errlen);
 
 #endif

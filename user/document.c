@@ -342,8 +342,10 @@ static int finish_doc(struct vfw_doc *doc, const char *source, char *err, size_t
 	int ret;
 
 	ret = vfw_compile(&doc->rules, &doc->compiled, err, errlen);
-	if (ret)
+	if (ret) {
+		vfw_compile_err_source(source, err, errlen);
 		return ret;
+	}
 	root = vfw_document_json(&doc->rules);
 	doc->text = root ? json_dumps(root, DOC_FLAGS) : NULL;
 	json_decref(root);
