@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "watch.h"
+#include "watch_apply.h"
 
 #define EXIT_USAGE	2
 #define MAX_POSITIONAL	2
@@ -33,6 +34,7 @@ enum cmd_opt {
 	CMD_OPT_REPLACE = 1 << 6,
 	CMD_OPT_EXPLAIN = 1 << 6,
 	CMD_OPT_STATS = 1 << 7,
+	CMD_OPT_APPLY_WATCH = 1 << 8,
 };
 
 struct cmd_args {
@@ -44,6 +46,7 @@ struct cmd_args {
 	struct vfw_events_opts log;
 	struct vfw_edit edit;
 	bool replace;
+	bool watch;		/* apply --watch */
 	struct vfw_explain_request explain;
 	struct vfw_stats_request stats;
 };
@@ -129,6 +132,7 @@ static const struct {
 	{ CMD_OPT_EXPLAIN, "--vlan N", "send the frame with this 802.1Q tag" },
 	{ CMD_OPT_EXPLAIN, "--vni N", "send the frame VXLAN-encapsulated with this VNI" },
 	{ CMD_OPT_STATS, "--watch", "refresh a table sorted by rate until Ctrl-C" },
+	{ CMD_OPT_APPLY_WATCH, "--watch", "apply FILE again whenever it changes, until SIGTERM" },
 	{ CMD_OPT_STATS, "--interval S", "seconds between refreshes (default 1)" },
 	{ CMD_OPT_STATS, "--format F", "table, json or prometheus (text exposition format)" },
 	{ CMD_OPT_STATS, "--output PATH", "prometheus: write PATH atomically, not stdout" },
@@ -155,6 +159,8 @@ static int run_attach(const struct cmd_args *a, char *err, size_t errlen)
 
 static int run_apply(const struct cmd_args *a, char *err, size_t errlen)
 {
+	if (a->watch)
+		return vfw_apply_watch(a->pos[0], a->pos[1], err, errlen);
 	return vfw_apply(a->pos[0], a->pos[1], err, errlen);
 }
 
@@ -211,7 +217,7 @@ static const struct cmd cmds[] = {
 	{ "attach", "IFACE FILE", "load the rules in FILE and attach the filter to IFACE",
 	  CMD_OPT_MODE | CMD_OPT_LOG_RATE | CMD_OPT_REPLACE, 2, 2, run_attach },
 	{ "apply", "IFACE FILE", "replace the rules on IFACE atomically, keeping counters",
-	  0, 2, 2, run_apply },
+	  CMD_OPT_APPLY_WATCH, 2, 2, run_apply },
 	{ "detach", "IFACE", "detach the filter from IFACE and remove its state",
 	  0, 1, 1, run_detach },
 	{ "status", "[IFACE]", "show the filter on IFACE, or on every interface",
@@ -385,6 +391,8 @@ static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args
 				snprintf(err, errlen, "unknown mode '%s' (native or generic)", optarg);
 				return -EINVAL;
 			}
+		} else if (opt == OPT_WATCH && (c->opts & CMD_OPT_APPLY_WATCH)) {
+			a->watch = true;
 		} else if (opt == 'j' && (c->opts & CMD_OPT_JSON)) {
 			a->json = true;
 		} else if (opt == '?' && optopt == 'm' && (c->opts & CMD_OPT_MODE)) {

@@ -80,6 +80,16 @@ mkdir -p "$CONF"
 rules $A_NET >"$CONF/vault.json"
 vfw attach $IFACE "$CONF/vault.json" --mode generic >/dev/null 2>&1
 
+# The shipped unit, with its binary where this build has it.
+mkdir -p "$TMP/unit"
+sed "s|/usr/local/sbin/vaultfw|$VAULTFW|" "$VFW_ROOT/scripts/systemd/vaultfw@.service" \
+	>"$TMP/unit/vaultfw@$IFACE.service"
+run unit systemd-analyze verify "$TMP/unit/vaultfw@$IFACE.service"
+check "watch: systemd-analyze verify accepts vaultfw@.service" \
+	bash -c "[ $(rc_of unit) -eq 0 ] && [ ! -s $TMP/unit.err ]"
+check "watch: the unit never detaches on stop" \
+	bash -c "! grep -E '^ExecStop' $VFW_ROOT/scripts/systemd/vaultfw@.service"
+
 run help "$VAULTFW" apply --help
 check "watch: apply --help lists --watch" grep -q -- '--watch' "$TMP/help.out"
 
