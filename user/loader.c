@@ -21,6 +21,7 @@
 #include "check.h"
 #include "events.h"
 #include "document.h"
+#include "fault.h"
 #include "loader.h"
 #include "log.h"
 #include "ruleset.h"
@@ -193,9 +194,9 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
-/* Unpin everything in the directory (maps, program, the live trie), then
- * remove it. Pins hold the only references left once the tool exits. */
-static int remove_pin_dir(const char *path)
+/* Unpin everything in the directory (maps, program, the live trie). Pins
+ * hold the only references left once the tool exits. */
+static int empty_pin_dir(const char *path)
 {
 	char pin[PATH_MAX];
 	struct dirent *de;
@@ -204,7 +205,7 @@ static int remove_pin_dir(const char *path)
 
 	d = opendir(path);
 	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -213,6 +214,15 @@ static int remove_pin_dir(const char *path)
 			err = -errno;
 	}
 	closedir(d);
+	return err;
+}
+
+static int remove_pin_dir(const char *path)
+{
+	int err = empty_pin_dir(path);
+
+	if (err == -ENOENT)
+		return 0;
 	if (rmdir(path) && !err)
 		err = -errno;
 	return err;
@@ -241,6 +251,7 @@ static int pin_maps(struct bpf_object *obj, const char *dir,
 				bpf_map__name(map), dir, strerror(-ret));
 			return ret;
 		}
+		vfw_fault_point("attach-pin-map");
 	}
 	return 0;
 }
@@ -473,6 +484,26 @@ out:
 	xdp_multiprog__close(mp);
 }
 
+/*
+ * Pins without a pinned program while no vaultfw program is attached: what
+ * an attach killed before its end leaves (docs/design.md "Crash safety").
+ * Every attach holds the directory lock to its end, so under the lock this
+ * is never an attach still running.
+ */
+static bool is_dead_attach(const char *ifname, const char *dir)
+{
+	unsigned int ifindex = if_nametoindex(ifname);
+	struct xdp_multiprog *mp;
+	bool attached;
+
+	if (pinned_prog_id(dir))
+		return false;
+	mp = ifindex ? get_multiprog(ifindex) : NULL;
+	attached = mp && find_ours(mp, 0);
+	xdp_multiprog__close(mp);
+	return !attached;
+}
+
 static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size_t errlen)
 {
 	int fd = -ESTALE, tries, ret;
@@ -491,6 +522,10 @@ static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size
 		return fd;
 	}
 	ret = dir_is_empty(dir);
+	if (ret == 0 && is_dead_attach(ifname, dir)) {
+		pr_info("%s: clearing what an attach that did not finish left in %s\n", ifname, dir);
+		ret = empty_pin_dir(dir) ?: 1;
+	}
 	if (ret == 1)
 		return fd;
 	if (ret == 0) {
@@ -636,6 +671,7 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	if (ret < 0)
 		goto cleanup;
 	own_dir = true;
+	vfw_fault_point("attach-dir");
 
 	ret = load_maps_only(&maps_skel, err, errlen);
 	if (ret)
@@ -654,16 +690,19 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	ret = pin_maps(maps_skel->obj, pin_dir, err, errlen);
 	if (ret)
 		goto cleanup;
+	vfw_fault_point("attach-pinned");
 	ret = attach_program(maps_skel, NULL, ifindex, mode, &prog_skel, &xprog, err, errlen);
 	if (ret)
 		goto cleanup;
 	attached = true;
+	vfw_fault_point("attach-prog");
 	ret = pin_fd(xdp_program__fd(xprog), pin_dir, VFW_PROG_NAME);
 	if (ret) {
 		set_err(err, errlen, "cannot pin the program in %s: %s", pin_dir, strerror(-ret));
 		goto cleanup;
 	}
 	report_attached(ifname, ifindex, xdp_program__id(xprog));
+	vfw_fault_point("attach-done");
 
 cleanup:
 	if (ret < 0 && attached)
@@ -963,6 +1002,9 @@ static int status_one(const char *ifname, json_t *json_out, char *err, size_t er
 		print_attachment(ifname, pin_dir);
 	}
 	ret = open_maps(pin_dir, &maps, err, errlen);
+	if (ret && is_dead_attach(ifname, pin_dir))
+		set_err(err, errlen, "vaultfw on %s is incomplete (an attach did not finish): "
+			"attach again, or detach", ifname);
 	if (ret)
 		goto cleanup;
 	ret = vfw_read_live_config(&maps, &cfg);

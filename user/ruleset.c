@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "fault.h"
 #include "log.h"
 #include "ruleset.h"
 
@@ -618,18 +619,22 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 	      wait_for_readers(&in) ?:
 	      read_meta(&in) ?:
 	      allocate_ids(&in) ?:
+	      vfw_fault_point("install-ids") ?:
 	      write_trie(&in) ?:
+	      vfw_fault_point("install-trie") ?:
 	      write_fast(&in) ?:
-	      write_config(&in, source);
+	      write_config(&in, source) ?:
+	      vfw_fault_point("install-config");
 	if (!err && document)
-		err = write_document(&in, document);
+		err = write_document(&in, document) ?: vfw_fault_point("install-document");
 	if (!err && pin_dir)
-		err = pin_trie_tmp(&in, pin_dir);
+		err = pin_trie_tmp(&in, pin_dir) ?: vfw_fault_point("install-pin");
 	if (err)
 		goto cleanup;
 	err = flip(&in);
 	if (err)
 		goto cleanup;
+	vfw_fault_point("install-flip");
 	if (pin_dir)
 		publish_pin(&in, pin_dir);
 	pr_debug("rule set generation %llu live in slot %u: %zu rules, %zu entries\n",
