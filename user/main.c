@@ -32,9 +32,9 @@ enum cmd_opt {
 	CMD_OPT_RULE = 1 << 4,
 	CMD_OPT_UPDATE = 1 << 5,
 	CMD_OPT_REPLACE = 1 << 6,
-	CMD_OPT_EXPLAIN = 1 << 6,
-	CMD_OPT_STATS = 1 << 7,
-	CMD_OPT_APPLY_WATCH = 1 << 8,
+	CMD_OPT_EXPLAIN = 1 << 7,
+	CMD_OPT_STATS = 1 << 8,
+	CMD_OPT_APPLY_WATCH = 1 << 9,
 };
 
 struct cmd_args {
@@ -367,13 +367,17 @@ static int set_edit_option(const struct cmd *c, int opt, int argc, char **argv,
 static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args *a,
 		     char *err, size_t errlen)
 {
-	int opt, ret;
+	int opt, ret, long_index;
 
 	a->mode = XDP_MODE_NATIVE;
 	optind = 0;	/* glibc: start over after the global parse */
 	opterr = 0;
 	/* Options may follow positionals: permute, unlike the global parse. */
-	while ((opt = getopt_long(argc, argv, short_opts + 1, long_opts, NULL)) != -1) {
+	for (;;) {
+		long_index = -1;
+		opt = getopt_long(argc, argv, short_opts + 1, long_opts, &long_index);
+		if (opt == -1)
+			break;
 		if (opt == 'h') {
 			cmd_help(c);
 			return 1;
@@ -397,6 +401,12 @@ static int parse_cmd(const struct cmd *c, int argc, char **argv, struct cmd_args
 			a->json = true;
 		} else if (opt == '?' && optopt == 'm' && (c->opts & CMD_OPT_MODE)) {
 			snprintf(err, errlen, "--mode needs an argument (native or generic)");
+			return -EINVAL;
+		} else if (long_index >= 0) {
+			/* A known option this subcommand does not take: argv[optind - 1]
+			 * may be its argument, so name it from the table. */
+			snprintf(err, errlen, "%s does not take --%s (see --help)", c->name,
+				 long_opts[long_index].name);
 			return -EINVAL;
 		} else {
 			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);

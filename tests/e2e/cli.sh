@@ -72,6 +72,7 @@ for cmd in check attach apply detach status stats; do
 done
 run badopt "$VAULTFW" stats $IFACE --mode native
 check "cli: an option of another command is refused in one line" one_error_line badopt stats
+check "cli: the refusal names the option, not its argument" grep -q -- "--mode" "$TMP/badopt.err"
 
 # check
 run check-a "$VAULTFW" check "$HERE/cli-a.json"
