@@ -10,10 +10,10 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-NS=vfwx-bad
-PEER_NS=vfwx-badp
-IFACE=vfwxb0
-PEER=vfwxb1
+NS=vfwx-bad-$$
+PEER_NS=vfwx-badp-$$
+IFACE=vfwxb$$a
+PEER=vfwxb$$b
 PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 BAD=$VFW_ROOT/tests/bad
 HEADER=$VFW_ROOT/maps/vaultfw.h

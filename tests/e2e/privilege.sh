@@ -8,10 +8,10 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-NS=vfwx-priv
-PEER_NS=vfwx-privp
-IFACE=vfwxp0
-PEER=vfwxp1
+NS=vfwx-priv-$$
+PEER_NS=vfwx-privp-$$
+IFACE=vfwxp$$a
+PEER=vfwxp$$b
 PIN_ROOT=$(sed -n 's/^#define VFW_PIN_ROOT[[:space:]]*"\(.*\)"/\1/p' "$VFW_ROOT/maps/vaultfw.h")
 PIN_DIR=$PIN_ROOT/$IFACE
 ACTIVE_MAP=$(sed -n 's/^#define VFW_MAP_ACTIVE[[:space:]]*"\(.*\)"/\1/p' "$VFW_ROOT/maps/vaultfw.h")

@@ -13,10 +13,10 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 ASAN=$VFW_ROOT/build/asan
-NS=vfwx-san
-PEER_NS=vfwx-sanp
-IFACE=vfwxs0
-PEER=vfwxs1
+NS=vfwx-san-$$
+PEER_NS=vfwx-sanp-$$
+IFACE=vfwxs$$a
+PEER=vfwxs$$b
 SAN_EXIT=86
 VG_EXIT=99
 TMP=$(mktemp -d /tmp/vfwx-san.XXXXXX)
