@@ -71,6 +71,16 @@ fill_args() {
 	echo "${out[@]}"
 }
 
+# refused_as_nobody RUN CMD LABEL: the run failed with one line saying why.
+refused_as_nobody() {
+	if one_error_line "$1" "$2" && grep -qE 'root|not permitted' "$TMP/$1.err"; then
+		pass "privilege: nobody gets one clear error line from '$3'"
+	else
+		fail "privilege: nobody gets one clear error line from '$3'"
+		cat "$TMP/$1.err"
+	fi
+}
+
 n_cmds=0
 for cmd in $(sed -n '/^Commands:/,/^$/s/^  \([a-z]\+\) .*/\1/p' "$TMP/help-nobody.out"); do
 	[ "$cmd" = check ] && continue
@@ -79,16 +89,13 @@ for cmd in $(sed -n '/^Commands:/,/^$/s/^  \([a-z]\+\) .*/\1/p' "$TMP/help-nobod
 	args="$(fill_args $usage) $(extra_args "$cmd")"
 	# shellcheck disable=SC2086
 	run "nobody-$cmd" as_nobody "$VAULTFW" "$cmd" $args
-	if one_error_line "nobody-$cmd" "$cmd" &&
-	   grep -qE 'root|not permitted' "$TMP/nobody-$cmd.err"; then
-		pass "privilege: nobody gets one clear error line from '$cmd ${args//$TMP/TMP}'"
-	else
-		fail "privilege: nobody gets one clear error line from '$cmd ${args//$TMP/TMP}'"
-		cat "$TMP/nobody-$cmd.err"
-	fi
+	refused_as_nobody "nobody-$cmd" "$cmd" "$cmd ${args//$TMP/TMP}"
 	n_cmds=$((n_cmds + 1))
 done
 check "privilege: every listed command was tried ($n_cmds besides check)" test "$n_cmds" -ge 5
+# explain of a file loads its own copy of the program: also refused.
+run nobody-explain-file as_nobody "$VAULTFW" explain "$TMP/rules.json" --src 198.51.100.1
+refused_as_nobody nobody-explain-file explain "explain FILE --src 198.51.100.1"
 
 # The maps themselves, through bpftool.
 run bpftool-dump as_nobody bpftool map dump pinned "$PIN_DIR/$ACTIVE_MAP"
