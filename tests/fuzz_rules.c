@@ -3,6 +3,9 @@
  * Fuzz target for the rules file: every input goes through the parser, the
  * validator and the compiler, exactly as `vaultfw check` runs them, and
  * everything is freed, so the sanitizers see any overflow, UB or leak.
+ * A rule set that compiles is also written back as the stored document
+ * (what `show` prints and edits start from), which must parse and compile
+ * to exactly the same rules and entries: otherwise the target aborts.
  *
  * Built two ways from this one file:
  *  - with -fsanitize=fuzzer (libFuzzer supplies main): `make fuzz-rules`;
@@ -20,6 +23,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 #include "compile.h"
+#include "document.h"
 #include "jsonpos.h"
 #include "log.h"
 #include "rules.h"
@@ -54,6 +58,52 @@ static void fuzz_locator(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void round_trip_failed(const char *what, const char *detail)
+{
+	fprintf(stderr, "fuzz_rules: document round trip: %s%s%s\n", what,
+		detail ? ": " : "", detail ? detail : "");
+	abort();
+}
+
+static bool same_compiled(const struct vfw_compiled *a, const struct vfw_compiled *b)
+{
+	size_t i;
+
+	if (a->n_rules != b->n_rules || a->n_entries != b->n_entries ||
+	    memcmp(&a->config, &b->config, sizeof(a->config)))
+		return false;
+	for (i = 0; i < a->n_rules; i++)
+		if (a->rules[i].kind != b->rules[i].kind ||
+		    strcmp(a->rules[i].name, b->rules[i].name))
+			return false;
+	return !a->n_entries ||
+	       !memcmp(a->entries, b->entries, a->n_entries * sizeof(*a->entries));
+}
+
+static void check_round_trip(const struct vfw_rules *rules, const struct vfw_compiled *compiled)
+{
+	struct vfw_compiled again = {};
+	struct vfw_rules reparsed = {};
+	char err[ERR_LEN];
+	char *text;
+	json_t *doc;
+
+	doc = vfw_document_json(rules);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (!text)
+		round_trip_failed("cannot write the document", NULL);
+	if (vfw_rules_parse(text, strlen(text), "document", &reparsed, err, sizeof(err)))
+		round_trip_failed("the document does not parse", err);
+	if (vfw_compile(&reparsed, &again, err, sizeof(err)))
+		round_trip_failed("the document does not compile", err);
+	if (!same_compiled(compiled, &again))
+		round_trip_failed("the document compiles to other rules", text);
+	vfw_compiled_free(&again);
+	vfw_rules_free(&reparsed);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vfw_compiled compiled = {};
@@ -66,8 +116,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vfw_rules_parse((const char *)data, size, "fuzz.json", &rules,
 			    err, sizeof(err)))
 		return 0;
-	if (!vfw_compile(&rules, &compiled, err, sizeof(err)))
+	if (!vfw_compile(&rules, &compiled, err, sizeof(err))) {
+		check_round_trip(&rules, &compiled);
 		vfw_compiled_free(&compiled);
+	}
 	vfw_rules_free(&rules);
 	return 0;
 }
