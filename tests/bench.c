@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "compile.h"
+#include "loader.h"
 #include "log.h"
 #include "rules.h"
 #include "ruleset.h"
@@ -724,16 +725,6 @@ static struct spread spread_of(const double *v, size_t n)
 
 /* ---- loading the programs ---- */
 
-static void maps_of(const struct vaultfw_bpf *skel, struct vfw_maps *maps)
-{
-	maps->active_fd = bpf_map__fd(skel->maps.vfw_active);
-	maps->config_fd = bpf_map__fd(skel->maps.vfw_config);
-	maps->rulesets_fd = bpf_map__fd(skel->maps.vfw_rulesets);
-	maps->rule_stats_fd = bpf_map__fd(skel->maps.vfw_rule_stats);
-	maps->reasons_fd = bpf_map__fd(skel->maps.vfw_reasons);
-	maps->rule_meta_fd = bpf_map__fd(skel->maps.vfw_rule_meta);
-}
-
 /* Parse and compile the first n_ip IP rules and n_subnets subnet rules. */
 static int compile_rules(const struct bench_data *d, size_t n_ip, size_t n_subnets,
 			 struct vfw_compiled *out, double *parse_ms, double *compile_ms)
@@ -785,7 +776,7 @@ static int vaultfw_load(const struct bench_data *d, size_t n_ip, size_t n_subnet
 		pr_warn("bench: loading vaultfw: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	maps_of(skel, &maps);
+	vfw_maps_from_skel(skel, &maps);
 	err = vfw_ruleset_install(&maps, &compiled, "bench-rules", NULL);
 	if (err) {
 		pr_warn("bench: installing %zu+%zu rules: %s\n", n_ip, n_subnets,
@@ -986,7 +977,7 @@ static int measure_scale_point(const struct bench_data *d, size_t n_ip,
 	err = vaultfw_load(d, n_ip, n_subnets, &skel);
 	if (err)
 		return err;
-	maps_of(skel, &maps);
+	vfw_maps_from_skel(skel, &maps);
 	for (unsigned int r = 0; r < rounds && !err; r++) {
 		struct vfw_compiled c = {};
 		double t0;
