@@ -56,8 +56,6 @@ static void fuzz_locator(const uint8_t *data, size_t size)
 		vfw_json_locate((const char *)data, size, locate_paths[i], &pos);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static void round_trip_failed(const char *what, const char *detail)
 {
 	fprintf(stderr, "fuzz_rules: document round trip: %s%s%s\n", what,
@@ -103,6 +101,9 @@ static void check_round_trip(const struct vfw_rules *rules, const struct vfw_com
 	vfw_rules_free(&reparsed);
 	free(text);
 }
+
+/* libFuzzer's entry point: declared by no header. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
