@@ -18,6 +18,7 @@
 #include "compile.h"
 #include "log.h"
 #include "rules.h"
+#include "loader.h"
 #include "ruleset.h"
 #include "testlib.h"
 #include "vaultfw.skel.h"
@@ -504,14 +505,7 @@ static bool fixture_open(struct fixture *f)
 	f->skel = vaultfw_bpf__open_and_load();
 	if (!ASSERT_TRUE(f->skel, "vaultfw_bpf__open_and_load"))
 		return false;
-	f->maps = (struct vfw_maps){
-		.active_fd = bpf_map__fd(f->skel->maps.vfw_active),
-		.config_fd = bpf_map__fd(f->skel->maps.vfw_config),
-		.rulesets_fd = bpf_map__fd(f->skel->maps.vfw_rulesets),
-		.rule_stats_fd = bpf_map__fd(f->skel->maps.vfw_rule_stats),
-		.reasons_fd = bpf_map__fd(f->skel->maps.vfw_reasons),
-		.rule_meta_fd = bpf_map__fd(f->skel->maps.vfw_rule_meta),
-	};
+	vfw_maps_from_skel(f->skel, &f->maps);
 	return true;
 }
 
@@ -657,7 +651,7 @@ static bool test_install_first(void)
 	ok = ASSERT_EQ(install_hosts(&f, set_a, sizeof(set_a), "a.json"), 0, "install A") &&
 	     ASSERT_EQ(vfw_ruleset_active_slot(&f.maps), 0, "active slot") &&
 	     read_config(&f, 0, &cfg) &&
-	     ASSERT_EQ(cfg.flags, VFW_CFG_VALID, "config flags") &&
+	     ASSERT_EQ(cfg.flags, VFW_CFG_VALID | VFW_CFG_FAST, "config flags") &&
 	     ASSERT_EQ(cfg.generation, 1, "generation") &&
 	     ASSERT_TRUE(cfg.applied_unix >= (__u64)time(NULL) - 60, "applied_unix") &&
 	     ASSERT_STR_CONTAINS(cfg.source, "a.json", "source");

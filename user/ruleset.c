@@ -625,8 +625,10 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 	      write_fast(&in) ?:
 	      write_config(&in, source) ?:
 	      vfw_fault_point("install-config");
-	if (!err && document)
-		err = write_document(&in, document) ?: vfw_fault_point("install-document");
+	/* Without a document the slot's old one must not outlive its rules. */
+	if (!err)
+		err = write_document(&in, document ?: "") ?:
+		      vfw_fault_point("install-document");
 	if (!err && pin_dir)
 		err = pin_trie_tmp(&in, pin_dir) ?: vfw_fault_point("install-pin");
 	if (err)

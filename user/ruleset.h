@@ -31,7 +31,8 @@ void vfw_maps_close(struct vfw_maps *maps);
  * their ids and counters; new ones get free ids with zeroed counters.
  * `source` is recorded in the config. When pin_dir is not NULL the new
  * trie is pinned there as VFW_PIN_RULES. On failure the old rule set stays
- * in force and a negative errno is returned.
+ * in force and a negative errno is returned. The slot's rules document is
+ * left empty: readers then fall back to `source`.
  */
 int vfw_ruleset_install(const struct vfw_maps *maps, const struct vfw_compiled *c,
 			const char *source, const char *pin_dir);
