@@ -1130,6 +1130,17 @@ static int parse_document(const struct parser *p, json_t *root, struct vfw_rules
 	return parse_properties(p, props, r);
 }
 
+/* Blank lines alone are as empty as nothing, and clearer said so. */
+static bool only_whitespace(const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!text[i] || !strchr(" \t\r\n", text[i]))
+			return false;
+	return true;
+}
+
 /*
  * JSON text never holds a raw control byte other than tab, CR and LF (RFC 8259
  * requires them escaped, even in strings), so one means a binary or
@@ -1180,7 +1191,7 @@ int vfw_rules_parse(const char *text, size_t len, const char *source,
 		p.text = text += 3;
 		p.len = len -= 3;
 	}
-	if (!len) {
+	if (only_whitespace(text, len)) {
 		snprintf(err, errlen, "%s: the file is empty", source);
 		return -EINVAL;
 	}
