@@ -5,6 +5,7 @@
  * alone) against real maps from the skeleton, loaded but not attached.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -870,19 +871,21 @@ static int pin_maps(const struct fixture *f, const char *dir)
 	return 0;
 }
 
+/* Whatever maps the program declares, nothing pinned is left behind. */
 static void unpin_all(const char *dir)
 {
-	static const char *const names[] = {
-		VFW_MAP_ACTIVE, VFW_MAP_CONFIG, VFW_MAP_RULESETS, VFW_MAP_RULE_STATS,
-		VFW_MAP_REASONS, VFW_MAP_RULE_META, VFW_MAP_DOCUMENT, VFW_PIN_RULES,
-	};
 	char path[PATH_MAX];
-	size_t i;
+	struct dirent *de;
+	DIR *d = opendir(dir);
 
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		unlink(path);
 	}
+	if (d)
+		closedir(d);
 	rmdir(dir);
 }
 
@@ -902,9 +905,42 @@ static __u32 pinned_id(const char *dir)
 	return info.id;
 }
 
+/* Maps pinned by a vaultfw with another layout are refused, by name. */
+static bool test_open_pinned_other_layout(void)
+{
+	char dir[] = "/sys/fs/bpf/vfw_test_XXXXXX", path[PATH_MAX], err[512] = "";
+	struct vfw_maps pinned;
+	struct fixture f;
+	int old_meta = -1;
+	bool ok;
+
+	if (!fixture_open(&f))
+		return false;
+	ok = ASSERT_TRUE(mkdtemp(dir), "mkdtemp in bpffs") &&
+	     ASSERT_EQ(pin_maps(&f, dir), 0, "pin maps");
+	snprintf(path, sizeof(path), "%s/%s", dir, VFW_MAP_RULE_META);
+	if (ok) {
+		old_meta = bpf_map_create(BPF_MAP_TYPE_ARRAY, "old_meta", sizeof(__u32),
+					  sizeof(struct vfw_rule_meta), VFW_MAX_RULES / 2, NULL);
+		ok = ASSERT_TRUE(old_meta >= 0, "create a smaller meta map") &&
+		     ASSERT_EQ(unlink(path), 0, "unpin meta") &&
+		     ASSERT_EQ(bpf_obj_pin(old_meta, path), 0, "pin the smaller one");
+	}
+	ok = ok && ASSERT_EQ(vfw_maps_open_pinned(dir, &pinned, err, sizeof(err)), -EPROTO,
+			     "refused") &&
+	     ASSERT_STR_CONTAINS(err, path, "names the map") &&
+	     ASSERT_STR_CONTAINS(err, "another version", "says why") &&
+	     ASSERT_EQ(pinned.active_fd, -1, "fds -1");
+	if (old_meta >= 0)
+		close(old_meta);
+	unpin_all(dir);
+	fixture_close(&f);
+	return ok;
+}
+
 static bool test_pinned_maps_and_trie(void)
 {
-	char dir[] = "/sys/fs/bpf/vfw_test_XXXXXX";
+	char dir[] = "/sys/fs/bpf/vfw_test_XXXXXX", err[512] = "";
 	struct vfw_maps pinned;
 	struct vfw_compiled a, b;
 	struct fixture f;
@@ -914,7 +950,7 @@ static bool test_pinned_maps_and_trie(void)
 		return false;
 	ok = ASSERT_TRUE(mkdtemp(dir), "mkdtemp in bpffs") &&
 	     ASSERT_EQ(pin_maps(&f, dir), 0, "pin maps") &&
-	     ASSERT_EQ(vfw_maps_open_pinned(dir, &pinned), 0, "open pinned") &&
+	     ASSERT_EQ(vfw_maps_open_pinned(dir, &pinned, err, sizeof(err)), 0, err) &&
 	     compile_hosts(set_a, sizeof(set_a), &a) && compile_hosts(set_b, sizeof(set_b), &b);
 	ok = ok && ASSERT_EQ(vfw_ruleset_install(&pinned, &a, "a.json", dir), 0, "install A") &&
 	     ASSERT_EQ(pinned_id(dir), slot_trie_id(&f, 0), "pin is slot 0's trie") &&
@@ -938,10 +974,13 @@ static bool test_pinned_maps_and_trie(void)
 static bool test_open_pinned_missing(void)
 {
 	struct vfw_maps maps;
+	char err[512] = "";
 	int ret;
 
-	ret = vfw_maps_open_pinned("/sys/fs/bpf/vfw_test_does_not_exist", &maps);
+	ret = vfw_maps_open_pinned("/sys/fs/bpf/vfw_test_does_not_exist", &maps, err,
+				   sizeof(err));
 	return ASSERT_EQ(ret, -ENOENT, "missing dir") &&
+	       ASSERT_STR_CONTAINS(err, "vfw_test_does_not_exist/" VFW_MAP_ACTIVE, "names the pin") &&
 	       ASSERT_EQ(maps.active_fd, -1, "fds -1") &&
 	       ASSERT_EQ(maps.rule_meta_fd, -1, "fds -1");
 }
@@ -1066,6 +1105,7 @@ int main(void)
 		{ "install_failure_keeps_live_slot", test_failed_install_keeps_live_slot },
 		{ "install_ids_exhausted", test_ids_exhausted },
 		{ "install_pinned_maps_and_trie", test_pinned_maps_and_trie },
+		{ "install_open_pinned_other_layout", test_open_pinned_other_layout },
 		{ "install_open_pinned_missing", test_open_pinned_missing },
 		{ "install_trie_has_btf", test_trie_has_btf },
 		{ "install_large_set_timing", test_large_set_timing },

@@ -552,11 +552,7 @@ static int ifindex_of(const char *ifname, char *err, size_t errlen)
 
 static int open_maps(const char *dir, struct vfw_maps *maps, char *err, size_t errlen)
 {
-	int ret = vfw_maps_open_pinned(dir, maps);
-
-	if (ret)
-		set_err(err, errlen, "cannot open the pinned maps in %s: %s", dir, strerror(-ret));
-	return ret;
+	return vfw_maps_open_pinned(dir, maps, err, errlen);
 }
 
 /* Attach a program to the maps pinned in pin_dir, and pin it there. */

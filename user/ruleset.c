@@ -20,6 +20,7 @@
 #include "fault.h"
 #include "log.h"
 #include "ruleset.h"
+#include "vaultfw.skel.h"
 
 static const struct {
 	const char *name;
@@ -75,24 +76,65 @@ void vfw_maps_close(struct vfw_maps *maps)
 		close_fd(map_fd(maps, i));
 }
 
-int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps)
+/*
+ * A pinned map must have the layout this vaultfw's program declares: maps
+ * made by another version (a different VFW_MAX_RULES, say) would be read
+ * and written wrongly. The declarations come from the object itself, which
+ * is opened (parsed, not loaded) for the comparison.
+ */
+static int check_layout(const struct bpf_object *obj, int fd, const char *path,
+			const char *name, char *err, size_t errlen)
 {
+	const struct bpf_map *want = bpf_object__find_map_by_name(obj, name);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!want || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno ?: ENOENT));
+		return -errno ?: -ENOENT;
+	}
+	if (info.type == bpf_map__type(want) && info.key_size == bpf_map__key_size(want) &&
+	    info.value_size == bpf_map__value_size(want) &&
+	    info.max_entries == bpf_map__max_entries(want))
+		return 0;
+	snprintf(err, errlen,
+		 "%s has %u entries of %u bytes, this vaultfw expects %u of %u: it was made "
+		 "by another version (detach, then attach again)", path, info.max_entries,
+		 info.value_size, bpf_map__max_entries(want), bpf_map__value_size(want));
+	return -EPROTO;
+}
+
+int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps, char *err,
+			 size_t errlen)
+{
+	struct vaultfw_bpf *declared;
 	char path[PATH_MAX];
+	int ret = 0;
 	size_t i;
-	int err;
 
 	for (i = 0; i < MAP_COUNT; i++)
 		*map_fd(maps, i) = -1;
-	for (i = 0; i < MAP_COUNT; i++) {
+	declared = vaultfw_bpf__open();
+	if (!declared) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < MAP_COUNT && !ret; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_table[i].name);
 		*map_fd(maps, i) = bpf_obj_get(path);
 		if (*map_fd(maps, i) < 0) {
-			err = call_failed("cannot open pinned map %s", path);
-			vfw_maps_close(maps);
-			return err;
+			ret = -errno;
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		} else {
+			ret = check_layout(declared->obj, *map_fd(maps, i), path,
+					   map_table[i].name, err, errlen);
 		}
 	}
-	return 0;
+	vaultfw_bpf__destroy(declared);
+	if (ret)
+		vfw_maps_close(maps);
+	return ret;
 }
 
 int vfw_ruleset_active_slot(const struct vfw_maps *maps)

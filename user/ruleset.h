@@ -22,8 +22,12 @@ struct vfw_maps {
 	int fast_vals_fd;
 };
 
-/* Open the pinned maps of an interface; fds are -1 on failure. */
-int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps);
+/*
+ * Open the pinned maps of an interface and check that each has the layout
+ * this vaultfw declares. On failure all fds are -1 and err holds one line.
+ */
+int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps, char *err,
+			 size_t errlen);
 void vfw_maps_close(struct vfw_maps *maps);
 
 /*
