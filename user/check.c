@@ -77,25 +77,13 @@ void vfw_print_settings(FILE *out, const struct vfw_config *cfg)
 	print_dataplane(out, cfg);
 }
 
-static const char *const public_access_names[] = {
-	[VFW_PNA_ENABLED] = "Enabled",
-	[VFW_PNA_DISABLED] = "Disabled",
-	[VFW_PNA_SECURED_BY_PERIMETER] = "SecuredByPerimeter",
-};
-
-static const char *const perimeter_mode_names[] = {
-	[VFW_PERIM_LEARNING] = "Learning",
-	[VFW_PERIM_AUDIT] = "Audit",
-	[VFW_PERIM_ENFORCED] = "Enforced",
-};
-
 /* The file's own words, which the slot flags (shown below) condense. */
 static void print_file_settings(const struct vfw_rules *rules)
 {
 	printf("  vault: %s (publicNetworkAccess %s", rules->name,
-	       public_access_names[rules->public_access]);
+	       vfw_public_access_names[rules->public_access]);
 	if (rules->has_perimeter)
-		printf(", perimeter accessMode %s", perimeter_mode_names[rules->perimeter.mode]);
+		printf(", perimeter accessMode %s", vfw_perimeter_mode_names[rules->perimeter.mode]);
 	printf(")\n");
 }
 

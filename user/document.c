@@ -13,32 +13,8 @@
 #include "document.h"
 #include "log.h"
 
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 /* Stored compact; ordered as the SPEC example, which jansson keeps. */
 #define DOC_FLAGS	(JSON_COMPACT | JSON_PRESERVE_ORDER)
-
-static const char *const pna_names[] = {
-	[VFW_PNA_ENABLED] = "Enabled",
-	[VFW_PNA_DISABLED] = "Disabled",
-	[VFW_PNA_SECURED_BY_PERIMETER] = "SecuredByPerimeter",
-};
-
-static const char *const perimeter_mode_names[] = {
-	[VFW_PERIM_LEARNING] = "Learning",
-	[VFW_PERIM_AUDIT] = "Audit",
-	[VFW_PERIM_ENFORCED] = "Enforced",
-};
-
-static const char *const pe_status_names[] = {
-	[VFW_PE_APPROVED] = "Approved",
-	[VFW_PE_PENDING] = "Pending",
-	[VFW_PE_REJECTED] = "Rejected",
-};
-
-static const char *name_of(const char *const *names, size_t n, unsigned int value)
-{
-	return value < n ? names[value] : "?";
-}
 
 /* Takes ownership of v in every case; false when anything is missing. */
 static bool set(json_t *obj, const char *key, json_t *v)
@@ -141,7 +117,7 @@ static json_t *properties_json(const struct vfw_rules *r)
 	bool ok;
 
 	ok = set(props, "publicNetworkAccess",
-		 json_string(name_of(pna_names, ARRAY_LEN(pna_names), r->public_access)));
+		 json_string(vfw_public_access_names[r->public_access]));
 	if (ok && r->has_network_acls)
 		ok = set(props, "networkAcls", network_acls_json(r));
 	if (!ok)
@@ -207,8 +183,7 @@ static json_t *private_endpoint_json(const struct vfw_private_endpoint *pe)
 
 	ok = set(obj, "name", json_string(pe->name)) && set_tags(obj, &pe->tag, 1) &&
 	     (!pe->has_prefix || set(obj, "prefix", prefix_json(&pe->prefix))) &&
-	     set(obj, "status", json_string(name_of(pe_status_names, ARRAY_LEN(pe_status_names),
-						    pe->status)));
+	     set(obj, "status", json_string(vfw_pe_status_names[pe->status]));
 	if (!ok)
 		json_decref(obj);
 	return ok ? obj : NULL;
@@ -285,9 +260,7 @@ static json_t *perimeter_json(const struct vfw_perimeter *p)
 	json_t *obj = json_object();
 	bool ok;
 
-	ok = set(obj, "accessMode", json_string(name_of(perimeter_mode_names,
-							ARRAY_LEN(perimeter_mode_names),
-							p->mode))) &&
+	ok = set(obj, "accessMode", json_string(vfw_perimeter_mode_names[p->mode])) &&
 	     SET_LIST(obj, "accessRules", p->access_rules, p->n_access_rules, access_rule_json) &&
 	     SET_LIST(obj, "subscriptions", p->subscriptions, p->n_subscriptions,
 		      perimeter_subscription_json) &&

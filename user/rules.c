@@ -769,7 +769,7 @@ static int parse_trusted(const struct parser *p, json_t *obj, const char *path,
 	       get_tag_array(p, obj, path, &t->tags, &t->n_tags);
 }
 
-static const char *const pe_status_names[] = {
+const char *const vfw_pe_status_names[] = {
 	[VFW_PE_APPROVED] = "Approved",
 	[VFW_PE_PENDING] = "Pending",
 	[VFW_PE_REJECTED] = "Rejected",
@@ -790,7 +790,7 @@ static int parse_private_endpoint(const struct parser *p, json_t *obj, const cha
 			 offsetof(struct vfw_private_endpoint, name)) ||
 	    get_one_tag(p, obj, path, &pe->tag) ||
 	    get_prefix(p, obj, path, "prefix", false, false, &pe->prefix, &pe->has_prefix) ||
-	    get_enum(p, obj, path, "status", pe_status_names, true, &status))
+	    get_enum(p, obj, path, "status", vfw_pe_status_names, true, &status))
 		return -EINVAL;
 	pe->has_prefix = pe->has_prefix && pe->prefix.len;	/* as for subnets */
 	pe->status = status;
@@ -896,7 +896,7 @@ static int parse_member(const struct parser *p, json_t *obj, const char *path,
 	       get_tag_array(p, obj, path, &m->tags, &m->n_tags);
 }
 
-static const char *const perimeter_mode_names[] = {
+const char *const vfw_perimeter_mode_names[] = {
 	[VFW_PERIM_LEARNING] = "Learning",
 	[VFW_PERIM_AUDIT] = "Audit",
 	[VFW_PERIM_ENFORCED] = "Enforced",
@@ -913,7 +913,7 @@ static int parse_perimeter(const struct parser *p, json_t *obj, const char *path
 
 	/* Subscriptions first: access rules refer to them. */
 	if (check_keys(p, obj, path, keys) ||
-	    get_enum(p, obj, path, "accessMode", perimeter_mode_names, true, &mode) ||
+	    get_enum(p, obj, path, "accessMode", vfw_perimeter_mode_names, true, &mode) ||
 	    parse_object_list(p, obj, path, "subscriptions", SIZE_MAX, sizeof(*perim->subscriptions),
 			      parse_perimeter_subscription, NULL,
 			      (void **)&perim->subscriptions, &perim->n_subscriptions) ||
@@ -1082,7 +1082,7 @@ static int parse_network_acls(const struct parser *p, json_t *acls, const char *
 	return 0;
 }
 
-static const char *const pna_names[] = {
+const char *const vfw_public_access_names[] = {
 	[VFW_PNA_ENABLED] = "Enabled",
 	[VFW_PNA_DISABLED] = "Disabled",
 	[VFW_PNA_SECURED_BY_PERIMETER] = "SecuredByPerimeter",
@@ -1096,7 +1096,7 @@ static int parse_properties(const struct parser *p, json_t *props, struct vfw_ru
 	int pna = VFW_PNA_ENABLED;
 	json_t *acls;
 
-	if (get_enum(p, props, path, "publicNetworkAccess", pna_names, false, &pna))
+	if (get_enum(p, props, path, "publicNetworkAccess", vfw_public_access_names, false, &pna))
 		return -EINVAL;
 	r->public_access = pna;
 	if (pna == VFW_PNA_SECURED_BY_PERIMETER && !r->has_perimeter)

@@ -133,6 +133,12 @@ struct vfw_rules {
 	struct vfw_perimeter perimeter;
 };
 
+/* The rules file's own words for the enums above, indexed by them and
+ * NULL-terminated. */
+extern const char *const vfw_public_access_names[];
+extern const char *const vfw_perimeter_mode_names[];
+extern const char *const vfw_pe_status_names[];
+
 /*
  * Parse and validate. On error returns a negative errno and writes one line
  * into err: "FILE:LINE:COL: JSON.PATH: what is wrong" (LINE:COL where
