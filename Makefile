@@ -29,6 +29,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 USER_HDRS := $(wildcard user/*.h) maps/vaultfw.h
 
 TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_HDRS := $(wildcard tests/*.h) $(USER_HDRS)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 .PHONY: all deps test demo bench clean asan fuzz-rules
@@ -57,7 +58,7 @@ $(BUILD)/vaultfw: $(USER_OBJS)
 $(BUILD)/libvaultfw.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libvaultfw.a $(SKELS)
+$(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
@@ -98,7 +99,7 @@ $(ASAN_DIR)/vaultfw: $(ASAN_OBJS)
 $(ASAN_DIR)/libvaultfw.a: $(filter-out $(ASAN_DIR)/user/main.o,$(ASAN_OBJS))
 	$(AR) rcs $@ $^
 
-$(ASAN_DIR)/tests/%: tests/%.c tests/testlib.h $(ASAN_DIR)/libvaultfw.a $(SKELS)
+$(ASAN_DIR)/tests/%: tests/%.c $(TEST_HDRS) $(ASAN_DIR)/libvaultfw.a $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests $< $(ASAN_DIR)/libvaultfw.a -o $@ $(LDLIBS)
 
