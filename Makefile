@@ -66,10 +66,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
 # `make test` runs a sample of it (test_differential). Optional: SEED=,
 # RULESETS=, FRAMES= (the total over all rule sets).
 .PHONY: fuzz-datapath
-DIFF_HDRS := tests/diffgen.h tests/diffrun.h
-$(BUILD)/tests/test_differential: $(DIFF_HDRS)
-
-$(BUILD)/fuzz_datapath: tests/fuzz_datapath.c $(DIFF_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
+$(BUILD)/fuzz_datapath: tests/fuzz_datapath.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
 	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
 fuzz-datapath: deps $(BUILD)/fuzz_datapath
@@ -77,7 +74,7 @@ fuzz-datapath: deps $(BUILD)/fuzz_datapath
 		$(if $(RULESETS),--rulesets $(RULESETS)) $(if $(FRAMES),--frames $(FRAMES))
 
 # The benchmark driver is not a test_* suite, so `make test` skips it.
-$(BUILD)/bench: tests/bench.c $(BUILD)/libvaultfw.a $(SKELS)
+$(BUILD)/bench: tests/bench.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
 	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
 # Sanitizer build: the whole userspace again with ASan+UBSan in its own
