@@ -261,17 +261,6 @@ static int compile_private_endpoint(struct compile_ctx *ctx,
 	return add_raw(ctx, pe->tag, pe->has_prefix ? pe->prefix : any_source, rule);
 }
 
-static const struct vfw_perimeter_subscription *
-find_subscription(const struct vfw_perimeter *perim, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < perim->n_subscriptions; i++)
-		if (!strcasecmp(perim->subscriptions[i].id, id))
-			return &perim->subscriptions[i];
-	return NULL;
-}
-
 static int compile_access_rule(struct compile_ctx *ctx, const struct vfw_access_rule *a)
 {
 	const struct vfw_perimeter_subscription *sub;
@@ -285,7 +274,7 @@ static int compile_access_rule(struct compile_ctx *ctx, const struct vfw_access_
 	for (i = 0; i < a->n_subscriptions; i++) {
 		/* A subscription with no listed tags has no traffic on this
 		 * host; the parser reports unknown ones. */
-		sub = find_subscription(&ctx->rules->perimeter, a->subscriptions[i]);
+		sub = vfw_perimeter_subscription(&ctx->rules->perimeter, a->subscriptions[i]);
 		if (!sub)
 			continue;
 		err = add_tags(ctx, sub->tags, sub->n_tags, rule);

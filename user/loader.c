@@ -593,7 +593,7 @@ static int replace_attached(const char *ifname, const char *pin_dir, const struc
 			    const char *source, int ifindex, enum xdp_attach_mode mode,
 			    char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = vfw_maps_none();
 	struct xdp_multiprog *mp = NULL;
 	struct xdp_program *prog;
 	int dir_fd, ret;
@@ -627,6 +627,29 @@ cleanup:
 	return ret;
 }
 
+/*
+ * What attach and apply need before any kernel call: root, the pin
+ * directory, and the rules file parsed and compiled, so that a bad file
+ * changes nothing. `source` (PATH_MAX) gets the file's real path, recorded
+ * with the rule set. On failure nothing is left to free.
+ */
+static int prepare_write(const char *ifname, const char *rules_path, char *pin_dir,
+			 char *source, struct vfw_doc *doc, char *err, size_t errlen)
+{
+	int ret = require_root(err, errlen) ?:
+		  pin_dir_path(ifname, pin_dir, PIN_DIR_MAX, err, errlen) ?:
+		  vfw_doc_from_file(rules_path, doc, err, errlen);
+
+	if (ret)
+		return ret;
+	if (!realpath(rules_path, source)) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", rules_path, strerror(-ret));
+		vfw_doc_free(doc);
+	}
+	return ret;
+}
+
 static int attach_iface(const char *ifname, const char *rules_path, enum xdp_attach_mode mode,
 			__u32 log_rate, bool replace, char *err, size_t errlen)
 {
@@ -638,21 +661,9 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	int ifindex, dir_fd = -1, ret;
 	struct vfw_maps maps;
 
-	ret = require_root(err, errlen);
+	ret = prepare_write(ifname, rules_path, pin_dir, source, &doc, err, errlen);
 	if (ret)
 		return ret;
-	ret = pin_dir_path(ifname, pin_dir, sizeof(pin_dir), err, errlen);
-	if (ret)
-		return ret;
-	/* A bad rules file must change nothing: compile before any kernel call. */
-	ret = vfw_doc_from_file(rules_path, &doc, err, errlen);
-	if (ret)
-		return ret;
-	if (!realpath(rules_path, source)) {
-		ret = -errno;
-		set_err(err, errlen, "%s: %s", rules_path, strerror(-ret));
-		goto cleanup;
-	}
 	ret = ifindex = ifindex_of(ifname, err, errlen);
 	if (ret < 0)
 		goto cleanup;
@@ -741,26 +752,15 @@ int vfw_read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg)
 
 int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = vfw_maps_none();
 	char pin_dir[PIN_DIR_MAX], source[PATH_MAX];
 	struct vfw_doc doc = {};
 	struct vfw_config cfg;
 	int dir_fd = -1, ret;
 
-	ret = require_root(err, errlen);
+	ret = prepare_write(ifname, rules_path, pin_dir, source, &doc, err, errlen);
 	if (ret)
 		return ret;
-	ret = pin_dir_path(ifname, pin_dir, sizeof(pin_dir), err, errlen);
-	if (ret)
-		return ret;
-	ret = vfw_doc_from_file(rules_path, &doc, err, errlen);
-	if (ret)
-		return ret;
-	if (!realpath(rules_path, source)) {
-		ret = -errno;
-		set_err(err, errlen, "%s: %s", rules_path, strerror(-ret));
-		goto cleanup;
-	}
 	ret = dir_fd = lock_existing(ifname, pin_dir, LOCK_EX, err, errlen);
 	if (ret < 0)
 		goto cleanup;
@@ -793,7 +793,7 @@ cleanup:
 int vfw_with_pinned_maps(const char *ifname, bool exclusive, vfw_pinned_fn fn, void *ctx,
 			 char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = vfw_maps_none();
 	char pin_dir[PIN_DIR_MAX];
 	int dir_fd, ret;
 
@@ -982,7 +982,7 @@ static void print_log_status(const char *pin_dir)
 /* json_out NULL: print text; else append the interface's JSON to it. */
 static int status_one(const char *ifname, json_t *json_out, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = vfw_maps_none();
 	char pin_dir[PIN_DIR_MAX];
 	struct vfw_config cfg;
 	int dir_fd = -1, ret;
@@ -1080,7 +1080,7 @@ int vfw_status(const char *ifname, bool json, char *err, size_t errlen)
 
 int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
 {
-	struct vfw_maps maps = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct vfw_maps maps = vfw_maps_none();
 	struct vfw_stats stats = {};
 	char pin_dir[PIN_DIR_MAX];
 	int dir_fd = -1, ret;

@@ -444,17 +444,6 @@ static struct match match_private_endpoint(const struct vfw_rules *r,
 	return best;
 }
 
-static const struct vfw_perimeter_subscription *
-find_subscription(const struct vfw_perimeter *perim, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < perim->n_subscriptions; i++)
-		if (!strcasecmp(perim->subscriptions[i].id, id))
-			return &perim->subscriptions[i];
-	return NULL;
-}
-
 /* Inbound access rules, then members: the order rule ids are given in. */
 static struct match match_perimeter(const struct vfw_perimeter *perim,
 				    const struct vfw_model_pkt *pkt)
@@ -471,7 +460,7 @@ static struct match match_perimeter(const struct vfw_perimeter *perim,
 		consider_prefixes(&best, pkt, a->prefixes, a->n_prefixes,
 				  VFW_RULE_PERIM_ACCESS, a);
 		for (j = 0; j < a->n_subscriptions; j++) {
-			sub = find_subscription(perim, a->subscriptions[j]);
+			sub = vfw_perimeter_subscription(perim, a->subscriptions[j]);
 			if (sub)
 				consider_tags(&best, pkt, sub->tags, sub->n_tags,
 					      VFW_RULE_PERIM_ACCESS, a);

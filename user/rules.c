@@ -1286,6 +1286,17 @@ int vfw_rules_load_file(const char *path, struct vfw_rules *out, char *err, size
 	return ret;
 }
 
+const struct vfw_perimeter_subscription *
+vfw_perimeter_subscription(const struct vfw_perimeter *perim, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < perim->n_subscriptions; i++)
+		if (!strcasecmp(perim->subscriptions[i].id, id))
+			return &perim->subscriptions[i];
+	return NULL;
+}
+
 void vfw_rules_free(struct vfw_rules *r)
 {
 	struct vfw_perimeter *perim = &r->perimeter;

@@ -151,6 +151,11 @@ int vfw_rules_load_file(const char *path, struct vfw_rules *out,
 			char *err, size_t errlen);
 void vfw_rules_free(struct vfw_rules *rules);
 
+/* The subscription listed in perimeter.subscriptions with this id (compared
+ * without case), or NULL. */
+const struct vfw_perimeter_subscription *
+vfw_perimeter_subscription(const struct vfw_perimeter *perim, const char *id);
+
 /* "203.0.113.0/24" style text for a prefix; buf of at least 19 bytes. */
 const char *vfw_prefix_str(const struct vfw_prefix *p, char *buf, size_t len);
 

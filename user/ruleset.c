@@ -68,6 +68,16 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+struct vfw_maps vfw_maps_none(void)
+{
+	struct vfw_maps maps;
+	size_t i;
+
+	for (i = 0; i < MAP_COUNT; i++)
+		*map_fd(&maps, i) = -1;
+	return maps;
+}
+
 void vfw_maps_close(struct vfw_maps *maps)
 {
 	size_t i;
@@ -112,8 +122,7 @@ int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps, char *err,
 	int ret = 0;
 	size_t i;
 
-	for (i = 0; i < MAP_COUNT; i++)
-		*map_fd(maps, i) = -1;
+	*maps = vfw_maps_none();
 	declared = vaultfw_bpf__open();
 	if (!declared) {
 		ret = -errno;

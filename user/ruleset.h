@@ -22,6 +22,9 @@ struct vfw_maps {
 	int fast_vals_fd;
 };
 
+/* No map open: what cleanup paths may close before anything was opened. */
+struct vfw_maps vfw_maps_none(void);
+
 /*
  * Open the pinned maps of an interface and check that each has the layout
  * this vaultfw declares. On failure all fds are -1 and err holds one line.
