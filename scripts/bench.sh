@@ -6,14 +6,17 @@
 # the results path also comes from $BENCH_OUT (default bench/results.json).
 #
 # The driver attaches each program under test to an idle veth of a private
-# namespace while it measures (see hold_in_dispatcher() in tests/bench.c);
-# the namespace is created here and removed on exit.
+# namespace while it measures (see hold_in_dispatcher() in tests/bench.c),
+# and sends live traffic over a veth pair of the same namespace (see "live
+# traffic" there); the namespace is created here and removed on exit.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/build/bench
 # One device per program under test; tests/bench.c loads fewer than this.
 HOLD_DEVICES=16
 HOLD_PREFIX=vfwb
+LIVE_TX=vfwbtx
+LIVE_RX=vfwbrx
 NS=vfwb-bench-$$
 
 out=${BENCH_OUT:-bench/results.json}
@@ -40,9 +43,23 @@ for ((i = 0; i < HOLD_DEVICES; i++)); do
 	ip -n "$NS" link add "$HOLD_PREFIX$i" type veth peer name "${HOLD_PREFIX}p$i" ||
 		die "cannot create veth $HOLD_PREFIX$i in $NS"
 done
+# A veth takes frames sent by XDP only into a NAPI poll, which it runs when
+# the receiving end has an XDP program or GRO; nftables' run has no program.
+# No IPv6 on the pair: its neighbour discovery would add frames to the counts.
+live_pair() {
+	local dev
+	ip -n "$NS" link add "$LIVE_TX" type veth peer name "$LIVE_RX" || return 1
+	for dev in "$LIVE_TX" "$LIVE_RX"; do
+		nsenter --net="/run/netns/$NS" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" &&
+			ip -n "$NS" link set "$dev" up || return 1
+	done
+	nsenter --net="/run/netns/$NS" ethtool -K "$LIVE_RX" gro on
+}
+live_pair ||
+	die "cannot set up the live-traffic pair $LIVE_TX/$LIVE_RX in $NS"
 
 nsenter --net="/run/netns/$NS" "$BENCH" --out "$out" --xdp-filter "$xdpfilter_obj" \
-	--hold-ifaces "$HOLD_PREFIX" "$@"
+	--hold-ifaces "$HOLD_PREFIX" --live "$LIVE_TX,$LIVE_RX" "$@"
 
 # One row per vaultfw rule count: label, then median/min/max ns per frame of
 # vaultfw, of xdp-filter at the same number of addresses ("?" where it has

@@ -18,6 +18,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +40,8 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 
+#include "bench_gen.h"
+#include "bench_gen.skel.h"
 #include "compile.h"
 #include "loader.h"
 #include "log.h"
@@ -61,7 +66,7 @@
 #define VNI_BASE		5000
 #define VLAN_BASE		100
 
-/* Corpus composition; the classes add up to CORPUS_FRAMES. */
+/* Corpus composition; the classes add up to BENCH_CORPUS_FRAMES. */
 enum frame_class {
 	FC_ALLOWED,		/* untagged, source inside one of the IP rules */
 	FC_DENIED,		/* untagged, public source no rule covers */
@@ -79,7 +84,6 @@ static const char *const class_names[FC_COUNT] = {
 	[FC_VLAN] = "vlan-subnet", [FC_VXLAN] = "vxlan-subnet",
 	[FC_CONTROL] = "control-plane",
 };
-#define CORPUS_FRAMES		1024
 /* One in this many tagged frames comes from outside its subnet. */
 #define TAGGED_STRANGER_EVERY	4
 
@@ -99,11 +103,8 @@ static const char *const class_names[FC_COUNT] = {
 /* Native mode: the kernel registers native programs with the dispatcher. */
 #define HOLD_XDP_FLAGS		(XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST)
 
-#define FRAME_MIN		60	/* Ethernet minimum without FCS */
-#define FRAME_MAX		160
-
 struct frame {
-	uint8_t data[FRAME_MAX];
+	uint8_t data[BENCH_FRAME_MAX];
 	uint32_t len;
 	enum frame_class cls;
 	bool data_plane;	/* what vaultfw should consider data plane */
@@ -123,7 +124,7 @@ struct bench_data {
 	struct vfw_prefix ip[BENCH_IP_RULES];
 	uint32_t ip_host[BENCH_IP_RULES];	/* one address inside ip[i] */
 	struct bench_subnet subnet[BENCH_SUBNETS];
-	struct frame corpus[CORPUS_FRAMES];
+	struct frame corpus[BENCH_CORPUS_FRAMES];
 	uint64_t rng;
 };
 
@@ -169,8 +170,10 @@ struct options {
 	const char *out;
 	const char *xdpfilter_obj;
 	const char *hold_prefix;
+	const char *live;	/* TX,RX devices of the live-traffic run */
 	unsigned int rounds;
 	unsigned int repeat;
+	unsigned int live_frames;
 };
 
 /* ---- deterministic generation ---- */
@@ -392,7 +395,7 @@ static size_t put_ipv4(uint8_t *p, const struct flow *f,
 
 static void finish_frame(struct frame *fr, size_t len)
 {
-	fr->len = len < FRAME_MIN ? FRAME_MIN : len;
+	fr->len = len < BENCH_FRAME_MIN ? BENCH_FRAME_MIN : len;
 }
 
 static void build_plain(struct frame *fr, uint16_t vlan, const struct flow *f)
@@ -408,7 +411,7 @@ static void build_plain(struct frame *fr, uint16_t vlan, const struct flow *f)
 static void build_vxlan(struct frame *fr, uint32_t vni, uint32_t vtep,
 			const struct flow *inner, uint16_t sport)
 {
-	uint8_t payload[FRAME_MAX];
+	uint8_t payload[BENCH_FRAME_MAX];
 	uint32_t vx_flags = htonl(0x08000000U), vx_vni = htonl(vni << 8);
 	struct flow outer = {
 		.src = vtep, .dst = DP_ADDR, .proto = IPPROTO_UDP,
@@ -919,7 +922,7 @@ static int corpus_cost(const struct bench_data *d, struct target *t,
 {
 	uint64_t total_ns = 0;
 
-	for (size_t i = 0; i < CORPUS_FRAMES; i++) {
+	for (size_t i = 0; i < BENCH_CORPUS_FRAMES; i++) {
 		uint32_t ns = 0, verdict = 0;
 		int err = run_frame(t->prog_fd, &d->corpus[i], repeat, &ns, &verdict);
 
@@ -938,7 +941,7 @@ static int corpus_cost(const struct bench_data *d, struct target *t,
 		if ((int)verdict != expected_verdict(d, t, &d->corpus[i]))
 			t->unexpected++;
 	}
-	*cost = (double)total_ns / CORPUS_FRAMES;
+	*cost = (double)total_ns / BENCH_CORPUS_FRAMES;
 	return 0;
 }
 
@@ -1091,7 +1094,7 @@ static void print_cost_table(const struct target *targets, size_t n,
 			     const struct options *o)
 {
 	printf("Per-frame cost: BPF_PROG_TEST_RUN, %d frames x %u repeats, "
-	       "median of %u rounds (min..max)\n", CORPUS_FRAMES, o->repeat, o->rounds);
+	       "median of %u rounds (min..max)\n", BENCH_CORPUS_FRAMES, o->repeat, o->rounds);
 	printf("%-11s %-9s %8s %17s %7s %15s %5s %5s %5s\n", "program", "rules",
 	       "ns/frame", "(min..max)", "x floor", "(min..max)", "pass", "drop", "unexp");
 	for (size_t i = 0; i < n; i++) {
@@ -1178,9 +1181,596 @@ static json_t *corpus_json(void)
 
 	for (int c = 0; c < FC_COUNT; c++)
 		json_object_set_new(classes, class_names[c], json_integer(class_frames[c]));
-	return json_pack("{s:i,s:o,s:s,s:I}", "frames", CORPUS_FRAMES,
+	return json_pack("{s:i,s:o,s:s,s:I}", "frames", BENCH_CORPUS_FRAMES,
 			 "classes", classes, "data_plane", DP_ADDR_TEXT " " DP_PORT_TEXT,
 			 "seed", (json_int_t)BENCH_SEED);
+}
+
+/* ---- live traffic ---- */
+
+/*
+ * The generator (tests/bench_gen.bpf.c) runs in BPF_F_TEST_XDP_LIVE_FRAMES
+ * mode bound to one veth of a pair and transmits the corpus out of it; the
+ * other end runs the receiver under test. All of it happens on the CPU of
+ * the test run: the generator fills the peer's ring one batch at a time and
+ * the peer's NAPI poll drains it in the softirq that follows, so the wall
+ * time of a run covers generating, sending and receiving every frame.
+ */
+#define LIVE_DEFAULT_FRAMES	(1024 * BENCH_CORPUS_FRAMES)
+/* The kernel's default batch; below the veth ring size, so none overflows. */
+#define LIVE_BATCH		64
+#define NFT_TABLE		"netdev vfwb"
+#define NFT_SEEN		"seen"
+#define NFT_DROPPED		"dropped"
+/* From the outer UDP header (nft's @th): the VNI, the inner IPv4 source. */
+#define NFT_VNI			"@th,96,24"
+#define NFT_INNER_SRC		"@th,336,32"
+
+enum live_family { LF_GENERATOR, LF_FLOOR, LF_VAULTFW, LF_NFT, LF_COUNT };
+static const char *const live_names[LF_COUNT] = {
+	[LF_GENERATOR] = "generator", [LF_FLOOR] = "floor",
+	[LF_VAULTFW] = "vaultfw", [LF_NFT] = "nftables",
+};
+
+/*
+ * The whole corpus, where vaultfw passes most frames on to the stack, and
+ * its denied sources alone, where every receiver drops every frame as the
+ * floor does: the cost of the filter itself.
+ */
+enum live_mix { LM_CORPUS, LM_DENIED, LM_COUNT };
+static const char *const mix_names[LM_COUNT] = {
+	[LM_CORPUS] = "whole corpus", [LM_DENIED] = "denied-public frames only",
+};
+
+struct live_result {
+	double mpps[MAX_ROUNDS];
+	double ratio[MAX_ROUNDS];	/* mpps / floor mpps, same round */
+	uint64_t counted, dropped;	/* by the receiver, last round */
+	uint64_t expected_drops;	/* by vaultfw's verdicts on the frames */
+};
+
+struct live_target {
+	enum live_family family;
+	int prog_fd;		/* the receiver's XDP program, or -1 */
+	struct live_result mix[LM_COUNT];
+};
+
+/* The corpus frames a mix replays: a power of two of them, from base. */
+struct frame_span {
+	uint32_t base, count;
+};
+
+static struct frame_span mix_span(enum live_mix mix)
+{
+	struct frame_span span = { .base = 0, .count = BENCH_CORPUS_FRAMES };
+
+	if (mix == LM_DENIED) {
+		for (int c = 0; c < FC_DENIED; c++)
+			span.base += class_frames[c];
+		span.count = class_frames[FC_DENIED];
+	}
+	return span;
+}
+
+struct live_bench {
+	struct bench_gen_bpf *gen;
+	char tx_name[IF_NAMESIZE], rx_name[IF_NAMESIZE];
+	int tx_ifindex, rx_ifindex;
+	int reasons_fd;		/* vaultfw's per-reason counters */
+	char *nft_rules;
+	struct live_target targets[LF_COUNT];
+};
+
+static int parse_live_devices(const char *arg, struct live_bench *lb)
+{
+	const char *comma = strchr(arg, ',');
+	size_t tx_len = comma ? (size_t)(comma - arg) : 0;
+
+	if (!tx_len || tx_len >= IF_NAMESIZE || !comma[1] ||
+	    strlen(comma + 1) >= IF_NAMESIZE) {
+		pr_warn("bench: --live wants TX,RX device names, got '%s'\n", arg);
+		return -EINVAL;
+	}
+	snprintf(lb->tx_name, sizeof(lb->tx_name), "%.*s", (int)tx_len, arg);
+	snprintf(lb->rx_name, sizeof(lb->rx_name), "%s", comma + 1);
+	return 0;
+}
+
+/* ---- the same rule set in nftables ---- */
+
+static void nft_ip_rules(FILE *f, const struct bench_data *d)
+{
+	char cidr[24];
+
+	/* auto-merge: a random prefix may fall inside another one. */
+	fprintf(f, "set ip_rules { type ipv4_addr; flags interval; auto-merge; elements = { ");
+	for (size_t i = 0; i < BENCH_IP_RULES; i++) {
+		vfw_prefix_str(&d->ip[i], cidr, sizeof(cidr));
+		fprintf(f, "%s%s", i ? ", " : "", cidr);
+	}
+	fprintf(f, " } }\n");
+}
+
+static void nft_vlan_subnets(FILE *f, const struct bench_data *d)
+{
+	const char *sep = "";
+	char cidr[24];
+
+	fprintf(f, "set vlan_subnets { typeof vlan id . ip saddr; flags interval; "
+		"elements = { ");
+	for (size_t i = 0; i < BENCH_SUBNETS; i++) {
+		if (d->subnet[i].tag.kind != VFW_TAG_VLAN)
+			continue;
+		vfw_prefix_str(&d->subnet[i].prefix, cidr, sizeof(cidr));
+		fprintf(f, "%s%u . %s", sep, d->subnet[i].tag.id, cidr);
+		sep = ", ";
+	}
+	fprintf(f, " } }\n");
+}
+
+/* nft has no VXLAN matches in this version: one chain per VNI, raw offsets. */
+static void nft_vxlan_subnets(FILE *f, const struct bench_data *d)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < BENCH_SUBNETS; i++) {
+		const struct bench_subnet *s = &d->subnet[i];
+
+		if (s->tag.kind == VFW_TAG_VNI)
+			fprintf(f, "chain vni%u { " NFT_INNER_SRC " & 0x%08x == 0x%08x accept; "
+				"counter name " NFT_DROPPED " drop; }\n", s->tag.id,
+				prefix_mask(s->prefix.len), s->prefix.addr);
+	}
+	fprintf(f, "chain vxlan { " NFT_VNI " vmap { ");
+	for (size_t i = 0; i < BENCH_SUBNETS; i++) {
+		if (d->subnet[i].tag.kind != VFW_TAG_VNI)
+			continue;
+		fprintf(f, "%s%u : jump vni%u", sep, d->subnet[i].tag.id, d->subnet[i].tag.id);
+		sep = ", ";
+	}
+	fprintf(f, " }; counter name " NFT_DROPPED " drop; }\n");
+}
+
+/*
+ * What vaultfw drops of the corpus, dropped on the receiver's ingress:
+ * data-plane TCP from a source outside the IP rules, or on a VLAN without
+ * the matching subnet; VXLAN whose VNI and inner source match no subnet.
+ * The tagged chains judge the corpus's frames (the inner packet is always
+ * data plane there), not every frame SPEC §2 would decapsulate.
+ */
+static char *nft_ruleset(const struct bench_data *d, const char *dev)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "table " NFT_TABLE " {\n"
+		"counter " NFT_SEEN " { }\ncounter " NFT_DROPPED " { }\n");
+	nft_ip_rules(f, d);
+	nft_vlan_subnets(f, d);
+	nft_vxlan_subnets(f, d);
+	fprintf(f, "chain data_plane {\n"
+		"\tvlan id . ip saddr @vlan_subnets accept\n"
+		"\tether type 8021q counter name " NFT_DROPPED " drop\n"
+		"\tip saddr @ip_rules accept\n"
+		"\tcounter name " NFT_DROPPED " drop\n}\n"
+		"chain ingress {\n"
+		"\ttype filter hook ingress device \"%s\" priority 0; policy accept;\n"
+		"\tcounter name " NFT_SEEN "\n"
+		"\tip daddr %s tcp dport %d jump data_plane\n"
+		"\tudp dport %d jump vxlan\n}\n}\n",
+		dev, DP_ADDR_TEXT, DP_PORT, VFW_VXLAN_PORT);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Runs `nft ARGS`, with `input` on its standard input if not NULL. */
+static int nft_run(const char *args, const char *input)
+{
+	char cmd[128];
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "nft %s", args);
+	p = popen(cmd, "w");
+	if (!p)
+		return -errno;
+	if (input)
+		fputs(input, p);
+	status = pclose(p);
+	if (status) {
+		pr_warn("bench: '%s' failed (status %d)\n", cmd, status);
+		return -EIO;
+	}
+	return 0;
+}
+
+static uint64_t nft_counter_packets(json_t *list, const char *name)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(list, i, item) {
+		json_t *counter = json_object_get(item, "counter");
+
+		if (counter && !strcmp(json_string_value(json_object_get(counter, "name")) ?: "",
+				       name))
+			return json_integer_value(json_object_get(counter, "packets"));
+	}
+	return 0;
+}
+
+static int nft_counters(uint64_t *seen, uint64_t *dropped)
+{
+	json_error_t jerr;
+	json_t *out;
+	FILE *p = popen("nft -j list counters table " NFT_TABLE, "r");
+
+	if (!p)
+		return -errno;
+	out = json_loadf(p, 0, &jerr);
+	if (pclose(p) || !out) {
+		pr_warn("bench: cannot read the nft counters: %s\n", out ? "nft failed" : jerr.text);
+		json_decref(out);
+		return -EIO;
+	}
+	*seen = nft_counter_packets(json_object_get(out, "nftables"), NFT_SEEN);
+	*dropped = nft_counter_packets(json_object_get(out, "nftables"), NFT_DROPPED);
+	json_decref(out);
+	return 0;
+}
+
+/* ---- what the receiver counted ---- */
+
+#define REASON_DROPS(id, name, verdict) case VFW_REASON_##id: return verdict == XDP_DROP;
+static bool reason_drops(unsigned int reason)
+{
+	switch (reason) {
+	VFW_REASONS(REASON_DROPS)
+	default:
+		return false;
+	}
+}
+#undef REASON_DROPS
+
+static int vaultfw_counted(int reasons_fd, uint64_t *counted, uint64_t *dropped)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct vfw_counter *per_cpu;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	per_cpu = calloc(ncpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	*counted = *dropped = 0;
+	for (uint32_t reason = 0; reason < VFW_REASON_COUNT && !err; reason++) {
+		/* Counted beside the reason that decides: not a frame of its own. */
+		if (reason == VFW_REASON_PERIMETER_WOULD_DENY)
+			continue;
+		if (bpf_map_lookup_elem(reasons_fd, &reason, per_cpu)) {
+			err = -errno;
+			break;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			*counted += per_cpu[cpu].packets;
+			if (reason_drops(reason))
+				*dropped += per_cpu[cpu].packets;
+		}
+	}
+	free(per_cpu);
+	return err;
+}
+
+/* The device's receive count: veth counts every frame its NAPI poll takes. */
+static int device_rx_packets(const char *ifname, uint64_t *packets)
+{
+	struct ifaddrs *ifa, *all;
+	int err = -ENODEV;
+
+	if (getifaddrs(&all))
+		return -errno;
+	for (ifa = all; ifa; ifa = ifa->ifa_next) {
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_PACKET ||
+		    !ifa->ifa_data || strcmp(ifa->ifa_name, ifname))
+			continue;
+		*packets = ((const struct rtnl_link_stats *)ifa->ifa_data)->rx_packets;
+		err = 0;
+		break;
+	}
+	freeifaddrs(all);
+	return err;
+}
+
+/*
+ * Frames the receiver handled, by its own counters: vaultfw's reasons,
+ * nftables' counters, the device's count for the bare floor. The generator
+ * alone counts what it produced.
+ */
+static int live_count(const struct live_bench *lb, const struct live_target *t,
+		      uint64_t *counted, uint64_t *dropped)
+{
+	int err;
+
+	switch (t->family) {
+	case LF_VAULTFW:
+		return vaultfw_counted(lb->reasons_fd, counted, dropped);
+	case LF_NFT:
+		return nft_counters(counted, dropped);
+	case LF_FLOOR:
+		err = device_rx_packets(lb->rx_name, counted);
+		*dropped = *counted;
+		return err;
+	default:
+		*counted = lb->gen->bss->next_frame;
+		*dropped = *counted;
+		return 0;
+	}
+}
+
+/* ---- running it ---- */
+
+static int live_engage(const struct live_bench *lb, const struct live_target *t)
+{
+	int err = 0;
+
+	lb->gen->data->gen_action = t->family == LF_GENERATOR ? XDP_DROP : XDP_TX;
+	if (t->prog_fd >= 0)
+		err = bpf_xdp_attach(lb->rx_ifindex, t->prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+	else if (t->family == LF_NFT)
+		err = nft_run("-f -", lb->nft_rules);
+	if (err)
+		pr_warn("bench: setting up %s on %s: %s\n", live_names[t->family],
+			lb->rx_name, strerror(-err));
+	return err;
+}
+
+static void live_disengage(const struct live_bench *lb, const struct live_target *t)
+{
+	if (t->prog_fd >= 0)
+		bpf_xdp_detach(lb->rx_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	else if (t->family == LF_NFT)
+		nft_run("delete table " NFT_TABLE, NULL);
+}
+
+static int live_transmit(const struct live_bench *lb, enum live_mix mix,
+			 unsigned int frames, double *ms)
+{
+	struct frame_span span = mix_span(mix);
+	static const uint8_t template[BENCH_FRAME_MAX];
+	struct xdp_md ctx = { .data_end = sizeof(template),
+			      .ingress_ifindex = lb->tx_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = template,
+		    .data_size_in = sizeof(template),
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = frames,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		    .batch_size = LIVE_BATCH);
+	double t0 = now_ms();
+
+	lb->gen->bss->next_frame = 0;
+	lb->gen->bss->frame_base = span.base;
+	lb->gen->data->frame_mask = span.count - 1;
+	if (bpf_prog_test_run_opts(bpf_program__fd(lb->gen->progs.bench_gen), &opts)) {
+		int err = -errno;
+
+		pr_warn("bench: live test run into %s: %s\n", lb->tx_name, strerror(-err));
+		return err;
+	}
+	*ms = now_ms() - t0;
+	return 0;
+}
+
+static int live_measure(struct live_bench *lb, struct live_target *t,
+			enum live_mix mix, unsigned int frames, unsigned int round)
+{
+	struct live_result *res = &t->mix[mix];
+	uint64_t before, after, dropped_before, dropped_after;
+	double ms = 0;
+	int err;
+
+	err = live_engage(lb, t);
+	if (err)
+		return err;
+	err = live_count(lb, t, &before, &dropped_before);
+	if (!err)
+		err = live_transmit(lb, mix, frames, &ms);
+	if (!err)
+		err = live_count(lb, t, &after, &dropped_after);
+	live_disengage(lb, t);
+	if (err)
+		return err;
+	if (t->family == LF_GENERATOR)
+		before = dropped_before = 0;	/* its cursor restarts every run */
+	res->counted = after - before;
+	res->dropped = dropped_after - dropped_before;
+	res->mpps[round] = res->counted / ms / 1e3;
+	return 0;
+}
+
+static int live_rounds(struct live_bench *lb, const struct options *o)
+{
+	for (unsigned int r = 0; r < o->rounds; r++) {
+		for (size_t k = 0; k < LF_COUNT * LM_COUNT; k++) {
+			size_t i = (k + r) % (LF_COUNT * LM_COUNT);
+			int err = live_measure(lb, &lb->targets[i % LF_COUNT],
+					       i / LF_COUNT, o->live_frames, r);
+
+			if (err)
+				return err;
+		}
+		for (size_t k = 0; k < LF_COUNT * LM_COUNT; k++) {
+			struct live_result *res = &lb->targets[k % LF_COUNT].mix[k / LF_COUNT];
+
+			res->ratio[r] = res->mpps[r] /
+					lb->targets[LF_FLOOR].mix[k / LF_COUNT].mpps[r];
+		}
+		fprintf(stderr, "bench: live round %u/%u done\n", r + 1, o->rounds);
+	}
+	return 0;
+}
+
+static int live_load_corpus(const struct live_bench *lb, const struct bench_data *d)
+{
+	int fd = bpf_map__fd(lb->gen->maps.bench_frames);
+
+	for (uint32_t i = 0; i < BENCH_CORPUS_FRAMES; i++) {
+		struct bench_gen_frame fr = { .len = d->corpus[i].len };
+
+		memcpy(fr.data, d->corpus[i].data, sizeof(fr.data));
+		if (bpf_map_update_elem(fd, &i, &fr, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Drops of a receiver over one run, vaultfw's verdicts for the rule set. */
+static uint64_t live_expected_drops(const struct bench_data *d, enum live_family f,
+				    enum live_mix mix, unsigned int frames)
+{
+	struct target full = { .family = TF_VAULTFW, .n_ip = BENCH_IP_RULES,
+			       .n_subnets = BENCH_SUBNETS };
+	struct frame_span span = mix_span(mix);
+	uint64_t per_span = 0;
+
+	if (f == LF_GENERATOR || f == LF_FLOOR)
+		return frames;
+	for (uint32_t i = span.base; i < span.base + span.count; i++)
+		per_span += expected_verdict(d, &full, &d->corpus[i]) == XDP_DROP;
+	return per_span * (frames / span.count);
+}
+
+static int live_setup(struct live_bench *lb, const struct bench_data *d,
+		      int floor_fd, const struct vaultfw_bpf *vaultfw,
+		      const struct options *o)
+{
+	int err;
+
+	for (int mix = 0; mix < LM_COUNT; mix++) {
+		uint32_t count = mix_span(mix).count;
+
+		/* The generator wraps by mask; a run replays whole spans. */
+		if (count & (count - 1) || o->live_frames % count) {
+			pr_warn("bench: live mix '%s' has %u frames, not a power of two "
+				"dividing --live-frames\n", mix_names[mix], count);
+			return -EINVAL;
+		}
+	}
+	lb->tx_ifindex = if_nametoindex(lb->tx_name);
+	lb->rx_ifindex = if_nametoindex(lb->rx_name);
+	if (!lb->tx_ifindex || !lb->rx_ifindex) {
+		pr_warn("bench: --live devices %s,%s: not found\n", lb->tx_name, lb->rx_name);
+		return -ENODEV;
+	}
+	lb->gen = bench_gen_bpf__open_and_load();
+	if (!lb->gen) {
+		err = -errno;
+		pr_warn("bench: loading the traffic generator: %s\n", strerror(-err));
+		return err;
+	}
+	err = live_load_corpus(lb, d);
+	if (err)
+		return err;
+	lb->nft_rules = nft_ruleset(d, lb->rx_name);
+	if (!lb->nft_rules)
+		return -ENOMEM;
+	lb->reasons_fd = bpf_map__fd(vaultfw->maps.vfw_reasons);
+	for (int f = 0; f < LF_COUNT; f++) {
+		lb->targets[f] = (struct live_target){ .family = f, .prog_fd = -1 };
+		for (int mix = 0; mix < LM_COUNT; mix++)
+			lb->targets[f].mix[mix].expected_drops =
+				live_expected_drops(d, f, mix, o->live_frames);
+	}
+	lb->targets[LF_FLOOR].prog_fd = floor_fd;
+	lb->targets[LF_VAULTFW].prog_fd = bpf_program__fd(vaultfw->progs.vaultfw_xdp);
+	return 0;
+}
+
+static void live_teardown(struct live_bench *lb)
+{
+	bench_gen_bpf__destroy(lb->gen);
+	free(lb->nft_rules);
+}
+
+/* Every frame reached the receiver, which dropped what vaultfw drops. */
+static bool live_as_expected(const struct live_result *res, unsigned int frames)
+{
+	return res->counted == frames && res->dropped == res->expected_drops;
+}
+
+static void print_live_mix(const struct live_bench *lb, enum live_mix mix,
+			   const struct options *o)
+{
+	const struct live_result *gen = &lb->targets[LF_GENERATOR].mix[mix];
+	double gen_ns = 1e3 / spread_of(gen->mpps, o->rounds).median;
+
+	printf("%s:\n", mix_names[mix]);
+	for (size_t i = 0; i < LF_COUNT; i++) {
+		const struct live_target *t = &lb->targets[i];
+		const struct live_result *res = &t->mix[mix];
+		struct spread m = spread_of(res->mpps, o->rounds);
+		struct spread r = spread_of(res->ratio, o->rounds);
+		double rx_ns = 1e3 / m.median - (res == gen ? 0 : gen_ns);
+		char rules[24] = "-";
+
+		if (t->family == LF_VAULTFW || t->family == LF_NFT)
+			snprintf(rules, sizeof(rules), "%d+%d", BENCH_IP_RULES, BENCH_SUBNETS);
+		printf("  %-10s %-9s %6.2f  (%5.2f..%5.2f) %7.2f  (%5.2f..%5.2f) %9.1f %9"
+		       PRIu64 " %9" PRIu64 " %s\n", live_names[t->family], rules,
+		       m.median, m.min, m.max, r.median, r.min, r.max, rx_ns,
+		       res->counted, res->dropped,
+		       live_as_expected(res, o->live_frames) ? "yes" : "NO");
+	}
+}
+
+static void print_live_table(const struct live_bench *lb, const struct options *o)
+{
+	printf("\nLive traffic: BPF_F_TEST_XDP_LIVE_FRAMES generator -> %s -> veth -> %s, "
+	       "%u frames per run, median of %u rounds (min..max)\n", lb->tx_name,
+	       lb->rx_name, o->live_frames, o->rounds);
+	printf("  %-10s %-9s %6s %15s %7s %15s %9s %9s %9s %s\n", "receiver", "rules",
+	       "Mpps", "(min..max)", "x floor", "(min..max)", "rx ns/fr", "counted",
+	       "dropped", "ok");
+	for (int mix = 0; mix < LM_COUNT; mix++)
+		print_live_mix(lb, mix, o);
+	printf("(rx ns/fr: ns per frame beyond the generator alone: the veth transfer "
+	       "and the receiver; ok: every frame counted, drops as vaultfw's verdicts)\n");
+}
+
+static json_t *live_json(const struct live_bench *lb, const struct options *o)
+{
+	json_t *arr = json_array();
+
+	for (size_t k = 0; k < LF_COUNT * LM_COUNT; k++) {
+		const struct live_target *t = &lb->targets[k % LF_COUNT];
+		const struct live_result *res = &t->mix[k / LF_COUNT];
+
+		json_array_append_new(arr, json_pack(
+			"{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:b}",
+			"receiver", live_names[t->family],
+			"frames", mix_names[k / LF_COUNT],
+			"mpps", spread_json(res->mpps, o->rounds),
+			"ratio_to_floor", spread_json(res->ratio, o->rounds),
+			"counted", (json_int_t)res->counted,
+			"dropped", (json_int_t)res->dropped,
+			"expected_drops", (json_int_t)res->expected_drops,
+			"as_expected", live_as_expected(res, o->live_frames)));
+	}
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o}",
+			 "tx", lb->tx_name, "rx", lb->rx_name,
+			 "frames_per_run", (json_int_t)o->live_frames,
+			 "batch_size", (json_int_t)LIVE_BATCH,
+			 "ip_rules", (json_int_t)BENCH_IP_RULES,
+			 "subnet_rules", (json_int_t)BENCH_SUBNETS,
+			 "results", arr);
 }
 
 /* ---- main ---- */
@@ -1236,19 +1826,51 @@ static int load_all(const struct bench_data *d, const struct options *o,
 	return 0;
 }
 
+/*
+ * The generator and the receiver's softirq then share one CPU, whichever
+ * the driver runs on, and every run sees the same pipeline.
+ */
+static int live_traffic(struct live_bench *lb, const struct bench_data *d,
+			const struct loaded *l, const struct options *o)
+{
+	cpu_set_t old, one;
+	int err;
+
+	err = parse_live_devices(o->live, lb);
+	if (!err)
+		err = live_setup(lb, d, bpf_program__fd(l->floor->progs.xdp_drop),
+				 l->vaultfw[N_VAULTFW - 1], o);
+	if (err)
+		return err;
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return -errno;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return -errno;
+	err = live_rounds(lb, o);
+	sched_setaffinity(0, sizeof(old), &old);
+	return err;
+}
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f, "Usage: %s [--out FILE] [--rounds N] [--repeat N] "
-		"[--xdp-filter OBJ] [--hold-ifaces PREFIX] [-v]\n"
+		"[--xdp-filter OBJ] [--hold-ifaces PREFIX]\n"
+		"       [--live TX,RX] [--live-frames N] [-v]\n"
 		"  --out FILE        results as JSON (default %s)\n"
 		"  --rounds N        rounds per figure, %d..%d (default %d)\n"
 		"  --repeat N        test runs per frame and round (default %d)\n"
 		"  --xdp-filter OBJ  xdp-filter's BPF object (default %s)\n"
 		"  --hold-ifaces P   attach program i to idle device P<i> meanwhile, so\n"
 		"                    test runs skip XDP dispatcher updates (bench.sh\n"
-		"                    makes the devices in a private namespace)\n",
+		"                    makes the devices in a private namespace)\n"
+		"  --live TX,RX      also measure live traffic sent out of veth TX to its\n"
+		"                    peer RX (GRO on, so it receives without XDP too)\n"
+		"  --live-frames N   frames per live run, a multiple of %d (default %d)\n",
 		prog, DEFAULT_OUT, MIN_ROUNDS, MAX_ROUNDS, DEFAULT_ROUNDS,
-		DEFAULT_REPEAT, XDPFILT_OBJ_DEFAULT);
+		DEFAULT_REPEAT, XDPFILT_OBJ_DEFAULT, BENCH_CORPUS_FRAMES,
+		LIVE_DEFAULT_FRAMES);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -1259,6 +1881,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "xdp-filter", required_argument, NULL, 'x' },
 		{ "hold-ifaces", required_argument, NULL, 'H' },
+		{ "live", required_argument, NULL, 'L' },
+		{ "live-frames", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -1266,8 +1890,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int opt;
 
 	*o = (struct options){ .out = DEFAULT_OUT, .xdpfilter_obj = XDPFILT_OBJ_DEFAULT,
-			       .rounds = DEFAULT_ROUNDS, .repeat = DEFAULT_REPEAT };
-	while ((opt = getopt_long(argc, argv, "o:r:n:x:H:vh", longopts, NULL)) != -1) {
+			       .rounds = DEFAULT_ROUNDS, .repeat = DEFAULT_REPEAT,
+			       .live_frames = LIVE_DEFAULT_FRAMES };
+	while ((opt = getopt_long(argc, argv, "o:r:n:x:H:L:F:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			o->out = optarg;
@@ -1284,6 +1909,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'H':
 			o->hold_prefix = optarg;
 			break;
+		case 'L':
+			o->live = optarg;
+			break;
+		case 'F':
+			o->live_frames = strtoul(optarg, NULL, 10);
+			break;
 		case 'v':
 			vfw_log_level = VFW_LOG_DEBUG;
 			break;
@@ -1298,6 +1929,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->rounds < MIN_ROUNDS || o->rounds > MAX_ROUNDS || !o->repeat) {
 		pr_warn("bench: --rounds must be %d..%d and --repeat positive\n",
 			MIN_ROUNDS, MAX_ROUNDS);
+		return -EINVAL;
+	}
+	if (!o->live_frames || o->live_frames % BENCH_CORPUS_FRAMES) {
+		pr_warn("bench: --live-frames must be a positive multiple of %d\n",
+			BENCH_CORPUS_FRAMES);
 		return -EINVAL;
 	}
 	return 0;
@@ -1318,6 +1954,7 @@ int main(int argc, char **argv)
 	struct target targets[N_TARGETS] = {};
 	struct scale_result scale[N_SCALE];
 	struct loaded loaded = {};
+	struct live_bench live = {};
 	json_t *memory = json_object(), *vfw_maps = json_object(), *xf_maps = json_object();
 	json_t *results = NULL;
 	struct bench_data *d;
@@ -1348,6 +1985,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < N_SCALE && !err; i++)
 		err = measure_scale_point(d, scale_points[i].n_ip, scale_points[i].n_subnets,
 					  o.rounds, &scale[i]);
+	if (!err && o.live)
+		err = live_traffic(&live, d, &loaded, &o);
 	if (err)
 		goto cleanup;
 	vfw_bytes = object_memlock(loaded.vaultfw[N_VAULTFW - 1]->obj, vfw_maps, &trie_bytes);
@@ -1364,6 +2003,8 @@ int main(int argc, char **argv)
 	       "(LPM tries %lld); xdp-filter at %zu addresses %lld bytes\n",
 	       BENCH_IP_RULES, BENCH_SUBNETS, vfw_bytes, trie_bytes,
 	       xdpfilter_points[N_XDPFILTER - 1], xf_bytes);
+	if (o.live)
+		print_live_table(&live, &o);
 
 	json_object_set_new(memory, "vaultfw_bytes", json_integer(vfw_bytes));
 	json_object_set_new(memory, "vaultfw_trie_bytes", json_integer(trie_bytes));
@@ -1378,6 +2019,8 @@ int main(int argc, char **argv)
 			    "per_frame", targets_json(targets, N_TARGETS, o.rounds),
 			    "scale", scale_json(scale, N_SCALE),
 			    "memory", memory);
+	if (results && o.live)
+		json_object_set_new(results, "live", live_json(&live, &o));
 	err = results ? write_results(o.out, results) : -ENOMEM;
 cleanup:
 	json_decref(results);
@@ -1386,6 +2029,7 @@ cleanup:
 	json_decref(xf_maps);
 	for (size_t i = 0; i < N_TARGETS; i++)
 		release_from_dispatcher(&targets[i]);
+	live_teardown(&live);
 	unload_all(&loaded);
 	free(d);
 	return err ? 1 : 0;
