@@ -127,14 +127,16 @@ enum vfw_frame {
 	VFW_FRAME_VXLAN,	/* outer UDP to VFW_VXLAN_PORT, not yet opened */
 };
 
-/* What the decision needs from a frame. */
+/*
+ * What the decision needs from a frame. The addresses stay in the frame
+ * (l3 points at the innermost IP header): copying them would cost every
+ * packet, and only the data-plane check and the log read them.
+ */
 struct vfw_pkt {
+	void *l3;		/* struct iphdr or struct ipv6hdr, by family */
 	__u32 tag_kind;		/* enum vfw_tag_kind */
 	__u32 tag_id;
-	__u32 family;
-	__be32 saddr;		/* IPv4 only: IPv6 sources are matched by tag */
-	__be32 saddr6[4];	/* IPv6 source, for the diagnostic log only */
-	__be32 daddr[4];	/* IPv4 in daddr[0] */
+	__u16 family;
 	__u8 proto;
 	__u8 l4;		/* enum vfw_l4 */
 	__u16 dport;		/* host order */
@@ -172,8 +174,7 @@ static __always_inline enum vfw_frame parse_ipv4_pkt(struct vfw_cursor *c,
 	if (!iph)
 		return VFW_FRAME_MALFORMED;
 	pkt->family = AF_INET;
-	pkt->saddr = iph->saddr;
-	pkt->daddr[0] = iph->daddr;
+	pkt->l3 = iph;
 	pkt->proto = iph->protocol;
 	if (ipv4_is_later_fragment(iph)) {
 		pkt->l4 = VFW_L4_DEST_ONLY;
@@ -196,8 +197,7 @@ static __always_inline enum vfw_frame parse_ipv6_pkt(struct vfw_cursor *c,
 	if (!ip6h)
 		return VFW_FRAME_MALFORMED;
 	pkt->family = AF_INET6;
-	__builtin_memcpy(pkt->saddr6, &ip6h->saddr, sizeof(pkt->saddr6));
-	__builtin_memcpy(pkt->daddr, &ip6h->daddr, sizeof(pkt->daddr));
+	pkt->l3 = ip6h;
 	nexthdr = ip6h->nexthdr;
 	switch (ipv6_walk_ext(c, &nexthdr)) {
 	case IPV6_WALK_TRUNCATED:
@@ -269,32 +269,55 @@ static __always_inline enum vfw_frame parse_frame(struct vfw_cursor *c, struct v
 	return frame;
 }
 
-static __always_inline bool dp_addr_matches(const struct vfw_dp_addr *a,
-					    const struct vfw_pkt *pkt)
+static __always_inline enum vfw_frame parse_frame_of(struct xdp_md *ctx, struct vfw_pkt *pkt)
 {
-	const __be32 *addr = (const __be32 *)a->addr;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vfw_cursor cursor = { .pos = data, .end = data_end, .limit = data_end };
 
-	if (a->family != pkt->family)
-		return false;
-	if (addr[0] != pkt->daddr[0])
-		return false;
-	return pkt->family == AF_INET ||
-	       (addr[1] == pkt->daddr[1] && addr[2] == pkt->daddr[2] &&
-		addr[3] == pkt->daddr[3]);
+	return parse_frame(&cursor, pkt);
+}
+
+/* IPv4 destinations are a run of 4-byte compares over the packed copy. */
+static __always_inline bool dp_addr4_is_dst(const struct vfw_config *cfg,
+					    const struct iphdr *iph)
+{
+	__u32 n = cfg->n_dp_v4;
+	__be32 daddr = iph->daddr;
+	__u32 i;
+
+	for (i = 0; i < VFW_MAX_DP_ADDRS && i < n; i++)
+		if (cfg->dp_v4[i] == daddr)
+			return true;
+	return false;
+}
+
+static __always_inline bool dp_addr6_is_dst(const struct vfw_config *cfg,
+					    const struct ipv6hdr *ip6h)
+{
+	const __be32 *daddr = ip6h->daddr.in6_u.u6_addr32;
+	__u32 n = cfg->n_dp_addrs;
+	__u32 i;
+
+	for (i = 0; i < VFW_MAX_DP_ADDRS && i < n; i++) {
+		const struct vfw_dp_addr *a = &cfg->dp_addrs[i];
+		const __be32 *addr = (const __be32 *)a->addr;
+
+		if (a->family == AF_INET6 && addr[0] == daddr[0] &&
+		    addr[1] == daddr[1] && addr[2] == daddr[2] && addr[3] == daddr[3])
+			return true;
+	}
+	return false;
 }
 
 static __always_inline bool dp_addr_is_dst(const struct vfw_config *cfg,
 					   const struct vfw_pkt *pkt)
 {
-	__u32 n = cfg->n_dp_addrs;
-	__u32 i;
-
-	if (!n)
+	if (!cfg->n_dp_addrs)
 		return true;
-	for (i = 0; i < VFW_MAX_DP_ADDRS && i < n; i++)
-		if (dp_addr_matches(&cfg->dp_addrs[i], pkt))
-			return true;
-	return false;
+	if (pkt->family == AF_INET)
+		return dp_addr4_is_dst(cfg, pkt->l3);
+	return dp_addr6_is_dst(cfg, pkt->l3);
 }
 
 static __always_inline bool dp_port_is_dst(const struct vfw_config *cfg,
@@ -376,10 +399,12 @@ static __always_inline struct vfw_lpm_val *lookup_source(__u32 slot,
 	void *trie;
 
 	if (pkt->family == AF_INET) {
+		__be32 saddr = ((const struct iphdr *)pkt->l3)->saddr;
+
 		if (pkt->tag_kind == VFW_TAG_NONE && (cfg->flags & VFW_CFG_FAST))
-			return lookup_fast(slot, pkt->saddr);
+			return lookup_fast(slot, saddr);
 		key.prefixlen = VFW_TAG_BITS + 32;
-		__builtin_memcpy(key.addr, &pkt->saddr, sizeof(key.addr));
+		__builtin_memcpy(key.addr, &saddr, sizeof(key.addr));
 	} else if (pkt->tag_kind == VFW_TAG_NONE) {
 		return NULL;	/* every untagged entry is an IPv4 prefix */
 	}
@@ -501,56 +526,78 @@ static __always_inline bool log_take_token(struct vfw_log_bucket *b, __u32 rate,
 	return true;
 }
 
-static __always_inline void log_event(struct xdp_md *ctx, const struct vfw_pkt *pkt,
-				      __u32 reason, int verdict, bool would_deny,
-				      __u32 rule_id)
+static __always_inline void fill_addrs(struct vfw_event *ev, const struct vfw_pkt *pkt)
+{
+	const struct ipv6hdr *ip6h = pkt->l3;
+	const struct iphdr *iph = pkt->l3;
+
+	if (pkt->family == AF_INET6) {
+		__builtin_memcpy(ev->saddr, &ip6h->saddr, sizeof(ev->saddr));
+		__builtin_memcpy(ev->daddr, &ip6h->daddr, sizeof(ev->daddr));
+	} else if (pkt->family == AF_INET) {
+		__builtin_memcpy(ev->saddr, &iph->saddr, sizeof(iph->saddr));
+		__builtin_memcpy(ev->daddr, &iph->daddr, sizeof(iph->daddr));
+	}
+}
+
+/*
+ * Out of line, and parsing the frame again: only the few packets that are
+ * logged pay for it, and the hot path keeps nothing alive for the log.
+ */
+static __noinline int log_event(struct xdp_md *ctx, __u32 reason, bool would_deny,
+				__u32 rule_id, __u32 rate)
+{
+	struct vfw_log_bucket *b;
+	struct vfw_pkt pkt = {};
+	struct vfw_event *ev;
+	__u32 zero = 0;
+	__u64 now;
+
+	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
+	now = bpf_ktime_get_ns();
+	if (!b || !log_take_token(b, rate, now))
+		return 0;
+	ev = bpf_ringbuf_reserve(&vfw_events, sizeof(*ev), 0);
+	if (!ev) {
+		b->ring_full++;
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));	/* reserved memory is not zeroed */
+	parse_frame_of(ctx, &pkt);
+	ev->ktime_ns = now;
+	ev->ifindex = ctx->ingress_ifindex;
+	ev->rule_id = rule_id;
+	ev->tag_kind = pkt.tag_kind;
+	ev->tag_id = pkt.tag_id;
+	ev->verdict = reason_verdict(reason);
+	ev->reason = reason;
+	ev->flags = would_deny ? VFW_EVENT_WOULD_DENY : 0;
+	ev->proto = pkt.proto;
+	ev->family = pkt.family;
+	ev->dport = pkt.dport;
+	fill_addrs(ev, &pkt);
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/* The log is off in most deployments: that costs one lookup and a branch. */
+static __always_inline void maybe_log(struct xdp_md *ctx, __u32 reason, int verdict,
+				      bool would_deny, __u32 rule_id)
 {
 	struct vfw_log_config *lc;
-	struct vfw_log_bucket *b;
-	struct vfw_event *ev;
-	__u32 zero = 0, rate;
-	__u64 now;
+	__u32 zero = 0;
 
 	lc = bpf_map_lookup_elem(&vfw_log_config, &zero);
 	if (!lc || !lc->rate || !log_wanted(lc, reason, verdict, would_deny))
 		return;
-	rate = lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX;
-	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
-	now = bpf_ktime_get_ns();
-	if (!b || !log_take_token(b, rate, now))
-		return;
-	ev = bpf_ringbuf_reserve(&vfw_events, sizeof(*ev), 0);
-	if (!ev) {
-		b->ring_full++;
-		return;
-	}
-	__builtin_memset(ev, 0, sizeof(*ev));	/* reserved memory is not zeroed */
-	ev->ktime_ns = now;
-	ev->ifindex = ctx->ingress_ifindex;
-	ev->rule_id = rule_id;
-	ev->tag_kind = pkt->tag_kind;
-	ev->tag_id = pkt->tag_id;
-	ev->verdict = verdict;
-	ev->reason = reason;
-	ev->flags = would_deny ? VFW_EVENT_WOULD_DENY : 0;
-	ev->proto = pkt->proto;
-	ev->family = pkt->family;
-	ev->dport = pkt->dport;
-	if (pkt->family == AF_INET6)
-		__builtin_memcpy(ev->saddr, pkt->saddr6, sizeof(ev->saddr));
-	else
-		__builtin_memcpy(ev->saddr, &pkt->saddr, sizeof(pkt->saddr));
-	__builtin_memcpy(ev->daddr, pkt->daddr, sizeof(ev->daddr));
-	bpf_ringbuf_submit(ev, 0);
+	log_event(ctx, reason, would_deny, rule_id,
+		  lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX);
 }
 
 SEC("xdp")
 int vaultfw_xdp(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct vfw_cursor cursor = { .pos = data, .end = data_end, .limit = data_end };
-	__u64 bytes = data_end - data;
+	__u64 bytes = ctx->data_end - ctx->data;
 	struct vfw_pkt pkt = {};
 	bool would_deny = false;
 	struct vfw_config *cfg;
@@ -569,7 +616,7 @@ int vaultfw_xdp(struct xdp_md *ctx)
 	if (!cfg || !(cfg->flags & VFW_CFG_VALID))
 		return XDP_PASS;
 
-	switch (parse_frame(&cursor, &pkt)) {
+	switch (parse_frame_of(ctx, &pkt)) {
 	case VFW_FRAME_IP:
 		reason = classify(cfg, &pkt);
 		break;
@@ -594,7 +641,7 @@ int vaultfw_xdp(struct xdp_md *ctx)
 	count(&vfw_reasons, reason, bytes);
 	verdict = reason_verdict(reason);
 	if (verdict == XDP_DROP || would_deny)	/* allowed traffic skips the log */
-		log_event(ctx, &pkt, reason, verdict, would_deny, rule_id);
+		maybe_log(ctx, reason, verdict, would_deny, rule_id);
 	return verdict;
 }
 

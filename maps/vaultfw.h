@@ -181,6 +181,9 @@ struct vfw_config {
 	__u32 pad;
 	struct vfw_dp_addr dp_addrs[VFW_MAX_DP_ADDRS];
 	struct vfw_dp_port dp_ports[VFW_MAX_DP_PORTS];
+	/* The IPv4 entries of dp_addrs again, packed, for the datapath. */
+	__u32 n_dp_v4;
+	__be32 dp_v4[VFW_MAX_DP_ADDRS];
 	__u64 generation;	/* bumped by every apply */
 	__u64 applied_unix;	/* wall clock seconds of the apply */
 	char source[VFW_NAME_MAX];	/* rules file it came from */

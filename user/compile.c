@@ -87,6 +87,7 @@ static int build_config(struct compile_ctx *ctx)
 {
 	const struct vfw_dataplane *dp = &ctx->rules->dataplane;
 	struct vfw_config *cfg = &ctx->out->config;
+	size_t i;
 
 	if (dp->n_addrs > VFW_MAX_DP_ADDRS) {
 		set_err(ctx, "host.dataPlane.addresses: %zu given, at most %d fit",
@@ -104,6 +105,10 @@ static int build_config(struct compile_ctx *ctx)
 	cfg->n_dp_ports = dp->n_ports;
 	memcpy(cfg->dp_addrs, dp->addrs, dp->n_addrs * sizeof(dp->addrs[0]));
 	memcpy(cfg->dp_ports, dp->ports, dp->n_ports * sizeof(dp->ports[0]));
+	for (i = 0; i < dp->n_addrs; i++)
+		if (dp->addrs[i].family == AF_INET)
+			memcpy(&cfg->dp_v4[cfg->n_dp_v4++], dp->addrs[i].addr,
+			       sizeof(cfg->dp_v4[0]));
 	return 0;
 }
 
