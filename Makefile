@@ -73,8 +73,12 @@ fuzz-datapath: deps $(BUILD)/fuzz_datapath
 	$(BUILD)/fuzz_datapath $(if $(SEED),--seed $(SEED)) \
 		$(if $(RULESETS),--rulesets $(RULESETS)) $(if $(FRAMES),--frames $(FRAMES))
 
-# The benchmark driver is not a test_* suite, so `make test` skips it.
-$(BUILD)/bench: tests/bench.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
+# The benchmark driver is not a test_* suite, so `make test` skips it. Its
+# live-traffic generator is a bench tool, not part of vaultfw: it stays in tests/.
+$(BUILD)/bench_gen.bpf.o: tests/bench_gen.bpf.c tests/bench_gen.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/bench: tests/bench.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS) $(BUILD)/bench_gen.skel.h
 	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
 # Sanitizer build: the whole userspace again with ASan+UBSan in its own
