@@ -122,7 +122,7 @@ FUZZ_SEEDS   := tests/fuzz/corpus tests/fuzz/regress tests/bad
 
 $(FUZZ_DIR)/user/%.o: user/%.c $(USER_HDRS) $(SKELS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CFLAGS) -Wno-error $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(CLANG) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_DIR)/libvaultfw.a: $(FUZZ_OBJS)
 	$(AR) rcs $@ $^

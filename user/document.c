@@ -83,7 +83,9 @@ static bool set_tag_lists(json_t *obj, const struct vfw_tag *tags, size_t n)
 
 	for (i = 0; ok && i < n; i++)
 		ok = append(tags[i].kind == VFW_TAG_VNI ? vnis : vlans, json_integer(tags[i].id));
-	return set(obj, "vnis", vnis) & set(obj, "vlans", vlans) && ok;
+	/* Both calls must run: each takes ownership of its array. */
+	ok = set(obj, "vnis", vnis) && ok;
+	return set(obj, "vlans", vlans) && ok;
 }
 
 static json_t *network_acls_json(const struct vfw_rules *r)
@@ -105,7 +107,9 @@ static json_t *network_acls_json(const struct vfw_rules *r)
 			 json_boolean(r->vnet_rules[i].ignore_missing_endpoint)) &&
 		     append(vnets, v);
 	}
-	ok = set(acls, "ipRules", ips) & set(acls, "virtualNetworkRules", vnets) && ok;
+	/* Both calls must run: each takes ownership of its array. */
+	ok = set(acls, "ipRules", ips) && ok;
+	ok = set(acls, "virtualNetworkRules", vnets) && ok;
 	if (!ok)
 		json_decref(acls);
 	return ok ? acls : NULL;
