@@ -349,41 +349,64 @@ static __always_inline __u32 classify(const struct vfw_config *cfg,
 	return dp_port_is_dst(cfg, pkt) ? VFW_REASON_COUNT : VFW_REASON_CONTROL_PLANE;
 }
 
-/* Node entries at depth 1 and 2 of the fast trie: the next byte of the
- * source selects one. */
-#define VFW_FAST_CHILD_DEPTHS	2
-
 /*
- * The fast-trie walk (maps/vaultfw.h): the entry the LPM trie would
- * return for an untagged IPv4 source, or NULL, from the same values.
+ * Walks one trie of the fast tables (maps/vaultfw.h): the root entry
+ * consumes the first root_bits of the key_bits wide key, each node below
+ * one byte more. Returns the entry the LPM trie would return, or NULL.
  */
-static __always_inline struct vfw_lpm_val *lookup_fast(__u32 slot, __be32 saddr)
+static __always_inline struct vfw_lpm_val *walk_fast(__u32 slot, __u64 key, __u32 root,
+						     const int root_bits, const int key_bits)
 {
-	__u32 src = bpf_ntohl(saddr);
+	__u64 index = key >> (key_bits - root_bits);
 	__u32 base = slot * VFW_FAST_NODES;
-	__u32 idx = base + (src >> 24);
+	__u32 idx = base + root + (index >> VFW_FAST_STRIDE);
 	struct vfw_fast_node *node;
 	__u16 next;
-	int depth;
+	int shift;
 
 	node = bpf_map_lookup_elem(&vfw_fast_nodes, &idx);
 	if (!node)
 		return NULL;
-	next = node->next[(src >> 16) & 0xff];
+	next = node->next[index & (VFW_FAST_FANOUT - 1)];
 #pragma unroll
-	for (depth = 1; depth <= VFW_FAST_CHILD_DEPTHS; depth++) {
+	for (shift = key_bits - root_bits - VFW_FAST_STRIDE; shift >= 0;
+	     shift -= VFW_FAST_STRIDE) {
 		if (!(next & VFW_FAST_CHILD))
 			break;
 		idx = base + (next & ~VFW_FAST_CHILD);
 		node = bpf_map_lookup_elem(&vfw_fast_nodes, &idx);
 		if (!node)
 			return NULL;
-		next = node->next[(src >> (2 - depth) * VFW_FAST_STRIDE) & 0xff];
+		next = node->next[(key >> shift) & (VFW_FAST_FANOUT - 1)];
 	}
 	if (!next)
 		return NULL;
 	idx = slot * VFW_FAST_VALS + next;
 	return bpf_map_lookup_elem(&vfw_fast_vals, &idx);
+}
+
+#define VFW_ADDR_BITS	32
+
+/*
+ * The fast-table answer for an IPv4 source, or false when the slot has no
+ * tables for its kind of tag (the LPM trie answers then).
+ */
+static __always_inline bool lookup_fast(__u32 slot, __u32 flags, const struct vfw_pkt *pkt,
+					__be32 saddr, struct vfw_lpm_val **val)
+{
+	__u64 key = (__u64)pkt->tag_id << VFW_ADDR_BITS | bpf_ntohl(saddr);
+
+	if (pkt->tag_kind == VFW_TAG_NONE && (flags & VFW_CFG_FAST))
+		*val = walk_fast(slot, key, 0, VFW_FAST_UNTAGGED_ROOT_BITS, VFW_ADDR_BITS);
+	else if (pkt->tag_kind == VFW_TAG_VLAN && (flags & VFW_CFG_FAST_TAGGED))
+		*val = walk_fast(slot, key, VFW_FAST_VLAN_ROOT, VFW_FAST_VLAN_BITS,
+				 VFW_FAST_VLAN_BITS + VFW_ADDR_BITS);
+	else if (pkt->tag_kind == VFW_TAG_VNI && (flags & VFW_CFG_FAST_TAGGED))
+		*val = walk_fast(slot, key, VFW_FAST_VNI_ROOT, VFW_FAST_STRIDE,
+				 VFW_FAST_VNI_BITS + VFW_ADDR_BITS);
+	else
+		return false;
+	return true;
 }
 
 /* The one lookup: every category a source belongs to, or NULL. */
@@ -396,13 +419,14 @@ static __always_inline struct vfw_lpm_val *lookup_source(__u32 slot,
 		.tag_kind = pkt->tag_kind,
 		.tag_id = pkt->tag_id,
 	};
+	struct vfw_lpm_val *val;
 	void *trie;
 
 	if (pkt->family == AF_INET) {
 		__be32 saddr = ((const struct iphdr *)pkt->l3)->saddr;
 
-		if (pkt->tag_kind == VFW_TAG_NONE && (cfg->flags & VFW_CFG_FAST))
-			return lookup_fast(slot, saddr);
+		if (lookup_fast(slot, cfg->flags, pkt, saddr, &val))
+			return val;
 		key.prefixlen = VFW_TAG_BITS + 32;
 		__builtin_memcpy(key.addr, &saddr, sizeof(key.addr));
 	} else if (pkt->tag_kind == VFW_TAG_NONE) {

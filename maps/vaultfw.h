@@ -161,6 +161,7 @@ enum vfw_config_flags {
 	VFW_CFG_PERIMETER	= 1 << 4,	/* host.perimeter present */
 	VFW_CFG_PERIM_ENFORCE	= 1 << 5,	/* Enforced, or SecuredByPerimeter */
 	VFW_CFG_FAST		= 1 << 6,	/* untagged IPv4 sources: vfw_fast_* tables */
+	VFW_CFG_FAST_TAGGED	= 1 << 7,	/* tagged IPv4 sources too */
 };
 
 struct vfw_dp_addr {
@@ -190,20 +191,28 @@ struct vfw_config {
 };
 
 /*
- * Fast path for untagged IPv4 sources (docs/design.md "Fast path for
- * untagged sources"): a multibit trie with strides 16-8-8 built from the
- * same pushed-down entries as the LPM trie. Each slot owns a fixed region
- * of both arrays (slot * VFW_FAST_NODES + node, slot * VFW_FAST_VALS +
- * value). Root node r holds the sources r.x.0.0/16, indexed by x, so the
- * first 16 bits cost one lookup. A node entry is a value index (0: no
- * entry matches) or VFW_FAST_CHILD | the index of the next node.
+ * Fast path for IPv4 sources (docs/design.md "Fast path"): multibit tries
+ * with 8-bit strides built from the same pushed-down entries as the LPM
+ * trie. Each slot owns a fixed region of both arrays (slot * VFW_FAST_NODES
+ * + node, slot * VFW_FAST_VALS + value). A node entry is a value index (0:
+ * no entry matches) or VFW_FAST_CHILD | the index of the next node. Three
+ * tries share the nodes, each walking its key from the most significant
+ * byte, with its own root nodes at the start of the region:
+ *  - untagged: key = source; root r holds r.x.0.0/16, indexed by x;
+ *  - VLAN: key = VLAN id << 32 | source; root r holds ids r << 8 | x;
+ *  - VNI: key = VNI << 32 | source; one root, indexed by the VNI's top byte.
  */
 #define VFW_MAP_FAST_NODES	"vfw_fast_nodes"
 #define VFW_MAP_FAST_VALS	"vfw_fast_vals"
 #define VFW_FAST_STRIDE		8
 #define VFW_FAST_FANOUT		(1 << VFW_FAST_STRIDE)
-#define VFW_FAST_ROOT_NODES	VFW_FAST_FANOUT
-#define VFW_FAST_NODES		3072	/* per slot, roots included */
+#define VFW_FAST_UNTAGGED_ROOT_BITS (2 * VFW_FAST_STRIDE)
+#define VFW_FAST_VLAN_BITS	12	/* the VLAN root entry consumes them all */
+#define VFW_FAST_VNI_BITS	24	/* the VNI root entry consumes one byte */
+#define VFW_FAST_VLAN_ROOT	VFW_FAST_FANOUT
+#define VFW_FAST_VNI_ROOT	(VFW_FAST_VLAN_ROOT + (1 << (VFW_FAST_VLAN_BITS - VFW_FAST_STRIDE)))
+#define VFW_FAST_ROOT_NODES	(VFW_FAST_VNI_ROOT + 1)
+#define VFW_FAST_NODES		4096	/* per slot, roots included */
 #define VFW_FAST_VALS		4096	/* per slot, index 0 included */
 #define VFW_FAST_CHILD		0x8000
 

@@ -652,7 +652,7 @@ static bool test_install_first(void)
 	ok = ASSERT_EQ(install_hosts(&f, set_a, sizeof(set_a), "a.json"), 0, "install A") &&
 	     ASSERT_EQ(vfw_ruleset_active_slot(&f.maps), 0, "active slot") &&
 	     read_config(&f, 0, &cfg) &&
-	     ASSERT_EQ(cfg.flags, VFW_CFG_VALID | VFW_CFG_FAST, "config flags") &&
+	     ASSERT_EQ(cfg.flags, VFW_CFG_VALID | VFW_CFG_FAST | VFW_CFG_FAST_TAGGED, "config flags") &&
 	     ASSERT_EQ(cfg.generation, 1, "generation") &&
 	     ASSERT_TRUE(cfg.applied_unix >= (__u64)time(NULL) - 60, "applied_unix") &&
 	     ASSERT_STR_CONTAINS(cfg.source, "a.json", "source");

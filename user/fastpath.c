@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Builds and writes the fast-path tables: docs/design.md "Fast path for
- * untagged sources". Controlled prefix expansion: each untagged entry is
+ * IPv4 sources". Controlled prefix expansion: each untagged entry is
  * painted over the node entries its prefix covers, shortest prefixes
  * first, so that a longer prefix overwrites the shorter ones it nests in,
  * just as the LPM trie prefers it.
@@ -23,20 +23,40 @@ _Static_assert(VFW_FAST_NODES > VFW_FAST_ROOT_NODES, "no room for child nodes");
 
 #define ADDR_BITS	32
 
-/* Address bits consumed once the node entry at each depth is read. */
-static const unsigned int depth_end[] = { ADDR_BITS - 2 * VFW_FAST_STRIDE,
-					  ADDR_BITS - VFW_FAST_STRIDE, ADDR_BITS };
-#define DEPTHS		(sizeof(depth_end) / sizeof(depth_end[0]))
+/*
+ * One trie of the shared nodes (maps/vaultfw.h). Its key is the tag id
+ * << 32 | the source, key_bits wide; the root entry consumes the first
+ * root_bits of it (the roots together form one table indexed by them),
+ * every node below one more byte.
+ */
+struct fast_trie {
+	__u32 root;		/* first root node */
+	unsigned int root_bits;
+	unsigned int key_bits;
+};
 
-/* The entry for addr at this depth; the roots together form one table
- * indexed by the top 16 bits, so at depth 0 `node` is implied. */
-static __u16 *entry_of(const struct vfw_fast_tables *t, __u32 node, __u32 addr,
-		       unsigned int depth)
+static const struct fast_trie tries[] = {
+	[VFW_TAG_NONE] = { 0, VFW_FAST_UNTAGGED_ROOT_BITS, ADDR_BITS },
+	[VFW_TAG_VLAN] = { VFW_FAST_VLAN_ROOT, VFW_FAST_VLAN_BITS,
+			   VFW_FAST_VLAN_BITS + ADDR_BITS },
+	[VFW_TAG_VNI] = { VFW_FAST_VNI_ROOT, VFW_FAST_STRIDE, VFW_FAST_VNI_BITS + ADDR_BITS },
+};
+_Static_assert(1 << VFW_FAST_VLAN_BITS > VFW_VLAN_MAX, "VLAN ids outgrew their trie");
+_Static_assert(1 << VFW_FAST_VNI_BITS > VFW_VNI_MAX, "VNIs outgrew their trie");
+
+/* Key bits consumed once the node entry at `depth` is read. */
+static unsigned int depth_end(const struct fast_trie *trie, unsigned int depth)
 {
-	__u32 index = addr >> (ADDR_BITS - depth_end[depth]);
+	return trie->root_bits + depth * VFW_FAST_STRIDE;
+}
+
+static __u16 *entry_of(const struct vfw_fast_tables *t, const struct fast_trie *trie,
+		       __u32 node, __u64 key, unsigned int depth)
+{
+	__u64 index = key >> (trie->key_bits - depth_end(trie, depth));
 
 	if (depth == 0)
-		node = index >> VFW_FAST_STRIDE;
+		node = trie->root + (index >> VFW_FAST_STRIDE);
 	return &t->nodes[node].next[index & (VFW_FAST_FANOUT - 1)];
 }
 
@@ -51,11 +71,8 @@ static int descend(struct vfw_fast_tables *t, __u16 *entry, __u32 *node)
 		*node = *entry & ~VFW_FAST_CHILD;
 		return 0;
 	}
-	if (t->n_nodes == VFW_FAST_NODES) {
-		pr_info("fast path: more than %d trie nodes needed; untagged sources use the LPM trie\n",
-			VFW_FAST_NODES);
+	if (t->n_nodes == VFW_FAST_NODES)
 		return -E2BIG;
-	}
 	child = t->n_nodes++;
 	for (i = 0; i < VFW_FAST_FANOUT; i++)
 		t->nodes[child].next[i] = *entry;
@@ -64,28 +81,36 @@ static int descend(struct vfw_fast_tables *t, __u16 *entry, __u32 *node)
 	return 0;
 }
 
-static int paint(struct vfw_fast_tables *t, __u32 addr, unsigned int len, __u16 val)
+static int paint(struct vfw_fast_tables *t, const struct fast_trie *trie, __u64 key,
+		 unsigned int len, __u16 val)
 {
 	unsigned int depth = 0, shift;
-	__u32 node = 0, span, i;
+	__u32 node = 0;
+	__u64 span, i;
 	int err;
 
-	while (len > depth_end[depth]) {
-		err = descend(t, entry_of(t, node, addr, depth), &node);
+	while (len > depth_end(trie, depth)) {
+		err = descend(t, entry_of(t, trie, node, key, depth), &node);
 		if (err)
 			return err;
 		depth++;
 	}
-	shift = ADDR_BITS - depth_end[depth];
-	span = 1U << (depth_end[depth] - len);
+	shift = trie->key_bits - depth_end(trie, depth);
+	span = 1ULL << (depth_end(trie, depth) - len);
 	for (i = 0; i < span; i++)
-		*entry_of(t, node, addr + (i << shift), depth) = val;
+		*entry_of(t, trie, node, key + (i << shift), depth) = val;
 	return 0;
 }
 
 static bool is_untagged(const struct vfw_entry *e)
 {
 	return e->key.tag_kind == VFW_TAG_NONE && e->key.tag_id == 0;
+}
+
+static bool in_tables(const struct vfw_entry *e, bool tagged)
+{
+	return is_untagged(e) ||
+	       (tagged && (e->key.tag_kind == VFW_TAG_VLAN || e->key.tag_kind == VFW_TAG_VNI));
 }
 
 static unsigned int source_len(const struct vfw_entry *e)
@@ -101,43 +126,49 @@ static int cmp_len(const void *pa, const void *pb, void *entries)
 	return a < b ? -1 : a > b;
 }
 
-/* Untagged entries, shortest prefix first; returns how many. */
-static size_t untagged_by_len(const struct vfw_entry *entries, size_t n, __u32 *order)
+/* The entries the tables hold, shortest source prefix first (within each
+ * trie the tag length is the same); returns how many. */
+static size_t entries_by_len(const struct vfw_entry *entries, size_t n, bool tagged,
+			     __u32 *order)
 {
-	size_t i, n_untagged = 0;
+	size_t i, n_used = 0;
 
 	for (i = 0; i < n; i++)
-		if (is_untagged(&entries[i]))
-			order[n_untagged++] = i;
-	qsort_r(order, n_untagged, sizeof(*order), cmp_len, (void *)entries);
-	return n_untagged;
+		if (in_tables(&entries[i], tagged))
+			order[n_used++] = i;
+	qsort_r(order, n_used, sizeof(*order), cmp_len, (void *)entries);
+	return n_used;
+}
+
+static int paint_entry(struct vfw_fast_tables *t, const struct vfw_entry *e, __u16 val)
+{
+	const struct fast_trie *trie = &tries[e->key.tag_kind];
+	__u64 key = (__u64)e->key.tag_id << ADDR_BITS | ntohl(*(const __u32 *)e->key.addr);
+
+	return paint(t, trie, key, trie->key_bits - ADDR_BITS + source_len(e), val);
 }
 
 static int paint_entries(struct vfw_fast_tables *t, const struct vfw_entry *entries,
-			 const __u32 *order, size_t n_untagged)
+			 const __u32 *order, size_t n_used)
 {
 	size_t i;
 	int err;
 
-	if (n_untagged >= VFW_FAST_VALS) {
-		pr_info("fast path: %zu untagged entries, at most %d fit; untagged sources use the LPM trie\n",
-			n_untagged, VFW_FAST_VALS - 1);
+	if (n_used >= VFW_FAST_VALS)
 		return -E2BIG;
-	}
-	for (i = 0; i < n_untagged; i++) {
-		const struct vfw_entry *e = &entries[order[i]];
+	for (i = 0; i < n_used; i++) {
 		__u16 val = t->n_vals++;
 
 		t->val_entry[val] = order[i];
-		err = paint(t, ntohl(*(const __u32 *)e->key.addr), source_len(e), val);
+		err = paint_entry(t, &entries[order[i]], val);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-int vfw_fast_build(const struct vfw_entry *entries, size_t n_entries,
-		   struct vfw_fast_tables *t)
+static int build(const struct vfw_entry *entries, size_t n_entries, bool tagged,
+		 struct vfw_fast_tables *t)
 {
 	__u32 *order;
 	int err;
@@ -152,12 +183,29 @@ int vfw_fast_build(const struct vfw_entry *entries, size_t n_entries,
 	}
 	t->n_nodes = VFW_FAST_ROOT_NODES;
 	t->n_vals = 1;		/* 0: no entry matches */
+	t->tagged = tagged;
 	err = paint_entries(t, entries, order,
-			    untagged_by_len(entries, n_entries, order));
+			    entries_by_len(entries, n_entries, tagged, order));
 cleanup:
 	free(order);
 	if (err)
 		vfw_fast_free(t);
+	return err;
+}
+
+int vfw_fast_build(const struct vfw_entry *entries, size_t n_entries,
+		   struct vfw_fast_tables *t)
+{
+	int err = build(entries, n_entries, true, t);
+
+	if (err != -E2BIG)
+		return err;
+	pr_info("fast path: tagged sources need more than %d trie nodes or %d values; they use the LPM trie\n",
+		VFW_FAST_NODES, VFW_FAST_VALS - 1);
+	err = build(entries, n_entries, false, t);
+	if (err == -E2BIG)
+		pr_info("fast path: untagged sources need more than %d trie nodes or %d values; they use the LPM trie\n",
+			VFW_FAST_NODES, VFW_FAST_VALS - 1);
 	return err;
 }
 
@@ -168,14 +216,22 @@ void vfw_fast_free(struct vfw_fast_tables *t)
 	memset(t, 0, sizeof(*t));
 }
 
+__u32 vfw_fast_find_tagged(const struct vfw_fast_tables *t, enum vfw_tag_kind kind,
+			   __u32 tag_id, __u32 addr)
+{
+	const struct fast_trie *trie = &tries[kind];
+	__u64 key = (__u64)tag_id << ADDR_BITS | addr;
+	unsigned int depth = 0;
+	__u16 *entry = entry_of(t, trie, 0, key, depth);
+
+	while (*entry & VFW_FAST_CHILD && depth_end(trie, depth) < trie->key_bits)
+		entry = entry_of(t, trie, *entry & ~VFW_FAST_CHILD, key, ++depth);
+	return *entry;
+}
+
 __u32 vfw_fast_find(const struct vfw_fast_tables *t, __u32 addr)
 {
-	unsigned int depth = 0;
-	__u16 *entry = entry_of(t, 0, addr, depth);
-
-	while (*entry & VFW_FAST_CHILD && ++depth < DEPTHS)
-		entry = entry_of(t, *entry & ~VFW_FAST_CHILD, addr, depth);
-	return *entry;
+	return vfw_fast_find_tagged(t, VFW_TAG_NONE, 0, addr);
 }
 
 static bool is_array_of(int fd, const char *name, __u32 value_size, __u32 entries)

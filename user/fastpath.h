@@ -24,11 +24,14 @@ struct vfw_fast_tables {
 	size_t n_nodes;
 	__u32 *val_entry;		/* index into the compiled entries */
 	size_t n_vals;
+	bool tagged;			/* VLAN and VNI sources are in them too */
 };
 
 /*
- * Builds the tables for the untagged entries. -E2BIG means the rule set
- * does not fit them (the slot then answers from the LPM trie alone).
+ * Builds the tables for the untagged and tagged entries, or, when the
+ * tagged ones do not fit, for the untagged ones alone (t->tagged false).
+ * -E2BIG means not even those fit (the slot then answers from the LPM
+ * trie alone).
  */
 int vfw_fast_build(const struct vfw_entry *entries, size_t n_entries,
 		   struct vfw_fast_tables *t);
@@ -36,6 +39,9 @@ void vfw_fast_free(struct vfw_fast_tables *t);
 
 /* The value index for an IPv4 source (host order), as the datapath walks it. */
 __u32 vfw_fast_find(const struct vfw_fast_tables *t, __u32 addr);
+/* The same for a source carrying a tag (VFW_TAG_NONE: untagged). */
+__u32 vfw_fast_find_tagged(const struct vfw_fast_tables *t, enum vfw_tag_kind kind,
+			   __u32 tag_id, __u32 addr);
 
 /*
  * Whether the fds are the program's fast-path maps: callers that predate

@@ -579,6 +579,8 @@ static int write_config(const struct install *in, const char *source)
 	cfg.flags |= VFW_CFG_VALID;
 	if (in->fast)
 		cfg.flags |= VFW_CFG_FAST;
+	if (in->fast && in->c->fast.tagged)
+		cfg.flags |= VFW_CFG_FAST_TAGGED;
 	cfg.generation = in->cur_config.generation + 1;
 	cfg.applied_unix = time(NULL);
 	snprintf(cfg.source, sizeof(cfg.source), "%s", source ?: "");
