@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fast path for untagged IPv4 sources against the LPM trie it stands
- * in for. Random rule sets (seeded) put prefixes of every length /0../32
- * around a few anchors, so they nest, repeat on other rule kinds and sit
- * next to each other; frames come from the first and last address of every
- * prefix, the addresses just outside, and random ones. Each frame runs
- * through the program twice, with VFW_CFG_FAST set and cleared in the live
- * slot, and both runs must give the same verdict and move the same reason
- * and rule counters. The builder's own walk is checked against a
+ * The fast path for IPv4 sources against the LPM trie it stands in for.
+ * Random rule sets (seeded) put prefixes of every length /0../32 around a
+ * few anchors, so they nest, repeat on other rule kinds and sit next to
+ * each other, untagged and on a few VLAN and VNI tags (subnets with and
+ * without a prefix, private endpoints); frames come from the first and
+ * last address of every prefix, the addresses just outside, and random
+ * ones, untagged and (every other one) on one of the tags, by VLAN or
+ * VXLAN. Each frame runs through the program twice, with VFW_CFG_FAST and
+ * VFW_CFG_FAST_TAGGED set and cleared in the live slot, and both runs must
+ * give the same verdict and move the same reason and rule counters. The builder's own walk is checked against a
  * brute-force longest-prefix match, and a rule set too big for the fast
  * tables must fall back to the LPM trie.
  */
@@ -29,12 +31,16 @@
 #define FP_RANDOM_SOURCES	64
 #define FP_DP_ADDR		"192.0.2.10"
 #define FP_HTTPS		443
+#define FP_TAGS			3	/* two VNIs that share a top byte, a VLAN */
+#define FP_MAX_TAG_PREFIXES	3	/* subnets per tag */
+#define FP_FAST_FLAGS		(VFW_CFG_FAST | VFW_CFG_FAST_TAGGED)
 /* Distinct /16s, each needing its own child nodes: more than fit. */
 #define FP_OVERFLOW_RULES	(VFW_FAST_NODES / 2 + 1)
 
 struct fp_set {
 	struct vfw_rules rules;
 	__u32 anchors[FP_ANCHORS];
+	struct vfw_tag tags[FP_TAGS];
 	__u32 sources[FP_MAX_SOURCES];	/* host order */
 	size_t n_sources;
 };
@@ -148,6 +154,62 @@ static void random_perimeter(struct gen_rng *r, struct fp_set *s)
 	}
 }
 
+static void random_tags(struct gen_rng *r, struct fp_set *s)
+{
+	__u32 vni = gen_range(r, 1, VFW_VNI_MAX - 1);
+
+	s->tags[0] = (struct vfw_tag){ .kind = VFW_TAG_VNI, .id = vni };
+	s->tags[1] = (struct vfw_tag){ .kind = VFW_TAG_VNI, .id = vni ^ 1 };
+	s->tags[2] = (struct vfw_tag){ .kind = VFW_TAG_VLAN, .id = gen_range(r, 1, VFW_VLAN_MAX) };
+}
+
+/* Subnets on every tag, some bound to a vnet rule, some without a prefix. */
+static void random_subnets(struct gen_rng *r, struct fp_set *s)
+{
+	struct vfw_rules *rules = &s->rules;
+	size_t max = FP_TAGS * FP_MAX_TAG_PREFIXES, t, i;
+
+	rules->subnets = calloc(max, sizeof(*rules->subnets));
+	rules->vnet_rules = calloc(max, sizeof(*rules->vnet_rules));
+	if (!rules->subnets || !rules->vnet_rules)
+		return;
+	for (t = 0; t < FP_TAGS; t++) {
+		size_t n = gen_range(r, 1, FP_MAX_TAG_PREFIXES);
+
+		for (i = 0; i < n; i++) {
+			struct vfw_subnet *sn = &rules->subnets[rules->n_subnets++];
+
+			snprintf(sn->id, sizeof(sn->id), "subnet-%zu-%zu", t, i);
+			sn->tag = s->tags[t];
+			sn->has_prefix = !gen_chance(r, 20);
+			if (sn->has_prefix)
+				sn->prefix = random_prefix(r, s);
+			if (gen_chance(r, 75))
+				snprintf(rules->vnet_rules[rules->n_vnet_rules++].id,
+					 VFW_NAME_MAX, "%s", sn->id);
+		}
+	}
+}
+
+static void random_private_endpoints(struct gen_rng *r, struct fp_set *s)
+{
+	struct vfw_rules *rules = &s->rules;
+	size_t n = gen_below(r, 3), i;
+
+	rules->private_endpoints = calloc(n ?: 1, sizeof(*rules->private_endpoints));
+	for (i = 0; rules->private_endpoints && i < n; i++) {
+		struct vfw_private_endpoint *pe =
+			&rules->private_endpoints[rules->n_private_endpoints++];
+
+		snprintf(pe->name, sizeof(pe->name), "pe-%zu", i);
+		pe->tag = s->tags[gen_below(r, FP_TAGS)];
+		pe->has_prefix = gen_chance(r, 70);
+		if (pe->has_prefix)
+			pe->prefix = random_prefix(r, s);
+		pe->status = gen_chance(r, 80) ? VFW_PE_APPROVED : VFW_PE_PENDING;
+	}
+}
+
 /* Mostly the settings under which every category can decide. */
 static void random_settings(struct gen_rng *r, struct vfw_rules *rules)
 {
@@ -172,8 +234,11 @@ static void random_set(struct gen_rng *r, struct fp_set *s)
 	/* Two anchors one bit apart: their prefixes meet at every length. */
 	s->anchors[1] = s->anchors[0] ^ (1U << gen_below(r, 32));
 	random_settings(r, &s->rules);
+	random_tags(r, s);
 	random_ip_rules(r, s);
 	random_trusted(r, s);
+	random_subnets(r, s);
+	random_private_endpoints(r, s);
 	if (gen_chance(r, 50))
 		random_perimeter(r, s);
 	for (i = 0; i < FP_RANDOM_SOURCES; i++)
@@ -181,7 +246,11 @@ static void random_set(struct gen_rng *r, struct fp_set *s)
 			   s->anchors[gen_below(r, FP_ANCHORS)] ^ gen_below(r, 1U << 20));
 }
 
-static bool build_frame(__u32 src, struct frame *f)
+#define FP_VTEP_SRC	"10.0.0.1"
+#define FP_VTEP_DST	"10.0.0.2"
+
+/* A data-plane frame from src; a VNI tag makes it VXLAN, a VLAN tag 802.1Q. */
+static bool build_frame(__u32 src, const struct vfw_tag *tag, struct frame *f)
 {
 	struct in_addr in = { .s_addr = htonl(src) };
 	char text[INET_ADDRSTRLEN];
@@ -189,8 +258,22 @@ static bool build_frame(__u32 src, struct frame *f)
 		.src = inet_ntop(AF_INET, &in, text, sizeof(text)),
 		.dst = FP_DP_ADDR, .proto = IPPROTO_TCP, .dport = FP_HTTPS,
 	};
+	struct frame_spec outer = {
+		.src = FP_VTEP_SRC, .dst = FP_VTEP_DST, .proto = IPPROTO_UDP,
+		.dport = VFW_VXLAN_PORT, .inner = &spec, .vxlan_flags = FRAME_VXLAN_I,
+	};
 
-	return spec.src && frame_build(&spec, f);
+	if (!spec.src)
+		return false;
+	if (tag->kind == VFW_TAG_VNI) {
+		outer.vni = tag->id;
+		return frame_build(&outer, f);
+	}
+	if (tag->kind == VFW_TAG_VLAN) {
+		spec.tags[0] = (struct frame_tag){ .tpid = ETH_P_8021Q, .vid = tag->id };
+		spec.n_tags = 1;
+	}
+	return frame_build(&spec, f);
 }
 
 static int install(struct diff_env *env, const struct vfw_rules *rules,
@@ -226,7 +309,7 @@ static int set_fast(const struct diff_env *env, bool on)
 	err = live_config(env, &slot, &cfg);
 	if (err)
 		return err;
-	cfg.flags = on ? cfg.flags | VFW_CFG_FAST : cfg.flags & ~VFW_CFG_FAST;
+	cfg.flags = on ? cfg.flags | FP_FAST_FLAGS : cfg.flags & ~FP_FAST_FLAGS;
 	return bpf_map_update_elem(env->maps.config_fd, &slot, &cfg, BPF_ANY) ? -errno : 0;
 }
 
@@ -262,34 +345,37 @@ static int run_once(struct diff_env *env, const struct frame *f, struct fp_outco
 }
 
 static bool same_outcome(const struct fp_outcome *fast, const struct fp_outcome *lpm,
-			 __u32 src)
+			 __u32 src, const struct vfw_tag *tag)
 {
 	struct in_addr in = { .s_addr = htonl(src) };
 
 	if (fast->verdict == lpm->verdict && fast->reasons == lpm->reasons &&
 	    fast->rule == lpm->rule && fast->rules_moved == lpm->rules_moved)
 		return true;
-	fprintf(stderr, "  source %s: fast path verdict %u reasons %#x rule %d (%d moved), "
+	fprintf(stderr, "  source %s tag %u/%u: fast path verdict %u reasons %#x rule %d (%d moved), "
 		"LPM trie verdict %u reasons %#x rule %d (%d moved)\n", inet_ntoa(in),
+		tag->kind, tag->id,
 		fast->verdict, fast->reasons, fast->rule, fast->rules_moved,
 		lpm->verdict, lpm->reasons, lpm->rule, lpm->rules_moved);
 	return false;
 }
 
 /* Both lookups of one frame, the LPM trie's first; the fast flag is left set. */
-static bool compare_frame(struct diff_env *env, __u32 src)
+static bool compare_frame(struct diff_env *env, __u32 src, const struct vfw_tag *tag)
 {
 	struct fp_outcome fast, lpm;
 	struct frame f;
 
-	return ASSERT_TRUE(build_frame(src, &f), "build frame") &&
-	       ASSERT_EQ(set_fast(env, false), 0, "clear VFW_CFG_FAST") &&
+	return ASSERT_TRUE(build_frame(src, tag, &f), "build frame") &&
+	       ASSERT_EQ(set_fast(env, false), 0, "clear the fast flags") &&
 	       ASSERT_EQ(run_once(env, &f, &lpm), 0, "run with the LPM trie") &&
-	       ASSERT_EQ(set_fast(env, true), 0, "set VFW_CFG_FAST") &&
+	       ASSERT_EQ(set_fast(env, true), 0, "set the fast flags") &&
 	       ASSERT_EQ(run_once(env, &f, &fast), 0, "run with the fast path") &&
 	       ASSERT_EQ(lpm.reasons != 0, 1, "a reason counter moved") &&
-	       same_outcome(&fast, &lpm, src);
+	       same_outcome(&fast, &lpm, src, tag);
 }
+
+static const struct vfw_tag untagged = { .kind = VFW_TAG_NONE };
 
 static bool fast_is_live(const struct diff_env *env)
 {
@@ -297,7 +383,7 @@ static bool fast_is_live(const struct diff_env *env)
 	__u32 slot;
 
 	return ASSERT_EQ(live_config(env, &slot, &cfg), 0, "read the live config") &&
-	       ASSERT_TRUE(cfg.flags & VFW_CFG_FAST, "installer set VFW_CFG_FAST");
+	       ASSERT_EQ(cfg.flags & FP_FAST_FLAGS, FP_FAST_FLAGS, "installer set the fast flags");
 }
 
 static bool check_set(struct diff_env *env, struct fp_set *s)
@@ -309,7 +395,8 @@ static bool check_set(struct diff_env *env, struct fp_set *s)
 	ok = ASSERT_EQ(install(env, &s->rules, &compiled), 0, "install") &&
 	     fast_is_live(env);
 	for (i = 0; ok && i < s->n_sources; i++)
-		ok = compare_frame(env, s->sources[i]);
+		ok = compare_frame(env, s->sources[i], &untagged) &&
+		     (i % 2 || compare_frame(env, s->sources[i], &s->tags[i / 2 % FP_TAGS]));
 	vfw_compiled_free(&compiled);
 	return ok;
 }
@@ -321,8 +408,9 @@ static bool covers(const struct vfw_entry *e, __u32 addr)
 	return !((addr ^ ntohl(*(const __u32 *)e->key.addr)) & gen_mask(len));
 }
 
-/* The untagged entry an LPM lookup returns, by trying every entry. */
-static long longest_match(const struct vfw_compiled *c, __u32 addr)
+/* The entry an LPM lookup returns, by trying every entry. */
+static long longest_match(const struct vfw_compiled *c, const struct vfw_tag *tag,
+			  __u32 addr)
 {
 	long best = -1;
 	size_t i;
@@ -330,7 +418,8 @@ static long longest_match(const struct vfw_compiled *c, __u32 addr)
 	for (i = 0; i < c->n_entries; i++) {
 		const struct vfw_entry *e = &c->entries[i];
 
-		if (e->key.tag_kind != VFW_TAG_NONE || !covers(e, addr))
+		if (e->key.tag_kind != tag->kind || e->key.tag_id != tag->id ||
+		    !covers(e, addr))
 			continue;
 		if (best < 0 || e->key.prefixlen > c->entries[best].key.prefixlen)
 			best = i;
@@ -338,18 +427,31 @@ static long longest_match(const struct vfw_compiled *c, __u32 addr)
 	return best;
 }
 
-static bool walk_matches(const struct fp_set *s, const struct vfw_compiled *c)
+static bool walk_matches_tag(const struct fp_set *s, const struct vfw_compiled *c,
+			     const struct vfw_tag *tag)
 {
 	size_t i;
 
 	for (i = 0; i < s->n_sources; i++) {
-		__u32 val = vfw_fast_find(&c->fast, s->sources[i]);
-		long want = longest_match(c, s->sources[i]);
+		__u32 val = vfw_fast_find_tagged(&c->fast, tag->kind, tag->id, s->sources[i]);
+		long want = longest_match(c, tag, s->sources[i]);
 		long got = val ? (long)c->fast.val_entry[val] : -1;
 
 		if (!ASSERT_EQ(got, want, "entry the walk reaches"))
 			return false;
 	}
+	return true;
+}
+
+static bool walk_matches(const struct fp_set *s, const struct vfw_compiled *c)
+{
+	size_t t;
+
+	if (!walk_matches_tag(s, c, &untagged))
+		return false;
+	for (t = 0; t < FP_TAGS; t++)
+		if (!walk_matches_tag(s, c, &s->tags[t]))
+			return false;
 	return true;
 }
 
@@ -401,7 +503,7 @@ static bool test_overflow(struct diff_env *env)
 	     ASSERT_EQ(compiled.fast.n_nodes, 0, "no fast tables") &&
 	     ASSERT_EQ(live_config(env, &slot, &cfg), 0, "read the live config") &&
 	     ASSERT_EQ(cfg.flags & VFW_CFG_FAST, 0, "VFW_CFG_FAST clear") &&
-	     ASSERT_TRUE(build_frame(last, &f), "build frame") &&
+	     ASSERT_TRUE(build_frame(last, &untagged, &f), "build frame") &&
 	     ASSERT_EQ(run_once(env, &f, &out), 0, "run") &&
 	     ASSERT_EQ(out.verdict, XDP_PASS, "verdict") &&
 	     ASSERT_EQ(out.reasons, 1U << VFW_REASON_IP_RULE, "reason ip-rule") &&
