@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vaultfw XDP program: classifies each frame (SPEC §2), and for data-plane
- * traffic decides with one lookup in the live slot's LPM trie (SPEC §3).
+ * traffic decides with one lookup of its source (SPEC §3): in the live
+ * slot's fast tables for IPv4, else in its LPM trie.
  * Every verdict is counted under exactly one reason, and under the rule
  * that decided it, if any.
  */
@@ -81,7 +82,7 @@ struct {
 	__type(value, struct vfw_document);
 } vfw_document SEC(".maps");
 
-/* Fast path for untagged IPv4 sources: statically declared arrays, whose
+/* Fast path for IPv4 sources: statically declared arrays, whose
  * lookups the verifier inlines (those into an inner map are not). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

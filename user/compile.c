@@ -472,7 +472,7 @@ static int build_entries(struct compile_ctx *ctx)
 }
 
 /* A rule set too big for the fast tables still compiles: the LPM trie
- * then answers for untagged sources too (vfw_fast_build says why). */
+ * then answers for those sources too (vfw_fast_build says why). */
 static int build_fast(struct compile_ctx *ctx)
 {
 	int err = vfw_fast_build(ctx->out->entries, ctx->out->n_entries, &ctx->out->fast);

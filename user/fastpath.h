@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The fast path for untagged IPv4 sources: a fixed-stride multibit trie
- * (strides 16-8-8) built from the compiled LPM entries, so that the XDP
- * program answers with at most three inlined array lookups instead of an
- * LPM-trie walk. See docs/design.md "Fast path for untagged sources".
+ * The fast path for IPv4 sources: fixed-stride multibit tries (untagged,
+ * VLAN and VNI) built from the compiled LPM entries, so that the XDP
+ * program answers with a few inlined array lookups instead of an LPM-trie
+ * walk. See docs/design.md "Fast path for IPv4 sources".
  */
 #ifndef VFW_FASTPATH_H
 #define VFW_FASTPATH_H
