@@ -86,17 +86,20 @@ struct {
  * lookups the verifier inlines (those into an inner map are not). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VFW_SLOTS * VFW_FAST_NODES);
+	__uint(max_entries, VFW_SLOTS);
 	__type(key, __u32);
-	__type(value, struct vfw_fast_node);
+	__type(value, struct vfw_fast_slot_nodes);
 } vfw_fast_nodes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VFW_SLOTS * VFW_FAST_VALS);
+	__uint(max_entries, VFW_SLOTS);
 	__type(key, __u32);
-	__type(value, struct vfw_lpm_val);
+	__type(value, struct vfw_fast_slot_vals);
 } vfw_fast_vals SEC(".maps");
+
+_Static_assert(!(VFW_FAST_NODES & (VFW_FAST_NODES - 1)), "node indexes are masked");
+_Static_assert(!(VFW_FAST_VALS & (VFW_FAST_VALS - 1)), "value indexes are masked");
 
 /*
  * Verdicts come from the VFW_REASONS table, packed four bits per reason
@@ -359,31 +362,30 @@ static __always_inline struct vfw_lpm_val *walk_fast(__u32 slot, __u64 key, __u3
 						     const int root_bits, const int key_bits)
 {
 	__u64 index = key >> (key_bits - root_bits);
-	__u32 base = slot * VFW_FAST_NODES;
-	__u32 idx = base + root + (index >> VFW_FAST_STRIDE);
-	struct vfw_fast_node *node;
+	struct vfw_fast_slot_nodes *nodes;
+	struct vfw_fast_slot_vals *vals;
+	__u32 node = root + (index >> VFW_FAST_STRIDE);
 	__u16 next;
 	int shift;
 
-	node = bpf_map_lookup_elem(&vfw_fast_nodes, &idx);
-	if (!node)
+	nodes = bpf_map_lookup_elem(&vfw_fast_nodes, &slot);
+	if (!nodes)
 		return NULL;
-	next = node->next[index & (VFW_FAST_FANOUT - 1)];
+	next = nodes->node[node].next[index & (VFW_FAST_FANOUT - 1)];
 #pragma unroll
 	for (shift = key_bits - root_bits - VFW_FAST_STRIDE; shift >= 0;
 	     shift -= VFW_FAST_STRIDE) {
 		if (!(next & VFW_FAST_CHILD))
 			break;
-		idx = base + (next & ~VFW_FAST_CHILD);
-		node = bpf_map_lookup_elem(&vfw_fast_nodes, &idx);
-		if (!node)
-			return NULL;
-		next = node->next[(key >> shift) & (VFW_FAST_FANOUT - 1)];
+		node = next & (VFW_FAST_NODES - 1);
+		next = nodes->node[node].next[(key >> shift) & (VFW_FAST_FANOUT - 1)];
 	}
 	if (!next)
 		return NULL;
-	idx = slot * VFW_FAST_VALS + next;
-	return bpf_map_lookup_elem(&vfw_fast_vals, &idx);
+	vals = bpf_map_lookup_elem(&vfw_fast_vals, &slot);
+	if (!vals)
+		return NULL;
+	return &vals->val[next & (VFW_FAST_VALS - 1)];
 }
 
 #define VFW_ADDR_BITS	32

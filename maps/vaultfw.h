@@ -193,8 +193,7 @@ struct vfw_config {
 /*
  * Fast path for IPv4 sources (docs/design.md "Fast path"): multibit tries
  * with 8-bit strides built from the same pushed-down entries as the LPM
- * trie. Each slot owns a fixed region of both arrays (slot * VFW_FAST_NODES
- * + node, slot * VFW_FAST_VALS + value). A node entry is a value index (0:
+ * trie. Each slot is one element of both arrays. A node entry is a value index (0:
  * no entry matches) or VFW_FAST_CHILD | the index of the next node. Three
  * tries share the nodes, each walking its key from the most significant
  * byte, with its own root nodes at the start of the region:
@@ -218,6 +217,16 @@ struct vfw_config {
 
 struct vfw_fast_node {
 	__u16 next[VFW_FAST_FANOUT];
+};
+
+/* A slot's tables are one element of each map: the program looks the
+ * slot up once and then indexes (masked, so these are powers of two). */
+struct vfw_fast_slot_nodes {
+	struct vfw_fast_node node[VFW_FAST_NODES];
+};
+
+struct vfw_fast_slot_vals {
+	struct vfw_lpm_val val[VFW_FAST_VALS];
 };
 
 /*

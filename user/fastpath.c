@@ -247,44 +247,42 @@ static bool is_array_of(int fd, const char *name, __u32 value_size, __u32 entrie
 
 bool vfw_fast_maps_usable(int nodes_fd, int vals_fd)
 {
-	bool usable = is_array_of(nodes_fd, VFW_MAP_FAST_NODES, sizeof(struct vfw_fast_node),
-				  VFW_SLOTS * VFW_FAST_NODES) &&
-		      is_array_of(vals_fd, VFW_MAP_FAST_VALS, sizeof(struct vfw_lpm_val),
-				  VFW_SLOTS * VFW_FAST_VALS);
+	bool usable = is_array_of(nodes_fd, VFW_MAP_FAST_NODES,
+				  sizeof(struct vfw_fast_slot_nodes), VFW_SLOTS) &&
+		      is_array_of(vals_fd, VFW_MAP_FAST_VALS,
+				  sizeof(struct vfw_fast_slot_vals), VFW_SLOTS);
 
 	if (!usable)
 		pr_debug("no fast-path maps given: untagged sources use the LPM trie\n");
 	return usable;
 }
 
-/* One batch per region: the slot's share of the map starts at `base`. */
-static int write_region(int fd, __u32 base, const void *values, size_t n,
-			const char *name)
+static int write_slot(int fd, __u32 slot, const void *value, const char *name)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 *keys, count = n;
-	size_t i;
-	int err = 0;
+	if (bpf_map_update_elem(fd, &slot, value, BPF_ANY)) {
+		int err = -errno;
 
-	keys = calloc(n ?: 1, sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		keys[i] = base + i;
-	if (bpf_map_update_batch(fd, keys, values, &count, &opts)) {
-		err = -errno;
-		pr_warn("cannot write %zu entries of %s from %u: %s\n", n, name, base,
-			strerror(-err));
+		pr_warn("cannot write %s[%u]: %s\n", name, slot, strerror(-err));
+		return err;
 	}
-	free(keys);
-	return err;
+	return 0;
 }
 
+/* t->nodes is a whole slot's worth (vfw_fast_build allocates it so). */
 int vfw_fast_write(int nodes_fd, int vals_fd, __u32 slot,
 		   const struct vfw_fast_tables *t, const struct vfw_lpm_val *vals)
 {
-	return write_region(vals_fd, slot * VFW_FAST_VALS, vals, t->n_vals,
-			    VFW_MAP_FAST_VALS) ?:
-	       write_region(nodes_fd, slot * VFW_FAST_NODES, t->nodes, t->n_nodes,
-			    VFW_MAP_FAST_NODES);
+	struct vfw_fast_slot_vals *slot_vals;
+	int err;
+
+	_Static_assert(sizeof(struct vfw_fast_slot_nodes) ==
+		       VFW_FAST_NODES * sizeof(*t->nodes), "nodes are not one slot");
+	slot_vals = calloc(1, sizeof(*slot_vals));
+	if (!slot_vals)
+		return -ENOMEM;
+	memcpy(slot_vals->val, vals, t->n_vals * sizeof(*vals));
+	err = write_slot(vals_fd, slot, slot_vals, VFW_MAP_FAST_VALS) ?:
+	      write_slot(nodes_fd, slot, t->nodes, VFW_MAP_FAST_NODES);
+	free(slot_vals);
+	return err;
 }
