@@ -29,6 +29,7 @@
 #include "compile.h"
 #include "diffgen.h"
 #include "frames.h"
+#include "explain.h"
 #include "loader.h"
 #include "model.h"
 #include "rules.h"
@@ -217,16 +218,7 @@ static inline int diff_install(struct diff_env *env, char *json, char *err, size
 
 static inline int diff_run(const struct diff_env *env, const struct frame *f, __u32 *verdict)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = f->data,
-		.data_size_in = f->len,
-		.repeat = 1,
-	);
-
-	if (bpf_prog_test_run_opts(env->prog_fd, &opts))
-		return -errno;
-	*verdict = opts.retval;
-	return 0;
+	return vfw_run_frame(env->prog_fd, f->data, f->len, verdict);
 }
 
 static inline void diff_count(struct vfw_counter *c, size_t len)

@@ -23,6 +23,7 @@
 
 #include "document.h"
 #include "frames.h"
+#include "explain.h"
 #include "loader.h"
 #include "stats.h"
 #include "testlib.h"
@@ -124,16 +125,7 @@ static bool build_corpus(struct env *env)
 
 static int run_frame(int prog_fd, const struct frame *f, __u32 *verdict)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = f->data,
-		.data_size_in = f->len,
-		.repeat = 1,
-	);
-
-	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		return -errno;
-	*verdict = opts.retval;
-	return 0;
+	return vfw_run_frame(prog_fd, f->data, f->len, verdict);
 }
 
 static int run_corpus(const struct env *env, __u32 *verdicts)

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath_cases.h"
+#include "explain.h"
 #include "loader.h"
 #include "log.h"
 #include "rules.h"
@@ -123,16 +124,7 @@ cleanup:
 
 static int run_frame(const struct dp_env *env, const struct frame *f, __u32 *retval)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = f->data,
-		.data_size_in = f->len,
-		.repeat = 1,
-	);
-
-	if (bpf_prog_test_run_opts(env->prog_fd, &opts))
-		return -errno;
-	*retval = opts.retval;
-	return 0;
+	return vfw_run_frame(env->prog_fd, f->data, f->len, retval);
 }
 
 static bool counter_moved(const struct vfw_counter *before, const struct vfw_counter *after,

@@ -6,7 +6,6 @@
  * check and limit a rules file meets.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,21 +44,11 @@ struct live {
 	struct vfw_config config;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 int vfw_edit_add_ip_address(struct vfw_edit *e, const char *value, char *err, size_t errlen)
 {
 	if (e->n_ip_addresses == VFW_MAX_IP_RULES) {
-		set_err(err, errlen, "more than %d --ip-address values", VFW_MAX_IP_RULES);
+		vfw_set_err(err, errlen, "more than %d --ip-address values", VFW_MAX_IP_RULES);
 		return -E2BIG;
 	}
 	e->ip_addresses[e->n_ip_addresses++] = value;
@@ -69,7 +58,7 @@ int vfw_edit_add_ip_address(struct vfw_edit *e, const char *value, char *err, si
 int vfw_edit_add_subnet(struct vfw_edit *e, const char *value, char *err, size_t errlen)
 {
 	if (e->n_subnets == VFW_MAX_VNET_RULES) {
-		set_err(err, errlen, "more than %d --subnet values", VFW_MAX_VNET_RULES);
+		vfw_set_err(err, errlen, "more than %d --subnet values", VFW_MAX_VNET_RULES);
 		return -E2BIG;
 	}
 	e->subnets[e->n_subnets++] = value;
@@ -90,10 +79,10 @@ static int read_live_text(const char *ifname, const struct vfw_maps *maps, char 
 	int ret = vfw_document_read_live(maps, text);
 
 	if (ret == -ENODATA)
-		set_err(err, errlen, "no rules document is stored with the live rules of %s "
+		vfw_set_err(err, errlen, "no rules document is stored with the live rules of %s "
 			"(attached by an older vaultfw?): apply a rules file first", ifname);
 	else if (ret)
-		set_err(err, errlen, "cannot read the live rules of %s: %s", ifname, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read the live rules of %s: %s", ifname, strerror(-ret));
 	return ret;
 }
 
@@ -108,7 +97,7 @@ static int load_live(const char *ifname, const struct vfw_maps *maps, struct liv
 		return ret;
 	ret = vfw_read_live_config(maps, &l->config);
 	if (ret < 0) {
-		set_err(err, errlen, "cannot read the live config of %s: %s", ifname, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read the live config of %s: %s", ifname, strerror(-ret));
 		return ret;
 	}
 	ret = vfw_rules_parse(l->text, strlen(l->text), "stored rules", &l->rules, err, errlen);
@@ -116,7 +105,7 @@ static int load_live(const char *ifname, const struct vfw_maps *maps, struct liv
 		return ret;
 	l->root = vfw_document_json(&l->rules);
 	if (!l->root) {
-		set_err(err, errlen, "cannot build the rules document: %s", strerror(ENOMEM));
+		vfw_set_err(err, errlen, "cannot build the rules document: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	return 0;
@@ -152,7 +141,7 @@ static int install_edit(const char *ifname, const struct vfw_maps *maps, const c
 	edited_source(l->config.source, source, sizeof(source));
 	ret = vfw_ruleset_install_document(maps, &doc.compiled, doc.text, source, pin_dir);
 	if (ret) {
-		set_err(err, errlen, "cannot install the edited rules (previous rules stay in "
+		vfw_set_err(err, errlen, "cannot install the edited rules (previous rules stay in "
 			"force): %s", strerror(-ret));
 		goto cleanup;
 	}
@@ -226,7 +215,7 @@ static bool has_binding(const struct vfw_rules *r, const char *subnet)
 static int append_rule(json_t *arr, json_t *rule, const char *arg, char *err, size_t errlen)
 {
 	if (!rule)	/* jansson refuses text that is not UTF-8 */
-		return set_err(err, errlen, "\"%s\" is not valid UTF-8 text", arg);
+		return vfw_set_err(err, errlen, "\"%s\" is not valid UTF-8 text", arg);
 	if (json_array_append_new(arr, rule))
 		return -ENOMEM;
 	return 0;
@@ -259,7 +248,7 @@ static int add_rules(const char *ifname, struct live *l, const struct vfw_edit *
 			continue;
 		}
 		if (!has_binding(&l->rules, id))
-			return set_err(err, errlen, "subnet \"%s\" has no host.subnets binding on %s: "
+			return vfw_set_err(err, errlen, "subnet \"%s\" has no host.subnets binding on %s: "
 				       "add one to the rules file and apply it first", id, ifname);
 		ret = append_rule(vnets, json_pack("{s:s, s:b}", "id", id,
 						   "ignoreMissingVnetServiceEndpoint", 0),
@@ -274,7 +263,7 @@ static int remove_one(json_t *arr, const char *key, const char *value, bool any_
 	ssize_t i = arr ? find_in(arr, key, value, any_case) : -1;
 
 	if (i < 0) {
-		set_err(err, errlen, "%s has no %s %s", ifname, kind, value);
+		vfw_set_err(err, errlen, "%s has no %s %s", ifname, kind, value);
 		return -ENOENT;
 	}
 	return json_array_remove(arr, i) ? -ENOMEM : 0;
@@ -343,7 +332,7 @@ static int rule_locked(const char *ifname, const struct vfw_maps *maps, const ch
 	if (run->action == RULE_LIST) {
 		ret = print_rule_list(ifname, &l, run->json);
 		if (ret)
-			set_err(err, errlen, "cannot write the list: %s", strerror(-ret));
+			vfw_set_err(err, errlen, "cannot write the list: %s", strerror(-ret));
 		goto cleanup;
 	}
 	ret = run->action == RULE_ADD ? add_rules(ifname, &l, run->e, err, errlen)
@@ -351,7 +340,7 @@ static int rule_locked(const char *ifname, const struct vfw_maps *maps, const ch
 	if (!ret)
 		ret = install_edit(ifname, maps, pin_dir, &l, run->what, err, errlen);
 	if (ret == -ENOMEM && !*err)
-		set_err(err, errlen, "%s", strerror(ENOMEM));
+		vfw_set_err(err, errlen, "%s", strerror(ENOMEM));
 cleanup:
 	live_free(&l);
 	return ret;
@@ -378,13 +367,13 @@ int vfw_rule_cmd(const char *action, const char *ifname, const struct vfw_edit *
 	char what[32];
 
 	if (parse_action(action, &run.action))
-		return set_err(err, errlen, "unknown action '%s' (add, remove or list)", action);
+		return vfw_set_err(err, errlen, "unknown action '%s' (add, remove or list)", action);
 	if (run.action == RULE_LIST && has_rules)
-		return set_err(err, errlen, "list takes no --ip-address or --subnet");
+		return vfw_set_err(err, errlen, "list takes no --ip-address or --subnet");
 	if (run.action != RULE_LIST && !has_rules)
-		return set_err(err, errlen, "%s needs --ip-address ADDRESS... or --subnet ID", action);
+		return vfw_set_err(err, errlen, "%s needs --ip-address ADDRESS... or --subnet ID", action);
 	if (run.action != RULE_LIST && json)
-		return set_err(err, errlen, "--json applies to list only");
+		return vfw_set_err(err, errlen, "--json applies to list only");
 	snprintf(what, sizeof(what), "rule %s", action);
 	run.what = what;
 	return vfw_with_pinned_maps(ifname, run.action != RULE_LIST, rule_locked, &run,
@@ -400,7 +389,7 @@ static int set_setting(json_t *obj, const char *key, const char *value, char *er
 		return 0;
 	v = json_string(value);
 	if (!v)
-		return set_err(err, errlen, "\"%s\" is not valid UTF-8 text", value);
+		return vfw_set_err(err, errlen, "\"%s\" is not valid UTF-8 text", value);
 	return json_object_set_new(obj, key, v) ? -ENOMEM : 0;
 }
 
@@ -438,7 +427,7 @@ int vfw_update_cmd(const char *ifname, const struct vfw_edit *e, char *err, size
 	struct edit_run run = { .e = e, .what = "update" };
 
 	if (!e->default_action && !e->bypass && !e->public_network_access)
-		return set_err(err, errlen, "nothing to update: give --default-action, --bypass "
+		return vfw_set_err(err, errlen, "nothing to update: give --default-action, --bypass "
 			       "or --public-network-access");
 	return vfw_with_pinned_maps(ifname, true, update_locked, &run, err, errlen);
 }
@@ -453,7 +442,7 @@ static int show_locked(const char *ifname, const struct vfw_maps *maps, const ch
 	(void)ctx;
 	ret = read_live_text(ifname, maps, &text, err, errlen);
 	if (!ret && (ret = vfw_document_print(stdout, text)))
-		set_err(err, errlen, "cannot print the rules of %s: %s", ifname, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot print the rules of %s: %s", ifname, strerror(-ret));
 	free(text);
 	return ret;
 }

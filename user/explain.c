@@ -76,12 +76,9 @@ static int load_copy(struct vfw_explain_target *t, const char *pin_dir,
 {
 	int ret;
 
-	t->skel = vaultfw_bpf__open();
-	if (!t->skel) {
-		ret = -errno;
-		vfw_set_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+	ret = vfw_open_object(&t->skel, err, errlen);
+	if (ret)
 		return ret;
-	}
 	if (pin_dir) {
 		ret = share_pinned_maps(t->skel->obj, pin_dir, err, errlen);
 		if (ret)
@@ -181,8 +178,7 @@ void vfw_explain_close(struct vfw_explain_target *t)
 	vfw_rules_free(&t->rules);
 }
 
-static int run_frame(const struct vfw_explain_target *t, const void *frame, size_t len,
-		     __u32 *verdict)
+int vfw_run_frame(int prog_fd, const void *frame, size_t len, __u32 *verdict)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = frame,
@@ -190,7 +186,7 @@ static int run_frame(const struct vfw_explain_target *t, const void *frame, size
 		.repeat = 1,
 	);
 
-	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.vaultfw_xdp), &opts))
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
 	*verdict = opts.retval;
 	return 0;
@@ -243,7 +239,7 @@ int vfw_explain_frame(const struct vfw_explain_target *t, const void *frame, siz
 
 	memset(res, 0, sizeof(*res));
 	ret = vfw_stats_read(&t->maps, &before) ?:
-	      run_frame(t, frame, len, &verdict) ?:
+	      vfw_run_frame(bpf_program__fd(t->skel->progs.vaultfw_xdp), frame, len, &verdict) ?:
 	      vfw_stats_read(&t->maps, &after) ?:
 	      vfw_model_eval(&t->rules, frame, len, &res->model);
 	if (ret)

@@ -46,6 +46,9 @@ int vfw_explain_open_pinned(const char *pin_dir, struct vfw_explain_target *t,
 			    char *err, size_t errlen);
 void vfw_explain_close(struct vfw_explain_target *t);
 
+/* One BPF_PROG_TEST_RUN of `frame` through an XDP program: its verdict. */
+int vfw_run_frame(int prog_fd, const void *frame, size_t len, __u32 *verdict);
+
 int vfw_explain_frame(const struct vfw_explain_target *t, const void *frame, size_t len,
 		      struct vfw_explain_result *res);
 

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,16 +42,6 @@ static const struct {
 	{ "generic", XDP_MODE_SKB },
 };
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int vfw_parse_xdp_mode(const char *name, enum xdp_attach_mode *mode)
 {
 	size_t i;
@@ -80,7 +69,7 @@ static int require_root(char *err, size_t errlen)
 {
 	if (geteuid() == 0)
 		return 0;
-	set_err(err, errlen, "must be run as root (loading XDP programs and %s are root-only)",
+	vfw_set_err(err, errlen, "must be run as root (loading XDP programs and %s are root-only)",
 		VFW_PIN_ROOT);
 	return -EPERM;
 }
@@ -92,7 +81,7 @@ static int pin_dir_path(const char *ifname, char *buf, size_t len,
 {
 	if (!*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
 	    !strcmp(ifname, ".") || !strcmp(ifname, "..")) {
-		set_err(err, errlen, "invalid interface name '%s'", ifname);
+		vfw_set_err(err, errlen, "invalid interface name '%s'", ifname);
 		return -EINVAL;
 	}
 	snprintf(buf, len, "%s/%s", VFW_PIN_ROOT, ifname);
@@ -106,14 +95,14 @@ static int ensure_bpffs(char *err, size_t errlen)
 
 	*strrchr(mnt, '/') = '\0';
 	if (statfs(mnt, &st)) {
-		set_err(err, errlen, "%s: %s", mnt, strerror(errno));
+		vfw_set_err(err, errlen, "%s: %s", mnt, strerror(errno));
 		return -errno;
 	}
 	if (st.f_type == BPF_FS_MAGIC)
 		return 0;
 	pr_debug("mounting bpffs on %s\n", mnt);
 	if (mount("bpf", mnt, "bpf", 0, "mode=0700")) {
-		set_err(err, errlen, "cannot mount bpffs on %s: %s", mnt, strerror(errno));
+		vfw_set_err(err, errlen, "cannot mount bpffs on %s: %s", mnt, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -122,7 +111,7 @@ static int ensure_bpffs(char *err, size_t errlen)
 static int make_dir(const char *path, char *err, size_t errlen)
 {
 	if (mkdir(path, 0700) && errno != EEXIST) {
-		set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		vfw_set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -168,11 +157,11 @@ static int lock_existing(const char *ifname, const char *dir, int how,
 	int fd = lock_dir(dir, how);
 
 	if (fd == -ENOENT || fd == -ESTALE) {
-		set_err(err, errlen, "vaultfw is not attached to %s (no %s)", ifname, dir);
+		vfw_set_err(err, errlen, "vaultfw is not attached to %s (no %s)", ifname, dir);
 		return -ENOENT;
 	}
 	if (fd < 0)
-		set_err(err, errlen, "cannot lock %s: %s", dir, strerror(-fd));
+		vfw_set_err(err, errlen, "cannot lock %s: %s", dir, strerror(-fd));
 	return fd;
 }
 
@@ -247,7 +236,7 @@ static int pin_maps(struct bpf_object *obj, const char *dir,
 			continue;
 		ret = pin_fd(bpf_map__fd(map), dir, bpf_map__name(map));
 		if (ret) {
-			set_err(err, errlen, "cannot pin map %s in %s: %s",
+			vfw_set_err(err, errlen, "cannot pin map %s in %s: %s",
 				bpf_map__name(map), dir, strerror(-ret));
 			return ret;
 		}
@@ -279,17 +268,14 @@ static int load_maps_only(struct vaultfw_bpf **out, char *err, size_t errlen)
 	struct vaultfw_bpf *skel;
 	int ret;
 
-	skel = vaultfw_bpf__open();
-	if (!skel) {
-		ret = -errno;
-		set_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+	ret = vfw_open_object(&skel, err, errlen);
+	if (ret)
 		return ret;
-	}
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	ret = vaultfw_bpf__load(skel);
 	if (ret) {
-		set_err(err, errlen, "cannot create the BPF maps: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot create the BPF maps: %s", strerror(-ret));
 		vaultfw_bpf__destroy(skel);
 		return ret;
 	}
@@ -352,30 +338,27 @@ static int attach_program(const struct vaultfw_bpf *maps_skel, const char *pin_d
 	struct vaultfw_bpf *skel;
 	int ret;
 
-	skel = vaultfw_bpf__open();
-	if (!skel) {
-		ret = -errno;
-		set_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+	ret = vfw_open_object(&skel, err, errlen);
+	if (ret)
 		return ret;
-	}
 	*prog_skel = skel;
 	ret = maps_skel ? reuse_maps(skel->obj, maps_skel->obj)
 			: reuse_pinned_maps(skel->obj, pin_dir);
 	if (ret) {
-		set_err(err, errlen, "cannot share the maps: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot share the maps: %s", strerror(-ret));
 		return ret;
 	}
 	prog = xdp_program__from_bpf_obj(skel->obj,
 					 bpf_program__section_name(skel->progs.vaultfw_xdp));
 	ret = libxdp_get_error(prog);
 	if (ret) {
-		set_err(err, errlen, "libxdp cannot use the program: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "libxdp cannot use the program: %s", strerror(-ret));
 		return ret;
 	}
 	*xprog = prog;
 	ret = xdp_program__attach(prog, ifindex, mode, 0);
 	if (ret)
-		set_err(err, errlen, "cannot attach in %s mode: %s", xdp_mode_name(mode),
+		vfw_set_err(err, errlen, "cannot attach in %s mode: %s", xdp_mode_name(mode),
 			strerror(-ret));
 	return ret;
 }
@@ -518,7 +501,7 @@ static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size
 		fd = lock_dir(dir, LOCK_EX);
 	}
 	if (fd < 0) {
-		set_err(err, errlen, "cannot lock %s: %s", dir, strerror(-fd));
+		vfw_set_err(err, errlen, "cannot lock %s: %s", dir, strerror(-fd));
 		return fd;
 	}
 	ret = dir_is_empty(dir);
@@ -529,11 +512,11 @@ static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size
 	if (ret == 1)
 		return fd;
 	if (ret == 0) {
-		set_err(err, errlen, "vaultfw is already attached to %s (%s holds pins); "
+		vfw_set_err(err, errlen, "vaultfw is already attached to %s (%s holds pins); "
 			"use apply to change its rules, or attach --replace", ifname, dir);
 		ret = -EEXIST;
 	} else {
-		set_err(err, errlen, "cannot read %s: %s", dir, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read %s: %s", dir, strerror(-ret));
 	}
 	unlock_dir(fd);
 	return ret;
@@ -544,7 +527,7 @@ static int ifindex_of(const char *ifname, char *err, size_t errlen)
 	unsigned int ifindex = if_nametoindex(ifname);
 
 	if (!ifindex) {
-		set_err(err, errlen, "no interface %s: %s", ifname, strerror(errno));
+		vfw_set_err(err, errlen, "no interface %s: %s", ifname, strerror(errno));
 		return -ENODEV;
 	}
 	return ifindex;
@@ -606,7 +589,7 @@ static int replace_attached(const char *ifname, const char *pin_dir, const struc
 		goto cleanup;
 	ret = vfw_ruleset_install_document(&maps, &doc->compiled, doc->text, source, pin_dir);
 	if (ret) {
-		set_err(err, errlen, "cannot install the rule set (previous rules stay in force): %s",
+		vfw_set_err(err, errlen, "cannot install the rule set (previous rules stay in force): %s",
 			strerror(-ret));
 		goto cleanup;
 	}
@@ -644,7 +627,7 @@ static int prepare_write(const char *ifname, const char *rules_path, char *pin_d
 		return ret;
 	if (!realpath(rules_path, source)) {
 		ret = -errno;
-		set_err(err, errlen, "%s: %s", rules_path, strerror(-ret));
+		vfw_set_err(err, errlen, "%s: %s", rules_path, strerror(-ret));
 		vfw_doc_free(doc);
 	}
 	return ret;
@@ -686,12 +669,12 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	vfw_maps_from_skel(maps_skel, &maps);
 	ret = vfw_events_config_init(bpf_map__fd(maps_skel->maps.vfw_log_config), log_rate);
 	if (ret) {
-		set_err(err, errlen, "cannot set up the diagnostic log: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot set up the diagnostic log: %s", strerror(-ret));
 		goto cleanup;
 	}
 	ret = vfw_ruleset_install_document(&maps, &doc.compiled, doc.text, source, pin_dir);
 	if (ret) {
-		set_err(err, errlen, "cannot install the rule set: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot install the rule set: %s", strerror(-ret));
 		goto cleanup;
 	}
 	ret = pin_maps(maps_skel->obj, pin_dir, err, errlen);
@@ -705,7 +688,7 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	vfw_fault_point("attach-prog");
 	ret = pin_fd(xdp_program__fd(xprog), pin_dir, VFW_PROG_NAME);
 	if (ret) {
-		set_err(err, errlen, "cannot pin the program in %s: %s", pin_dir, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot pin the program in %s: %s", pin_dir, strerror(-ret));
 		goto cleanup;
 	}
 	report_attached(ifname, ifindex, xdp_program__id(xprog));
@@ -769,13 +752,13 @@ int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errl
 		goto cleanup;
 	ret = vfw_ruleset_install_document(&maps, &doc.compiled, doc.text, source, pin_dir);
 	if (ret) {
-		set_err(err, errlen, "cannot install the rule set (previous rules stay in force): %s",
+		vfw_set_err(err, errlen, "cannot install the rule set (previous rules stay in force): %s",
 			strerror(-ret));
 		goto cleanup;
 	}
 	ret = vfw_read_live_config(&maps, &cfg);
 	if (ret < 0) {
-		set_err(err, errlen, "rule set installed, but cannot read it back: %s",
+		vfw_set_err(err, errlen, "rule set installed, but cannot read it back: %s",
 			strerror(-ret));
 		goto cleanup;
 	}
@@ -848,7 +831,7 @@ int vfw_detach(const char *ifname, char *err, size_t errlen)
 		return ret;
 	dir_fd = lock_dir(pin_dir, LOCK_EX);
 	if (dir_fd < 0 && dir_fd != -ENOENT && dir_fd != -ESTALE) {
-		set_err(err, errlen, "cannot lock %s: %s", pin_dir, strerror(-dir_fd));
+		vfw_set_err(err, errlen, "cannot lock %s: %s", pin_dir, strerror(-dir_fd));
 		return dir_fd;
 	}
 	had_pins = dir_fd >= 0;
@@ -858,14 +841,14 @@ int vfw_detach(const char *ifname, char *err, size_t errlen)
 	if (ifindex) {
 		ret = detach_program(ifindex, had_pins ? pinned_prog_id(pin_dir) : 0);
 		if (ret && ret != -ENOENT) {
-			set_err(err, errlen, "cannot detach from %s: %s", ifname, strerror(-ret));
+			vfw_set_err(err, errlen, "cannot detach from %s: %s", ifname, strerror(-ret));
 			goto cleanup;
 		}
 		was_attached = !ret;
 	}
 	ret = had_pins ? remove_pin_dir(pin_dir) : 0;
 	if (ret) {
-		set_err(err, errlen, "cannot remove %s: %s", pin_dir, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot remove %s: %s", pin_dir, strerror(-ret));
 		goto cleanup;
 	}
 	if (was_attached || had_pins)
@@ -999,13 +982,13 @@ static int status_one(const char *ifname, json_t *json_out, char *err, size_t er
 	}
 	ret = open_maps(pin_dir, &maps, err, errlen);
 	if (ret && is_dead_attach(ifname, pin_dir))
-		set_err(err, errlen, "vaultfw on %s is incomplete (an attach did not finish): "
+		vfw_set_err(err, errlen, "vaultfw on %s is incomplete (an attach did not finish): "
 			"attach again, or detach", ifname);
 	if (ret)
 		goto cleanup;
 	ret = vfw_read_live_config(&maps, &cfg);
 	if (ret < 0) {
-		set_err(err, errlen, "cannot read the live config of %s: %s", ifname, strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read the live config of %s: %s", ifname, strerror(-ret));
 		goto cleanup;
 	}
 	if (json_out) {
@@ -1030,7 +1013,7 @@ static int status_all(json_t *json_out, char *err, size_t errlen)
 
 	d = opendir(VFW_PIN_ROOT);
 	if (!d && errno != ENOENT) {
-		set_err(err, errlen, "%s: %s", VFW_PIN_ROOT, strerror(errno));
+		vfw_set_err(err, errlen, "%s: %s", VFW_PIN_ROOT, strerror(errno));
 		return -errno;
 	}
 	while (d && (de = readdir(d))) {
@@ -1099,7 +1082,7 @@ int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
 		goto cleanup;
 	ret = vfw_stats_read(&maps, &stats);
 	if (ret) {
-		set_err(err, errlen, "cannot read the counters: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot read the counters: %s", strerror(-ret));
 		goto cleanup;
 	}
 	if (json)
@@ -1107,7 +1090,7 @@ int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
 	else
 		vfw_stats_print_table(stdout, ifname, &stats);
 	if (ret)
-		set_err(err, errlen, "cannot write JSON: %s", strerror(-ret));
+		vfw_set_err(err, errlen, "cannot write JSON: %s", strerror(-ret));
 cleanup:
 	vfw_stats_free(&stats);
 	vfw_maps_close(&maps);

@@ -114,21 +114,30 @@ static int check_layout(const struct bpf_object *obj, int fd, const char *path,
 	return -EPROTO;
 }
 
+int vfw_open_object(struct vaultfw_bpf **skel, char *err, size_t errlen)
+{
+	int ret;
+
+	*skel = vaultfw_bpf__open();
+	if (*skel)
+		return 0;
+	ret = -errno;
+	vfw_set_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+	return ret;
+}
+
 int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps, char *err,
 			 size_t errlen)
 {
 	struct vaultfw_bpf *declared;
 	char path[PATH_MAX];
-	int ret = 0;
 	size_t i;
+	int ret;
 
 	*maps = vfw_maps_none();
-	declared = vaultfw_bpf__open();
-	if (!declared) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+	ret = vfw_open_object(&declared, err, errlen);
+	if (ret)
 		return ret;
-	}
 	for (i = 0; i < MAP_COUNT && !ret; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_table[i].name);
 		*map_fd(maps, i) = bpf_obj_get(path);

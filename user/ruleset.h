@@ -22,6 +22,12 @@ struct vfw_maps {
 	int fast_vals_fd;
 };
 
+struct vaultfw_bpf;
+
+/* Open (parse, not load) this vaultfw's BPF object; one line in err when
+ * that fails. */
+int vfw_open_object(struct vaultfw_bpf **skel, char *err, size_t errlen);
+
 /* No map open: what cleanup paths may close before anything was opened. */
 struct vfw_maps vfw_maps_none(void);
 
