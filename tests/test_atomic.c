@@ -355,7 +355,6 @@ static int switch_under_load(const struct env *env, struct worker *workers,
 	ret = take_sample(env, &prev);
 	if (ret)
 		return ret;
-	res->counted_before = total_counted(&prev);
 	for (i = 0; i < SWITCHES; i++) {
 		ret = install(env, i % 2 ? SET_A : SET_B);
 		if (ret)
@@ -377,12 +376,16 @@ static bool run_under_load(const struct env *env, struct load_result *res)
 {
 	struct worker workers[WORKERS] = {};
 	atomic_bool stop = false;
-	struct sample end;
+	struct sample start, end;
 	int i, started, ret;
 	cpu_set_t cpu;
 
-	if (!ASSERT_EQ(install(env, SET_A), 0, "install A"))
+	/* Counted before any worker runs, so that every frame a worker
+	 * reports is in the difference. */
+	if (!ASSERT_EQ(install(env, SET_A), 0, "install A") ||
+	    !ASSERT_EQ(take_sample(env, &start), 0, "first sample"))
 		return false;
+	res->counted_before = total_counted(&start);
 	for (started = 0; started < WORKERS; started++) {
 		workers[started].env = env;
 		workers[started].stop = &stop;
