@@ -75,3 +75,18 @@ no_ipv6() {
 			net.ipv6.conf.default.disable_ipv6=1 || return 1
 	done
 }
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; false
+# after SECONDS. A bound on waiting for something to happen, never a
+# timing check.
+wait_for() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		"${@:2}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# has_lines FILE N: FILE exists and holds at least N lines.
+has_lines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }

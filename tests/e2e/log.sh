@@ -86,15 +86,6 @@ refused() {
 	local name=$1; shift
 	! vfw "$@" >/dev/null 2>"$TMP/$name.err" && [ "$(wc -l <"$TMP/$name.err")" -eq 1 ]
 }
-# wait_lines NAME N: until $TMP/NAME.out has N lines (at most 5 s).
-wait_lines() {
-	local i
-	for i in $(seq 50); do
-		[ "$(lines "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 if ! veth_ns_up $DP_ADDR/24; then
 	fail "log: namespace setup"
@@ -223,7 +214,7 @@ vfw log $IFACE --rate 100 >/dev/null
 nsenter --net=/run/netns/$NS "$VAULTFW" log $IFACE --follow >"$TMP/follow.out" 2>"$TMP/follow.err" &
 follower=$!
 send $DENIED 2
-check "log: --follow shows new events" wait_lines follow 2
+check "log: --follow shows new events" wait_for 5 has_lines "$TMP/follow.out" 2
 kill -TERM $follower
 wait $follower
 check "log: --follow exits 0 on SIGTERM" test $? -eq 0

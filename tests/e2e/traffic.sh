@@ -89,13 +89,9 @@ conn_loop() {
 
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 
-# wait_lines FILE N: until FILE has N lines (bounded, not a timing check).
+# wait_lines FILE N: until FILE has N lines, at most 30 s.
 wait_lines() {
-	local i
-	for i in $(seq 300); do
-		[ "$(lines "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
+	wait_for 30 has_lines "$1" "$2" && return 0
 	echo "  $1: only $(lines "$1") of $2 attempts finished" >&2
 	return 1
 }

@@ -48,15 +48,6 @@ rules_are() {
 		[ "$(verdict $A_SRC)" = DROP ] && [ "$(verdict $B_SRC)" = PASS ]
 	fi
 }
-# wait_for CMD...: until CMD succeeds, at most DEADLINE seconds.
-wait_for() {
-	local i
-	for ((i = 0; i < DEADLINE * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 generation_is() { [ "$(generation)" = "$1" ]; }
 log_has() { grep -q -- "$1" "$TMP/watch.err"; }
 log_count() { grep -c -- "$1" "$TMP/watch.err"; }
@@ -69,7 +60,7 @@ start_watcher() {
 	nsenter --net=/run/netns/$NS "$VAULTFW" apply $IFACE "$1" --watch \
 		>"$TMP/watch.out" 2>"$TMP/watch.err" &
 	WATCH_PID=$!
-	wait_for log_has "watching"
+	wait_for "$DEADLINE" log_has "watching"
 }
 
 if ! veth_ns_up 10.79.1.1/24; then
@@ -107,13 +98,13 @@ check "watch: rule set A is live" rules_are A
 # A change written in place.
 G=$(generation)
 rules $B_NET >"$CONF/vault.json"
-check "watch: a change written in place is applied" wait_for generation_is $((G + 1))
+check "watch: a change written in place is applied" wait_for "$DEADLINE" generation_is $((G + 1))
 check "watch: rule set B is live after the change" rules_are B
 
 # A broken file: reported in one line with the parser's error, B stays.
 G=$(generation)
 echo '{ "properties": { "networkAcls": ' >"$CONF/vault.json"
-check "watch: a broken file is reported" wait_for log_has "the rules in force stay"
+check "watch: a broken file is reported" wait_for "$DEADLINE" log_has "the rules in force stay"
 check "watch: the report is one line naming the file and the JSON error" \
 	test "$(grep "the rules in force stay" "$TMP/watch.err" | grep -c "vault.json:2:")" -eq 1
 check "watch: a broken file installs nothing" generation_is "$G"
@@ -123,7 +114,7 @@ check "watch: the watcher survives a broken file" kill -0 "$WATCH_PID"
 # An editor's write-and-rename over the file.
 rules $A_NET >"$CONF/.vault.json.swp"
 mv "$CONF/.vault.json.swp" "$CONF/vault.json"
-check "watch: a rename over the file is applied" wait_for generation_is $((G + 1))
+check "watch: a rename over the file is applied" wait_for "$DEADLINE" generation_is $((G + 1))
 check "watch: rule set A is live after the rename" rules_are A
 
 # Another file in the directory changes nothing; the next real change
@@ -131,7 +122,7 @@ check "watch: rule set A is live after the rename" rules_are A
 G=$(generation)
 rules $B_NET >"$CONF/other-iface.json"
 rules $B_NET >"$CONF/vault.json"
-check "watch: the next change is applied" wait_for rules_are B
+check "watch: the next change is applied" wait_for "$DEADLINE" rules_are B
 check "watch: an unrelated file installs nothing" generation_is $((G + 1))
 
 stop_watcher
@@ -149,11 +140,11 @@ configmap_update() {
 }
 G=$(generation)
 configmap_update $B_NET ..2024_02 ..2024_01
-check "watch: a ConfigMap symlink swap is applied" wait_for generation_is $((G + 1))
+check "watch: a ConfigMap symlink swap is applied" wait_for "$DEADLINE" generation_is $((G + 1))
 check "watch: rule set B is live after the swap" rules_are B
 G=$(generation)
 configmap_update $A_NET ..2024_03 ..2024_02
-check "watch: a second swap is applied too" wait_for generation_is $((G + 1))
+check "watch: a second swap is applied too" wait_for "$DEADLINE" generation_is $((G + 1))
 check "watch: rule set A is live after the second swap" rules_are A
 
 # SIGTERM: exit 0, the rules stay in force.
