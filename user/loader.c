@@ -1061,31 +1061,20 @@ int vfw_status(const char *ifname, bool json, char *err, size_t errlen)
 	return ret;
 }
 
-int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
+static int show_stats_locked(const char *ifname, const struct vfw_maps *maps,
+			     const char *pin_dir, void *ctx, char *err, size_t errlen)
 {
-	struct vfw_maps maps = vfw_maps_none();
+	const bool *json = ctx;
 	struct vfw_stats stats = {};
-	char pin_dir[PIN_DIR_MAX];
-	int dir_fd = -1, ret;
+	int ret;
 
-	ret = require_root(err, errlen);
-	if (ret)
-		return ret;
-	ret = pin_dir_path(ifname, pin_dir, sizeof(pin_dir), err, errlen);
-	if (ret)
-		return ret;
-	ret = dir_fd = lock_existing(ifname, pin_dir, LOCK_SH, err, errlen);
-	if (ret < 0)
-		return ret;
-	ret = open_maps(pin_dir, &maps, err, errlen);
-	if (ret)
-		goto cleanup;
-	ret = vfw_stats_read(&maps, &stats);
+	(void)pin_dir;
+	ret = vfw_stats_read(maps, &stats);
 	if (ret) {
 		vfw_set_err(err, errlen, "cannot read the counters: %s", strerror(-ret));
 		goto cleanup;
 	}
-	if (json)
+	if (*json)
 		ret = vfw_stats_print_json(stdout, ifname, &stats);
 	else
 		vfw_stats_print_table(stdout, ifname, &stats);
@@ -1093,7 +1082,10 @@ int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
 		vfw_set_err(err, errlen, "cannot write JSON: %s", strerror(-ret));
 cleanup:
 	vfw_stats_free(&stats);
-	vfw_maps_close(&maps);
-	unlock_dir(dir_fd);
 	return ret;
+}
+
+int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
+{
+	return vfw_with_pinned_maps(ifname, false, show_stats_locked, &json, err, errlen);
 }
