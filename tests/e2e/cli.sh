@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # End-to-end tests of the vaultfw command line: check, attach, status,
 # apply, stats, detach, errors and --help. Runs vaultfw inside the network
-# namespace vfwc-ns on the veth vfwc0, whose peer vfwc1 sits in vfwc-peer;
-# everything is removed on exit.
+# namespace vfwc-ns-PID on the veth vfwcPIDa, whose peer vfwcPIDb sits in
+# vfwc-peer-PID; everything is removed on exit.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-NS=vfwc-ns
-PEER_NS=vfwc-peer
-IFACE=vfwc0
-PEER=vfwc1
+# Per-run names ($$), so that concurrent runs never tear each other down.
+NS=vfwc-ns-$$
+PEER_NS=vfwc-peer-$$
+IFACE=vfwc$$a
+PEER=vfwc$$b
 HERE=$VFW_ROOT/tests/e2e
 PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 EXAMPLE=$VFW_ROOT/tests/rules/example.json
