@@ -320,17 +320,27 @@ static inline void gen_write_network_acls(struct gen_rng *r, struct gen_universe
 	fputs("]}", out);
 }
 
-static inline void gen_write_trusted(struct gen_rng *r, struct gen_universe *u, FILE *out)
+/* Trusted-service groups and perimeter members have one shape: a name,
+ * untagged prefixes and tags. Writes n of them, named PREFIX0, PREFIX1, ... */
+static inline void gen_write_groups(struct gen_rng *r, struct gen_universe *u, FILE *out,
+				    const char *name_prefix, unsigned int n)
 {
-	unsigned int i, n = gen_below(r, 4);
+	unsigned int i;
 
-	fputs(", \"trustedServices\": [", out);
 	for (i = 0; i < n; i++) {
-		fprintf(out, "%s{\"name\": \"ts%u\", ", i ? ", " : "", i);
+		fprintf(out, "%s{\"name\": \"%s%u\", ", i ? ", " : "", name_prefix, i);
 		gen_write_prefix_list(r, u, out, "prefixes", 3);
 		gen_write_group_tags(r, u, out);
 		fputc('}', out);
 	}
+}
+
+static inline void gen_write_trusted(struct gen_rng *r, struct gen_universe *u, FILE *out)
+{
+	unsigned int n = gen_below(r, 4);
+
+	fputs(", \"trustedServices\": [", out);
+	gen_write_groups(r, u, out, "ts", n);
 	fputc(']', out);
 }
 
@@ -388,13 +398,7 @@ static inline void gen_write_perimeter(struct gen_rng *r, struct gen_universe *u
 		fputs("]}", out);
 	}
 	fputs("], \"members\": [", out);
-	n = gen_below(r, 4);
-	for (i = 0; i < n; i++) {
-		fprintf(out, "%s{\"name\": \"m%u\", ", i ? ", " : "", i);
-		gen_write_prefix_list(r, u, out, "prefixes", 3);
-		gen_write_group_tags(r, u, out);
-		fputc('}', out);
-	}
+	gen_write_groups(r, u, out, "m", gen_below(r, 4));
 	fputs("]}", out);
 }
 
