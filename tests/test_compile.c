@@ -446,7 +446,7 @@ static bool test_perimeter_entries(void)
 static bool test_entry_limit(void)
 {
 	size_t n = VFW_TRIE_MAX_ENTRIES + 1, i;
-	struct vfw_trusted group = { .name = "huge", .n_prefixes = n };
+	struct vfw_group group = { .name = "huge", .n_prefixes = n };
 	struct vfw_rules r = { .trusted = &group, .n_trusted = 1 };
 	struct vfw_compiled c;
 	char err[256] = "";

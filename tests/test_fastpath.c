@@ -123,7 +123,7 @@ static void random_trusted(struct gen_rng *r, struct fp_set *s)
 
 	rules->trusted = calloc(n ?: 1, sizeof(*rules->trusted));
 	for (i = 0; rules->trusted && i < n; i++) {
-		struct vfw_trusted *t = &rules->trusted[rules->n_trusted++];
+		struct vfw_group *t = &rules->trusted[rules->n_trusted++];
 
 		snprintf(t->name, sizeof(t->name), "trusted-%zu", i);
 		t->prefixes = random_prefix_list(r, s, &t->n_prefixes);
@@ -147,7 +147,7 @@ static void random_perimeter(struct gen_rng *r, struct fp_set *s)
 		a->prefixes = random_prefix_list(r, s, &a->n_prefixes);
 	}
 	for (i = 0; perim->members && i < n_members; i++) {
-		struct vfw_member *m = &perim->members[perim->n_members++];
+		struct vfw_group *m = &perim->members[perim->n_members++];
 
 		snprintf(m->name, sizeof(m->name), "member-%zu", i);
 		m->prefixes = random_prefix_list(r, s, &m->n_prefixes);

@@ -243,15 +243,17 @@ static int compile_vnet_rule(struct compile_ctx *ctx, const struct vfw_vnet_rule
 	return 0;
 }
 
-static int compile_trusted(struct compile_ctx *ctx, const struct vfw_trusted *t)
+/* A trusted-service group or a perimeter member: its prefixes and tags. */
+static int compile_group(struct compile_ctx *ctx, enum vfw_rule_kind kind,
+			 const struct vfw_group *g)
 {
-	__u32 rule = add_rule(ctx, VFW_RULE_TRUSTED, t->name);
+	__u32 rule = add_rule(ctx, kind, g->name);
 	int err;
 
-	err = add_prefixes(ctx, t->prefixes, t->n_prefixes, rule);
+	err = add_prefixes(ctx, g->prefixes, g->n_prefixes, rule);
 	if (err)
 		return err;
-	return add_tags(ctx, t->tags, t->n_tags, rule);
+	return add_tags(ctx, g->tags, g->n_tags, rule);
 }
 
 /* Every endpoint is listed as a rule (so `stats` shows it); only Approved
@@ -289,17 +291,6 @@ static int compile_access_rule(struct compile_ctx *ctx, const struct vfw_access_
 	return 0;
 }
 
-static int compile_member(struct compile_ctx *ctx, const struct vfw_member *m)
-{
-	__u32 rule = add_rule(ctx, VFW_RULE_PERIM_MEMBER, m->name);
-	int err;
-
-	err = add_prefixes(ctx, m->prefixes, m->n_prefixes, rule);
-	if (err)
-		return err;
-	return add_tags(ctx, m->tags, m->n_tags, rule);
-}
-
 static int compile_perimeter(struct compile_ctx *ctx)
 {
 	const struct vfw_perimeter *perim = &ctx->rules->perimeter;
@@ -317,7 +308,7 @@ static int compile_perimeter(struct compile_ctx *ctx)
 			return err;
 	}
 	for (i = 0; i < perim->n_members; i++) {
-		err = compile_member(ctx, &perim->members[i]);
+		err = compile_group(ctx, VFW_RULE_PERIM_MEMBER, &perim->members[i]);
 		if (err)
 			return err;
 	}
@@ -336,7 +327,7 @@ static int collect(struct compile_ctx *ctx)
 	for (i = 0; !err && i < r->n_vnet_rules; i++)
 		err = compile_vnet_rule(ctx, &r->vnet_rules[i]);
 	for (i = 0; !err && i < r->n_trusted; i++)
-		err = compile_trusted(ctx, &r->trusted[i]);
+		err = compile_group(ctx, VFW_RULE_TRUSTED, &r->trusted[i]);
 	for (i = 0; !err && i < r->n_private_endpoints; i++)
 		err = compile_private_endpoint(ctx, &r->private_endpoints[i]);
 	if (!err)

@@ -167,14 +167,15 @@ static json_t *subnet_json(const struct vfw_subnet *s)
 	return ok ? obj : NULL;
 }
 
-static json_t *trusted_json(const struct vfw_trusted *t)
+/* A trusted-service group or a perimeter member. */
+static json_t *group_json(const struct vfw_group *g)
 {
 	json_t *obj = json_object();
 	bool ok;
 
-	ok = set(obj, "name", json_string(t->name)) &&
-	     set_prefixes(obj, "prefixes", t->prefixes, t->n_prefixes) &&
-	     set_tags(obj, t->tags, t->n_tags);
+	ok = set(obj, "name", json_string(g->name)) &&
+	     set_prefixes(obj, "prefixes", g->prefixes, g->n_prefixes) &&
+	     set_tags(obj, g->tags, g->n_tags);
 	if (!ok)
 		json_decref(obj);
 	return ok ? obj : NULL;
@@ -226,19 +227,6 @@ static json_t *perimeter_subscription_json(const struct vfw_perimeter_subscripti
 	return ok ? obj : NULL;
 }
 
-static json_t *member_json(const struct vfw_member *m)
-{
-	json_t *obj = json_object();
-	bool ok;
-
-	ok = set(obj, "name", json_string(m->name)) &&
-	     set_prefixes(obj, "prefixes", m->prefixes, m->n_prefixes) &&
-	     set_tags(obj, m->tags, m->n_tags);
-	if (!ok)
-		json_decref(obj);
-	return ok ? obj : NULL;
-}
-
 /* An optional list of objects built by `one` from items of size `stride`. */
 static bool set_list(json_t *obj, const char *key, const void *items, size_t n, size_t stride,
 		     json_t *(*one)(const void *item))
@@ -268,7 +256,7 @@ static json_t *perimeter_json(const struct vfw_perimeter *p)
 	     SET_LIST(obj, "accessRules", p->access_rules, p->n_access_rules, access_rule_json) &&
 	     SET_LIST(obj, "subscriptions", p->subscriptions, p->n_subscriptions,
 		      perimeter_subscription_json) &&
-	     SET_LIST(obj, "members", p->members, p->n_members, member_json);
+	     SET_LIST(obj, "members", p->members, p->n_members, group_json);
 	if (!ok)
 		json_decref(obj);
 	return ok ? obj : NULL;
@@ -281,7 +269,7 @@ static json_t *host_json(const struct vfw_rules *r)
 
 	ok = set(host, "dataPlane", dataplane_json(&r->dataplane)) &&
 	     SET_LIST(host, "subnets", r->subnets, r->n_subnets, subnet_json) &&
-	     SET_LIST(host, "trustedServices", r->trusted, r->n_trusted, trusted_json) &&
+	     SET_LIST(host, "trustedServices", r->trusted, r->n_trusted, group_json) &&
 	     SET_LIST(host, "privateEndpoints", r->private_endpoints, r->n_private_endpoints,
 		      private_endpoint_json) &&
 	     (!r->has_perimeter || set(host, "perimeter", perimeter_json(&r->perimeter)));

@@ -444,6 +444,19 @@ static struct match match_private_endpoint(const struct vfw_rules *r,
 	return best;
 }
 
+/* Trusted-service groups and perimeter members, in file order. */
+static void consider_groups(struct match *best, const struct vfw_model_pkt *pkt,
+			    const struct vfw_group *groups, size_t n, enum vfw_rule_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		consider_prefixes(best, pkt, groups[i].prefixes, groups[i].n_prefixes, kind,
+				  &groups[i]);
+		consider_tags(best, pkt, groups[i].tags, groups[i].n_tags, kind, &groups[i]);
+	}
+}
+
 /* Inbound access rules, then members: the order rule ids are given in. */
 static struct match match_perimeter(const struct vfw_perimeter *perim,
 				    const struct vfw_model_pkt *pkt)
@@ -466,26 +479,15 @@ static struct match match_perimeter(const struct vfw_perimeter *perim,
 					      VFW_RULE_PERIM_ACCESS, a);
 		}
 	}
-	for (i = 0; i < perim->n_members; i++) {
-		const struct vfw_member *m = &perim->members[i];
-
-		consider_prefixes(&best, pkt, m->prefixes, m->n_prefixes, VFW_RULE_PERIM_MEMBER, m);
-		consider_tags(&best, pkt, m->tags, m->n_tags, VFW_RULE_PERIM_MEMBER, m);
-	}
+	consider_groups(&best, pkt, perim->members, perim->n_members, VFW_RULE_PERIM_MEMBER);
 	return best;
 }
 
 static struct match match_trusted(const struct vfw_rules *r, const struct vfw_model_pkt *pkt)
 {
 	struct match best = no_match;
-	size_t i;
 
-	for (i = 0; i < r->n_trusted; i++) {
-		const struct vfw_trusted *t = &r->trusted[i];
-
-		consider_prefixes(&best, pkt, t->prefixes, t->n_prefixes, VFW_RULE_TRUSTED, t);
-		consider_tags(&best, pkt, t->tags, t->n_tags, VFW_RULE_TRUSTED, t);
-	}
+	consider_groups(&best, pkt, r->trusted, r->n_trusted, VFW_RULE_TRUSTED);
 	return best;
 }
 
@@ -543,16 +545,14 @@ static void rule_identity(const struct match *m, char *buf, size_t len)
 		break;
 	}
 	case VFW_RULE_TRUSTED:
-		snprintf(buf, len, "%s", ((const struct vfw_trusted *)m->rule)->name);
+	case VFW_RULE_PERIM_MEMBER:
+		snprintf(buf, len, "%s", ((const struct vfw_group *)m->rule)->name);
 		break;
 	case VFW_RULE_PE:
 		snprintf(buf, len, "%s", ((const struct vfw_private_endpoint *)m->rule)->name);
 		break;
 	case VFW_RULE_PERIM_ACCESS:
 		snprintf(buf, len, "%s", ((const struct vfw_access_rule *)m->rule)->name);
-		break;
-	case VFW_RULE_PERIM_MEMBER:
-		snprintf(buf, len, "%s", ((const struct vfw_member *)m->rule)->name);
 		break;
 	default:
 		buf[0] = '\0';

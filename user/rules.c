@@ -754,19 +754,20 @@ static int parse_subnet(const struct parser *p, json_t *obj, const char *path,
 	return 0;
 }
 
-static int parse_trusted(const struct parser *p, json_t *obj, const char *path,
-			 void *items, size_t index, void *ctx)
+/* host.trustedServices[] and host.perimeter.members[]. */
+static int parse_group(const struct parser *p, json_t *obj, const char *path,
+		       void *items, size_t index, void *ctx)
 {
 	static const char *const keys[] = { "name", "prefixes", "vni", "vlan", NULL };
-	struct vfw_trusted *t = (struct vfw_trusted *)items + index;
+	struct vfw_group *g = (struct vfw_group *)items + index;
 
 	(void)ctx;
 	if (check_keys(p, obj, path, keys) ||
-	    get_name(p, obj, path, "name", true, t->name) ||
-	    check_unique(p, path, items, index, sizeof(*t), offsetof(struct vfw_trusted, name)))
+	    get_name(p, obj, path, "name", true, g->name) ||
+	    check_unique(p, path, items, index, sizeof(*g), offsetof(struct vfw_group, name)))
 		return -EINVAL;
-	return get_prefix_list(p, obj, path, "prefixes", &t->prefixes, &t->n_prefixes) ?:
-	       get_tag_array(p, obj, path, &t->tags, &t->n_tags);
+	return get_prefix_list(p, obj, path, "prefixes", &g->prefixes, &g->n_prefixes) ?:
+	       get_tag_array(p, obj, path, &g->tags, &g->n_tags);
 }
 
 const char *const vfw_pe_status_names[] = {
@@ -881,21 +882,6 @@ static int parse_access_rule(const struct parser *p, json_t *obj, const char *pa
 	return 0;
 }
 
-static int parse_member(const struct parser *p, json_t *obj, const char *path,
-			void *items, size_t index, void *ctx)
-{
-	static const char *const keys[] = { "name", "prefixes", "vni", "vlan", NULL };
-	struct vfw_member *m = (struct vfw_member *)items + index;
-
-	(void)ctx;
-	if (check_keys(p, obj, path, keys) ||
-	    get_name(p, obj, path, "name", true, m->name) ||
-	    check_unique(p, path, items, index, sizeof(*m), offsetof(struct vfw_member, name)))
-		return -EINVAL;
-	return get_prefix_list(p, obj, path, "prefixes", &m->prefixes, &m->n_prefixes) ?:
-	       get_tag_array(p, obj, path, &m->tags, &m->n_tags);
-}
-
 const char *const vfw_perimeter_mode_names[] = {
 	[VFW_PERIM_LEARNING] = "Learning",
 	[VFW_PERIM_AUDIT] = "Audit",
@@ -921,7 +907,7 @@ static int parse_perimeter(const struct parser *p, json_t *obj, const char *path
 			      sizeof(*perim->access_rules), parse_access_rule, perim,
 			      (void **)&perim->access_rules, &perim->n_access_rules) ||
 	    parse_object_list(p, obj, path, "members", VFW_MAX_MEMBERS, sizeof(*perim->members),
-			      parse_member, NULL, (void **)&perim->members, &perim->n_members))
+			      parse_group, NULL, (void **)&perim->members, &perim->n_members))
 		return -EINVAL;
 	perim->mode = mode;
 	return 0;
@@ -943,7 +929,7 @@ static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 	    parse_object_list(p, host, path, "subnets", VFW_MAX_SUBNETS, sizeof(*r->subnets),
 			      parse_subnet, NULL, (void **)&r->subnets, &r->n_subnets) ||
 	    parse_object_list(p, host, path, "trustedServices", VFW_MAX_TRUSTED,
-			      sizeof(*r->trusted), parse_trusted, NULL,
+			      sizeof(*r->trusted), parse_group, NULL,
 			      (void **)&r->trusted, &r->n_trusted) ||
 	    parse_object_list(p, host, path, "privateEndpoints", VFW_MAX_PRIVATE_EP,
 			      sizeof(*r->private_endpoints), parse_private_endpoint, NULL,
@@ -1297,32 +1283,35 @@ vfw_perimeter_subscription(const struct vfw_perimeter *perim, const char *id)
 	return NULL;
 }
 
+static void free_groups(struct vfw_group *groups, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(groups[i].prefixes);
+		free(groups[i].tags);
+	}
+	free(groups);
+}
+
 void vfw_rules_free(struct vfw_rules *r)
 {
 	struct vfw_perimeter *perim = &r->perimeter;
 	size_t i;
 
-	for (i = 0; i < r->n_trusted; i++) {
-		free(r->trusted[i].prefixes);
-		free(r->trusted[i].tags);
-	}
+	free_groups(r->trusted, r->n_trusted);
 	for (i = 0; i < perim->n_access_rules; i++) {
 		free(perim->access_rules[i].prefixes);
 		free(perim->access_rules[i].subscriptions);
 	}
 	for (i = 0; i < perim->n_subscriptions; i++)
 		free(perim->subscriptions[i].tags);
-	for (i = 0; i < perim->n_members; i++) {
-		free(perim->members[i].prefixes);
-		free(perim->members[i].tags);
-	}
+	free_groups(perim->members, perim->n_members);
 	free(perim->access_rules);
 	free(perim->subscriptions);
-	free(perim->members);
 	free(r->ip_rules);
 	free(r->vnet_rules);
 	free(r->subnets);
-	free(r->trusted);
 	free(r->private_endpoints);
 	memset(r, 0, sizeof(*r));
 }

@@ -55,7 +55,8 @@ struct vfw_subnet {
 	struct vfw_prefix prefix;
 };
 
-struct vfw_trusted {
+/* A named group of sources: a trusted-service group or a perimeter member. */
+struct vfw_group {
 	char name[VFW_NAME_MAX];
 	struct vfw_prefix *prefixes;	/* untagged sources */
 	size_t n_prefixes;
@@ -86,21 +87,13 @@ struct vfw_perimeter_subscription {
 	size_t n_tags;
 };
 
-struct vfw_member {
-	char name[VFW_NAME_MAX];
-	struct vfw_prefix *prefixes;
-	size_t n_prefixes;
-	struct vfw_tag *tags;
-	size_t n_tags;
-};
-
 struct vfw_perimeter {
 	enum vfw_perimeter_mode mode;
 	struct vfw_access_rule *access_rules;
 	size_t n_access_rules;
 	struct vfw_perimeter_subscription *subscriptions;
 	size_t n_subscriptions;
-	struct vfw_member *members;
+	struct vfw_group *members;
 	size_t n_members;
 };
 
@@ -125,7 +118,7 @@ struct vfw_rules {
 	struct vfw_dataplane dataplane;
 	struct vfw_subnet *subnets;
 	size_t n_subnets;
-	struct vfw_trusted *trusted;
+	struct vfw_group *trusted;
 	size_t n_trusted;
 	struct vfw_private_endpoint *private_endpoints;
 	size_t n_private_endpoints;
