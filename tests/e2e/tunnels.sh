@@ -1,0 +1,528 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end: tunnels and tags that could carry data-plane traffic past
+# vaultfw (issue 9), with real kernel vxlan devices decapsulating, a real
+# UDP and TCP listener on the data-plane address 192.0.2.10:443, and a
+# real AF_PACKET receiver on the vault's veth. XDP runs before AF_PACKET
+# taps, so a frame that vaultfw drops is never seen by that receiver.
+#
+#   PREFIX-tr    trusted tunnel endpoint 192.0.2.1 (host.vxlan.remotes)
+#                creates the tenants' vxlan devices and moves them to
+#   PREFIX-subnet  tenants, reaching 192.0.2.10 through their overlay:
+#                  VNI 5001/4789 10.1.0.2 (subnet rule)
+#                  VNI 5002/4789 10.9.0.2 (no rule), and nested in it
+#                    VNI 9001/4789 10.99.0.2 (a vxlan device over it)
+#                  VNI 7001/4789 10.7.0.2 (approved private endpoint)
+#                  VNI 5003/8472 10.3.0.2 (subnet rule)
+#                  VNI 5004/8472 10.4.0.2 (no rule)
+#   PREFIX-pub   public client, in no list of tunnel endpoints:
+#                198.51.100.99 (no rule): VNI 7001/4789 10.7.0.66,
+#                                         VNI 5004/8472 10.4.0.66
+#                203.0.113.5 (IP rule):   VNI 5003/8472 10.3.0.77
+#   PREFIX-router  a bridge joining the three to the vault's veth; crafted
+#                frames are sent with AF_PACKET on PREFIXr0, the vault
+#                veth's peer, so no receive in between strips a VLAN tag
+#   PREFIX-vault 192.0.2.10 on PREFIXv0 (vaultfw, native), a vxlan device
+#                per VNI above, listener and AF_PACKET receiver
+#
+# Names come from topo_init (scripts/topology.sh) with a per-run prefix
+# vfwtNNNN; topo_down removes the vault, router and subnet namespaces,
+# cleanup the two this suite adds.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
+# shellcheck source=scripts/topology.sh
+. "$VFW_ROOT/scripts/topology.sh"
+
+RULES=$HERE/tunnels-vault.json		# host.vxlan ports [4789, 8472]
+RULES_4789=$HERE/tunnels-4789.json	# the same with ports [4789]
+PY=/usr/bin/python3			# the system python, not the first on PATH
+WORK=$(mktemp -d /tmp/vfwt-tunnels.XXXXXX)
+HELPER=$WORK/tunnels.py
+LOG=$WORK/seen.log
+VAULT=$TOPO_VAULT_ADDR			# 192.0.2.10
+REMOTE=$TOPO_VTEP_ADDR			# 192.0.2.1, the one trusted endpoint
+IP_RULE_SRC=$TOPO_ALLOWED_SRC		# 203.0.113.5, in the IP rule
+NO_RULE_SRC=$TOPO_DENIED_SRC		# 198.51.100.99, in no rule
+LISTENER_PID=
+
+topo_init "vfwt$(printf %04d $(($$ % 10000)))"
+P=$TOPO_PREFIX
+TR_NS=$P-tr
+PUB_NS=$P-pub
+VAULT_MAC=02:76:66:00:00:10
+CRAFT_MAC=02:76:66:00:00:66
+
+cleanup() {
+	local ns pid
+	[ -z "$LISTENER_PID" ] || kill "$LISTENER_PID" 2>/dev/null
+	topo_down
+	for ns in "$TR_NS" "$PUB_NS"; do
+		[ -e "/run/netns/$ns" ] || continue
+		for pid in $(ip netns pids "$ns"); do
+			kill "$pid" 2>/dev/null
+		done
+		ip netns del "$ns"
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the Python side: listener, receiver, clients, frames, counters -------
+cat >"$HELPER" <<'EOF'
+import os, re, select, socket, struct, sys
+
+MARK = re.compile(rb"VFWT-[A-Za-z0-9-]+")
+PACKET_OUTGOING = 4
+
+def listen(log, iface, addr, port):
+    """UDP and TCP on addr:port, AF_PACKET on iface; one line per event."""
+    out = open(log, "a", buffering=1)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((addr, port))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((addr, port))
+    tcp.listen(16)
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    raw.bind((iface, 0))
+    out.write("ready\n")
+    conns = {}
+    while True:
+        ready, _, _ = select.select([udp, tcp, raw] + list(conns), [], [])
+        for s in ready:
+            if s is udp:
+                data, src = udp.recvfrom(4096)
+                for m in MARK.findall(data):
+                    out.write("udp %s %s\n" % (src[0], m.decode()))
+            elif s is tcp:
+                c, src = tcp.accept()
+                conns[c] = src[0]
+                out.write("accept %s\n" % src[0])
+            elif s is raw:
+                data, sll = raw.recvfrom(65535)
+                if sll[2] == PACKET_OUTGOING:	# the vault's own replies
+                    continue
+                for m in MARK.findall(data):
+                    out.write("raw %s\n" % m.decode())
+            else:
+                try:
+                    data = s.recv(4096)
+                except OSError:
+                    data = b""
+                for m in MARK.findall(data):
+                    out.write("tcp %s %s\n" % (conns[s], m.decode()))
+                    s.sendall(b"ok\n")
+                del conns[s]
+                s.close()
+
+def udp_send(src, dst, port, marker, count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    for _ in range(int(count)):
+        s.sendto(marker.encode(), (dst, int(port)))
+
+def tcp_send(src, dst, port, marker, timeout):
+    """Exit 0 when the connection was made and the listener answered."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((src, 0))
+    s.settimeout(float(timeout))
+    try:
+        s.connect((dst, int(port)))
+        s.sendall(marker.encode())
+        reply = s.recv(64)
+    except OSError as e:
+        print("tcp %s -> %s:%s: %s" % (src, dst, port, e or type(e).__name__))
+        sys.exit(1)
+    sys.exit(0 if reply == b"ok\n" else 1)
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+def ipv4(src, dst, proto, payload):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0x7777, 0, 64,
+                    proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+
+def ipv6(src, dst, nexthdr, payload):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nexthdr, 64,
+                       socket.inet_pton(socket.AF_INET6, src),
+                       socket.inet_pton(socket.AF_INET6, dst)) + payload
+
+def udp(dport, payload):
+    return struct.pack("!HHHH", 40000, dport, 8 + len(payload), 0) + payload
+
+def mac(text):
+    return bytes(int(x, 16) for x in text.split(":"))
+
+def eth(dst, src, tags, ethertype, payload):
+    """tags: outermost first, each (TPID, VLAN id)."""
+    b = mac(dst) + mac(src)
+    for tpid, vid in tags:
+        b += struct.pack("!HH", tpid, vid)
+    return b + struct.pack("!H", ethertype) + payload
+
+def frame(iface, dst_mac, src_mac, kind, src, dst, marker, tags=""):
+    m = marker.encode()
+    inner4 = ipv4("10.5.0.2", dst, 17, udp(443, m))
+    payload = {
+        "udp":    lambda: ipv4(src, dst, 17, udp(443, m)),
+        "ipip":   lambda: ipv4(src, dst, 4, inner4),
+        "6in4":   lambda: ipv4(src, dst, 41, ipv6("2001:db8:5::2", "2001:db8:5::10",
+                                                  17, udp(443, m))),
+        "gre":    lambda: ipv4(src, dst, 47, struct.pack("!HH", 0, 0x0800) + inner4),
+        "esp":    lambda: ipv4(src, dst, 50, struct.pack("!II", 0x1000, 1) + m + b"\0\0\2\4"),
+        # AH: next header IPIP, length (24 / 4) - 2, SPI, sequence, 12-byte ICV.
+        "ah":     lambda: ipv4(src, dst, 51, struct.pack("!BBHII", 4, 4, 0, 0x1000, 1) +
+                                             b"\0" * 12 + inner4),
+        "geneve": lambda: ipv4(src, dst, 17, udp(6081, struct.pack("!BBHI", 0, 0, 0x6558, 7001 << 8) +
+                                                   eth("02:76:66:00:00:01", "02:76:66:00:00:02",
+                                                       [], 0x0800, inner4))),
+        "ospf":   lambda: ipv4(src, dst, 89, m),
+        "icmp":   lambda: ipv4(src, dst, 1, (lambda b: b[:2] + struct.pack("!H", csum(b)) + b[4:])(
+                                             struct.pack("!BBHHH", 8, 0, 0, 0x7777, 1) + m)),
+    }[kind]()
+    vlans = [tuple(int(x, 16) if i == 0 else int(x) for i, x in enumerate(t.split(":")))
+             for t in tags.split(",") if t]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    s.send(eth(dst_mac, src_mac, vlans, 0x0800, payload))
+
+def packets(path, reason):
+    import json
+    with open(path) as f:
+        doc = json.load(f)
+    return sum(r["packets"] for r in doc["reasons"] if r["reason"] == reason)
+
+def grew(before, after, reason, least):
+    """Exit 0 when the reason's packets grew by `least` from before to after."""
+    b, a = packets(before, reason), packets(after, reason)
+    print("reason %s: %d -> %d, at least +%s expected" % (reason, b, a, least))
+    sys.exit(0 if a - b >= int(least) else 1)
+
+{"listen": lambda a: listen(a[0], a[1], a[2], int(a[3])),
+ "udp": lambda a: udp_send(*a),
+ "tcp": lambda a: tcp_send(*a),
+ "frame": lambda a: frame(*a),
+ "grew": lambda a: grew(*a)}[sys.argv[1]](sys.argv[2:])
+EOF
+
+# --- topology ----------------------------------------------------------------
+ns_add() {
+	ip netns add "$1" &&
+	topo_in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 &&
+	topo_in_ns "$1" ip link set lo up
+}
+
+# vxlan NS NAME VNI PORT LOCAL REMOTE DEV [MAC]: a kernel vxlan device, up.
+vxlan() {
+	topo_in_ns "$1" ip link add "$2" ${8:+address "$8"} type vxlan id "$3" \
+		dstport "$4" local "$5" remote "$6" dev "$7" &&
+	topo_in_ns "$1" ip link set "$2" up
+}
+
+# vault_vxlan NAME VNI PORT REMOTE DEV ADDR: the vault's decapsulating
+# device; its MAC is derived from the VNI so senders can pin neighbours.
+vault_mac() { printf '02:76:66:%02x:%02x:01' $(($1 >> 8)) $(($1 & 255)); }
+vault_vxlan() {
+	vxlan "$TOPO_VAULT_NS" "$1" "$2" "$3" "$VAULT" "$4" "$5" "$(vault_mac "$2")" &&
+	topo_vault ip addr add "$6/24" dev "$1"
+}
+
+# client NS DEV VNI ADDR: ADDR/24 on DEV; packets from ADDR reach the
+# vault's 192.0.2.10 through DEV (policy route, table VNI) with a pinned
+# neighbour, so nothing waits on ARP through a tunnel vaultfw may drop.
+client() {
+	local ns=$1 dev=$2 vni=$3 addr=$4 gw=${4%.*}.1
+	topo_in_ns "$ns" ip link set "$dev" up &&
+	topo_in_ns "$ns" ip addr add "$addr/24" dev "$dev" &&
+	topo_in_ns "$ns" ip neigh replace "$gw" lladdr "$(vault_mac "$vni")" \
+		dev "$dev" nud permanent &&
+	topo_in_ns "$ns" ip route add "$VAULT/32" via "$gw" dev "$dev" table "$vni" &&
+	topo_in_ns "$ns" ip rule add from "$addr" lookup "$vni"
+}
+
+# tenant VNI PORT ADDR: a vxlan device of the trusted endpoint, moved to
+# the subnet namespace (it keeps its UDP socket in PREFIX-tr).
+tenant() {
+	vxlan "$TR_NS" "${P}s$1" "$1" "$2" "$REMOTE" "$VAULT" "${P}t0" &&
+	topo_in_ns "$TR_NS" ip link set "${P}s$1" netns "$TOPO_SUBNET_NS" &&
+	client "$TOPO_SUBNET_NS" "${P}s$1" "$1" "$3"
+}
+
+# public VNI PORT OUTER_SRC ADDR: a vxlan device of the public client.
+public() {
+	vxlan "$PUB_NS" "${P}a$1" "$1" "$2" "$3" "$VAULT" "${P}p0" &&
+	client "$PUB_NS" "${P}a$1" "$1" "$4"
+}
+
+tunnels_up() {
+	local br=${P}br port
+	ns_add "$TOPO_VAULT_NS" && ns_add "$TOPO_ROUTER_NS" &&
+	ns_add "$TOPO_SUBNET_NS" && ns_add "$TR_NS" && ns_add "$PUB_NS" || return 1
+	ip link add "$TOPO_IFACE" netns "$TOPO_VAULT_NS" address "$VAULT_MAC" type veth \
+		peer name "$TOPO_PEER" netns "$TOPO_ROUTER_NS" &&
+	ip link add "${P}t0" netns "$TR_NS" type veth peer name "${P}bt" netns "$TOPO_ROUTER_NS" &&
+	ip link add "${P}p0" netns "$PUB_NS" type veth peer name "${P}bp" netns "$TOPO_ROUTER_NS" &&
+	topo_router ip link add "$br" type bridge || return 1
+	for port in "$TOPO_PEER" "${P}bt" "${P}bp"; do
+		topo_router ip link set "$port" master "$br" &&
+		topo_router ip link set "$port" up || return 1
+	done
+	topo_router ip link set "$br" up &&
+	topo_vault ip addr add "$VAULT/24" dev "$TOPO_IFACE" &&
+	topo_vault ip link set "$TOPO_IFACE" up &&
+	topo_vault ip route add 198.51.100.0/24 dev "$TOPO_IFACE" &&
+	topo_vault ip route add 203.0.113.0/24 dev "$TOPO_IFACE" &&
+	topo_in_ns "$TR_NS" ip addr add "$REMOTE/24" dev "${P}t0" &&
+	topo_in_ns "$TR_NS" ip link set "${P}t0" up &&
+	topo_in_ns "$PUB_NS" ip addr add "$NO_RULE_SRC/24" dev "${P}p0" &&
+	topo_in_ns "$PUB_NS" ip addr add "$IP_RULE_SRC/24" dev "${P}p0" &&
+	topo_in_ns "$PUB_NS" ip link set "${P}p0" up &&
+	topo_in_ns "$PUB_NS" ip route add 192.0.2.0/24 dev "${P}p0" || return 1
+
+	# The vault's devices: one per VNI and port, 9001 over 5002.
+	vault_vxlan "${P}x5001" 5001 4789 "$REMOTE" "$TOPO_IFACE" 10.1.0.1 &&
+	vault_vxlan "${P}x5002" 5002 4789 "$REMOTE" "$TOPO_IFACE" 10.9.0.1 &&
+	vault_vxlan "${P}x7001" 7001 4789 "$REMOTE" "$TOPO_IFACE" 10.7.0.1 &&
+	vault_vxlan "${P}x9001" 9001 4789 10.9.0.2 "${P}x5002" 10.99.0.1 &&
+	vault_vxlan "${P}x5003" 5003 8472 "$REMOTE" "$TOPO_IFACE" 10.3.0.1 &&
+	vault_vxlan "${P}x5004" 5004 8472 "$REMOTE" "$TOPO_IFACE" 10.4.0.1 || return 1
+
+	# The tenants behind the trusted endpoint, and the nested device.
+	tenant 5001 4789 10.1.0.2 && tenant 5002 4789 10.9.0.2 &&
+	tenant 7001 4789 10.7.0.2 && tenant 5003 8472 10.3.0.2 &&
+	tenant 5004 8472 10.4.0.2 &&
+	vxlan "$TOPO_SUBNET_NS" "${P}n9001" 9001 4789 10.9.0.2 "$VAULT" "${P}s5002" &&
+	client "$TOPO_SUBNET_NS" "${P}n9001" 9001 10.99.0.2 || return 1
+
+	# The public client's own tunnels.
+	public 7001 4789 "$NO_RULE_SRC" 10.7.0.66 &&
+	public 5004 8472 "$NO_RULE_SRC" 10.4.0.66 &&
+	public 5003 8472 "$IP_RULE_SRC" 10.3.0.77 || return 1
+
+	topo_vault "$PY" "$HELPER" listen "$LOG" "$TOPO_IFACE" "$VAULT" 443 \
+		</dev/null >"$WORK/listener.out" 2>&1 &
+	LISTENER_PID=$!
+	wait_for 10 grep -qsx ready "$LOG"
+}
+
+# --- sending and seeing -------------------------------------------------------
+# udp_from NS SRC MARKER: three datagrams from SRC to 192.0.2.10:443.
+udp_from() { topo_in_ns "$1" "$PY" "$HELPER" udp "$2" "$VAULT" 443 "VFWT-$3" 3; }
+# tcp_from NS SRC MARKER: one connection; succeeds when the listener answered.
+tcp_from() { topo_in_ns "$1" "$PY" "$HELPER" tcp "$2" "$VAULT" 443 "VFWT-$3" 1.5; }
+# craft KIND SRC MARKER [TAGS]: one frame to 192.0.2.10, sent on the vault
+# veth's peer. TAGS: "TPID:VID,..." outermost first, TPID in hex.
+craft() {
+	topo_router "$PY" "$HELPER" frame "$TOPO_PEER" "$VAULT_MAC" "$CRAFT_MAC" \
+		"$1" "$2" "$VAULT" "VFWT-$3" "${4:-}"
+}
+
+# seen WHAT MARKER: the listener logged it (WHAT: udp, tcp or raw).
+seen() {
+	case $1 in
+	raw) grep -qx "raw VFWT-$2" "$LOG" ;;
+	*) grep -qE "^$1 [0-9.]+ VFWT-$2\$" "$LOG" ;;
+	esac
+}
+# arrives NAME WHAT MARKER: it is seen within 5 s.
+arrives() { check "$1" wait_for 5 seen "$2" "$3"; }
+# never NAME WHAT MARKER: not seen. Called once a frame sent after it on
+# the same path has arrived and vaultfw has counted the drop.
+never() { check_not "$1" seen "$2" "$3"; }
+accepted_from() { grep -qx "accept $1" "$LOG"; }
+
+# snap NAME: `vaultfw stats --json` into $WORK/NAME.json.
+snap() { topo_vaultfw stats "$TOPO_IFACE" --json >"$WORK/$1.json"; }
+# grew SNAP REASON MIN: the reason's packets grew by MIN since SNAP.
+grew() {
+	snap now && "$PY" "$HELPER" grew "$WORK/$1.json" "$WORK/now.json" "$2" "$3" >"$WORK/grew.out"
+}
+# counted NAME SNAP REASON MIN: check that waits up to 2 s for the counter
+# (the frames it counts were sent before a frame that has already arrived
+# on the same path, so it has moved by then unless they went elsewhere).
+counted() {
+	local name=$1
+	shift
+	if wait_for 2 grew "$@"; then
+		pass "$name"
+	else
+		fail "$name"
+		sed 's/^/  /' "$WORK/grew.out"
+	fi
+}
+
+# denied_tcp NS SRC MARKER: the connection failed, the listener never
+# accepted one from SRC, and the vault's TCP has no socket with SRC in any
+# state: not even SYN-RECV, which a SYN that got through would leave even
+# where the SYN-ACK cannot find its way back.
+denied_tcp() {
+	local ok=0
+	tcp_from "$@" && ok=1
+	accepted_from "$2" && { echo "  listener accepted a connection from $2"; ok=1; }
+	[ -z "$(topo_vault ss -Htan "dst $2")" ] ||
+		{ echo "  vault sockets with $2:"; topo_vault ss -Htan "dst $2"; ok=1; }
+	[ "$ok" -eq 0 ]
+}
+
+# require NAME CMD...: like check, but nothing after it can run without it.
+require() {
+	local failed=$T_FAILED
+	check "$@"
+	[ "$T_FAILED" -eq "$failed" ] || exit 1
+}
+
+require "tunnels: runs as root" test "$(id -u)" -eq 0
+require "tunnels: topology up (vxlan devices, bridge, listener)" tunnels_up
+
+# --- without vaultfw: the kernel delivers every bypass below -----------------
+# Each later "receives nothing" is meaningful only because the same frame
+# reaches the listener when nothing filters.
+udp_from "$PUB_NS" 10.7.0.66 pre-untrusted
+udp_from "$TOPO_SUBNET_NS" 10.99.0.2 pre-nested
+udp_from "$TOPO_SUBNET_NS" 10.4.0.2 pre-8472
+udp_from "$PUB_NS" 10.4.0.66 pre-8472-public
+craft udp "$IP_RULE_SRC" pre-qinq "88a8:102,8100:0"
+craft ipip "$NO_RULE_SRC" pre-ipip
+arrives "tunnels: without vaultfw, VXLAN from an untrusted endpoint reaches UDP 443" \
+	udp pre-untrusted
+arrives "tunnels: without vaultfw, nested VXLAN (vxlan over vxlan) reaches UDP 443" \
+	udp pre-nested
+arrives "tunnels: without vaultfw, VXLAN on 8472 reaches UDP 443" udp pre-8472
+arrives "tunnels: without vaultfw, public VXLAN on 8472 reaches UDP 443" \
+	udp pre-8472-public
+arrives "tunnels: without vaultfw, crafted VLAN 102 + priority tag reaches the AF_PACKET receiver" \
+	raw pre-qinq
+arrives "tunnels: without vaultfw, crafted IPIP reaches the AF_PACKET receiver" raw pre-ipip
+
+require "tunnels: attach native on the vault veth (host.vxlan ports 4789, 8472)" \
+	topo_vaultfw attach "$TOPO_IFACE" "$RULES" --mode native
+
+# --- (a) the VNI is only as good as the endpoint that put it there ------------
+snap a0
+udp_from "$PUB_NS" 10.7.0.66 pe-untrusted-udp
+untrusted_tcp=ok
+denied_tcp "$PUB_NS" 10.7.0.66 pe-untrusted-tcp || untrusted_tcp=
+udp_from "$PUB_NS" 10.3.0.77 iprule-untrusted-8472
+udp_from "$TOPO_SUBNET_NS" 10.7.0.2 pe-trusted-udp
+arrives "tunnels: PE VNI 7001 from trusted remote 192.0.2.1: UDP reaches the listener" \
+	udp pe-trusted-udp
+check "tunnels: PE VNI 7001 from trusted remote 192.0.2.1: TCP connects" \
+	tcp_from "$TOPO_SUBNET_NS" 10.7.0.2 pe-trusted-tcp
+counted "tunnels: untrusted-tunnel counted the untrusted endpoints' VXLAN" \
+	a0 untrusted-tunnel 7
+never "tunnels: PE VNI 7001 from untrusted 198.51.100.99: UDP listener receives nothing" \
+	udp pe-untrusted-udp
+check "tunnels: PE VNI 7001 from untrusted 198.51.100.99: TCP gets no connection" \
+	test -n "$untrusted_tcp"
+never "tunnels: IP-rule source 203.0.113.5 is no tunnel endpoint: its VXLAN/8472 receives nothing" \
+	udp iprule-untrusted-8472
+counted "tunnels: private-endpoint counted the trusted remote's PE traffic" \
+	a0 private-endpoint 4
+
+# --- (b) VXLAN nested in a denied VNI ----------------------------------------
+snap b0
+udp_from "$TOPO_SUBNET_NS" 10.99.0.2 nested-udp
+nested_tcp=ok
+denied_tcp "$TOPO_SUBNET_NS" 10.99.0.2 nested-tcp || nested_tcp=
+udp_from "$TOPO_SUBNET_NS" 10.1.0.2 vni5001-udp
+arrives "tunnels: VNI 5001 (subnet rule) via trusted remote: UDP reaches the listener" \
+	udp vni5001-udp
+check "tunnels: VNI 5001 (subnet rule) via trusted remote: TCP connects" \
+	tcp_from "$TOPO_SUBNET_NS" 10.1.0.2 vni5001-tcp
+counted "tunnels: default-deny counted the nested VXLAN from VNI 5002" b0 default-deny 4
+never "tunnels: VXLAN nested in denied VNI 5002: UDP listener receives nothing" \
+	udp nested-udp
+check "tunnels: VXLAN nested in denied VNI 5002: TCP gets no connection" \
+	test -n "$nested_tcp"
+counted "tunnels: vnet-rule counted VNI 5001" b0 vnet-rule 4
+
+# --- (c) VXLAN on 8472, declared ---------------------------------------------
+snap c0
+udp_from "$TOPO_SUBNET_NS" 10.4.0.2 8472-vni5004
+udp_from "$TOPO_SUBNET_NS" 10.3.0.2 8472-vni5003-udp
+arrives "tunnels: 8472 declared: VNI 5003 (subnet rule) reaches the listener" \
+	udp 8472-vni5003-udp
+check "tunnels: 8472 declared: VNI 5003 (subnet rule) TCP connects" \
+	tcp_from "$TOPO_SUBNET_NS" 10.3.0.2 8472-vni5003-tcp
+counted "tunnels: 8472 declared: default-deny counted VNI 5004" c0 default-deny 3
+never "tunnels: 8472 declared: VNI 5004 (no rule) listener receives nothing" \
+	udp 8472-vni5004
+counted "tunnels: 8472 declared: vnet-rule counted VNI 5003" c0 vnet-rule 4
+
+# --- (e) an outer VLAN with an inner priority tag ----------------------------
+# VLAN 101 has a subnet rule (10.2.0.0/24), VLAN 102 none; 203.0.113.5 is
+# in the IP rule, which matches untagged traffic only.
+snap e0
+craft udp "$IP_RULE_SRC" qinq-ad-102-0 "88a8:102,8100:0"
+craft udp "$IP_RULE_SRC" qinq-q-102-0 "8100:102,8100:0"
+craft udp 10.2.0.5 qinq-101-0 "88a8:101,8100:0"
+craft udp "$IP_RULE_SRC" prio-only "8100:0"
+craft udp "$IP_RULE_SRC" untagged
+arrives "tunnels: VLAN: untagged from IP-rule 203.0.113.5 reaches the vault veth" raw untagged
+arrives "tunnels: VLAN: priority tag only (id 0) from 203.0.113.5 is untagged and reaches the vault veth" \
+	raw prio-only
+arrives "tunnels: VLAN: 802.1ad 101 + priority tag from 10.2.0.5 (subnet rule on 101) reaches the vault veth" \
+	raw qinq-101-0
+counted "tunnels: VLAN: default-deny counted both VLAN 102 + priority tag frames" \
+	e0 default-deny 2
+never "tunnels: VLAN: 802.1ad 102 + priority tag from 203.0.113.5 never reaches the vault veth" \
+	raw qinq-ad-102-0
+never "tunnels: VLAN: 802.1Q 102 + priority tag from 203.0.113.5 never reaches the vault veth" \
+	raw qinq-q-102-0
+counted "tunnels: VLAN: ip-rule counted the untagged and priority-only frames" e0 ip-rule 2
+counted "tunnels: VLAN: vnet-rule counted VLAN 101 + priority tag" e0 vnet-rule 1
+
+# --- (d) encapsulations vaultfw does not open ---------------------------------
+for kind in ipip 6in4 gre esp ah geneve; do
+	case $kind in
+	ipip) what="IPIP (4)" ;; 6in4) what="6in4 (41)" ;; gre) what="GRE (47)" ;;
+	esp) what="ESP (50)" ;; ah) what="AH (51)" ;; geneve) what="GENEVE (UDP/6081)" ;;
+	esac
+	snap "d-$kind"
+	craft "$kind" "$NO_RULE_SRC" "$kind-denied"
+	craft "$kind" "$IP_RULE_SRC" "$kind-allowed"
+	arrives "tunnels: $what to 192.0.2.10 from IP-rule 203.0.113.5 reaches the vault veth" \
+		raw "$kind-allowed"
+	counted "tunnels: $what from 203.0.113.5 counted ip-rule" "d-$kind" ip-rule 1
+	counted "tunnels: $what from 198.51.100.99 (no rule) counted default-deny" \
+		"d-$kind" default-deny 1
+	never "tunnels: $what to 192.0.2.10 from 198.51.100.99 (no rule) never reaches the vault veth" \
+		raw "$kind-denied"
+done
+
+# Protocols without ports and without a payload to unwrap stay control plane.
+snap cp0
+craft ospf "$NO_RULE_SRC" ospf
+craft icmp "$NO_RULE_SRC" icmp
+arrives "tunnels: OSPF (89) from 198.51.100.99 to 192.0.2.10 reaches the vault veth" raw ospf
+arrives "tunnels: ICMP echo from 198.51.100.99 to 192.0.2.10 reaches the vault veth" raw icmp
+counted "tunnels: control-plane counted OSPF and ICMP" cp0 control-plane 2
+
+# --- (c) VXLAN on 8472, not declared ------------------------------------------
+check "tunnels: apply host.vxlan ports [4789] (8472 no longer opened)" \
+	topo_vaultfw apply "$TOPO_IFACE" "$RULES_4789"
+snap u0
+udp_from "$PUB_NS" 10.4.0.66 undeclared-no-rule
+udp_from "$TOPO_SUBNET_NS" 10.3.0.2 undeclared-trusted
+udp_from "$PUB_NS" 10.3.0.77 undeclared-ip-rule
+arrives "tunnels: 8472 undeclared: VXLAN from IP-rule 203.0.113.5 is judged by it and reaches the listener" \
+	udp undeclared-ip-rule
+counted "tunnels: 8472 undeclared: ip-rule counted 203.0.113.5's VXLAN" u0 ip-rule 3
+counted "tunnels: 8472 undeclared: default-deny counted the others" u0 default-deny 6
+never "tunnels: 8472 undeclared: device on 8472 receives nothing from 198.51.100.99 (no rule)" \
+	udp undeclared-no-rule
+never "tunnels: 8472 undeclared: the trusted remote's VNI 5003 is not opened, nothing arrives" \
+	udp undeclared-trusted
+
+check "tunnels: detach" topo_vaultfw detach "$TOPO_IFACE"
+t_exit
