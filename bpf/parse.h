@@ -82,9 +82,11 @@ static __always_inline bool eth_type_is_vlan(__be16 type)
 }
 
 /*
- * Ethernet and up to `max_tags` VLAN tags. The innermost VLAN id goes to
- * *vid (0 when untagged or priority-tagged). More tags than `max_tags`
- * is an error, so that no tag we cannot see decides a packet.
+ * Ethernet and up to `max_tags` VLAN tags. The innermost VLAN id that is
+ * not 0 goes to *vid (0 when untagged or only priority-tagged): id 0 is a
+ * priority tag, and an inner one must not hide the outer VLAN the frame
+ * came in on. More tags than `max_tags` is an error, so that no tag we
+ * cannot see decides a packet.
  */
 static __always_inline int parse_eth(struct vfw_cursor *c, int max_tags,
 				     __be16 *type, __u32 *vid)
@@ -103,7 +105,8 @@ static __always_inline int parse_eth(struct vfw_cursor *c, int max_tags,
 		vlan = cursor_pull(c, sizeof(*vlan));
 		if (!vlan)
 			return -1;
-		*vid = bpf_ntohs(vlan->h_vlan_TCI) & VLAN_VID_MASK;
+		if (vlan->h_vlan_TCI & bpf_htons(VLAN_VID_MASK))
+			*vid = bpf_ntohs(vlan->h_vlan_TCI) & VLAN_VID_MASK;
 		*type = vlan->h_vlan_encapsulated_proto;
 	}
 	return eth_type_is_vlan(*type) ? -1 : 0;

@@ -120,15 +120,17 @@ static __always_inline int reason_verdict(__u32 reason)
 enum vfw_l4 {
 	VFW_L4_PORTS,		/* dport is valid */
 	VFW_L4_TRUNCATED,	/* TCP/UDP header cut short */
-	VFW_L4_NOT_DP,		/* no ports (ICMP, ICMPv6, ...): never data plane */
-	VFW_L4_DEST_ONLY,	/* later fragment or ended IPv6 walk: destination decides */
+	VFW_L4_NOT_DP,		/* no ports (ICMP, OSPF, VRRP, ...): never data plane */
+	VFW_L4_DEST_ONLY,	/* later fragment, ended IPv6 walk, or an encapsulation
+				 * vaultfw does not open: destination decides */
 };
 
 enum vfw_frame {
 	VFW_FRAME_IP,
 	VFW_FRAME_NON_IP,
 	VFW_FRAME_MALFORMED,
-	VFW_FRAME_VXLAN,	/* outer UDP to VFW_VXLAN_PORT, not yet opened */
+	VFW_FRAME_VXLAN,	/* outer IPv4 UDP to an opened VXLAN port */
+	VFW_FRAME_UNTRUSTED_TUNNEL,
 };
 
 /*
@@ -147,20 +149,10 @@ struct vfw_pkt {
 };
 
 /* TCP and UDP headers both begin with the source and destination ports. */
-static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pkt)
+static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pkt, __u32 need)
 {
-	__u32 need;
-	struct udphdr *ports;
+	struct udphdr *ports = cursor_pull(c, need);
 
-	if (pkt->proto == IPPROTO_TCP) {
-		need = sizeof(struct tcphdr);
-	} else if (pkt->proto == IPPROTO_UDP) {
-		need = sizeof(struct udphdr);
-	} else {
-		pkt->l4 = VFW_L4_NOT_DP;
-		return;
-	}
-	ports = cursor_pull(c, need);
 	if (!ports) {
 		pkt->l4 = VFW_L4_TRUNCATED;
 		return;
@@ -169,7 +161,63 @@ static __always_inline void parse_ports(struct vfw_cursor *c, struct vfw_pkt *pk
 	pkt->dport = bpf_ntohs(ports->dest);
 }
 
+static __always_inline bool vxlan_port_opened(const struct vfw_config *cfg, __u16 port)
+{
+	__u32 n = cfg->n_vxlan_ports;
+	__u32 i;
+
+	for (i = 0; i < VFW_MAX_VXLAN_PORTS && i < n; i++)
+		if (cfg->vxlan_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* UDP ports that some host may unwrap a tunnel from, opened or not. */
+static __always_inline bool is_encap_port(const struct vfw_config *cfg, __u16 port)
+{
+	return port == VFW_VXLAN_PORT || port == VFW_VXLAN_PORT_LINUX ||
+	       port == VFW_GENEVE_PORT || vxlan_port_opened(cfg, port);
+}
+
+/*
+ * The upper layer of an IPv4 or IPv6 packet whose header chain reached it.
+ * Only an outer IPv4 UDP datagram to an opened port is VXLAN to open;
+ * every other tunnel the host might unwrap carries traffic out of our
+ * sight, so it is judged by what it shows: its source and tag.
+ */
+static __always_inline enum vfw_frame parse_upper(struct vfw_cursor *c,
+						  const struct vfw_config *cfg,
+						  struct vfw_pkt *pkt, bool may_open)
+{
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+		parse_ports(c, pkt, sizeof(struct tcphdr));
+		return VFW_FRAME_IP;
+	case IPPROTO_UDP:
+		parse_ports(c, pkt, sizeof(struct udphdr));
+		break;
+	case IPPROTO_IPIP:
+	case IPPROTO_IPV6:
+	case IPPROTO_GRE:
+	case IPPROTO_ESP:
+	case IPPROTO_AH:
+		pkt->l4 = VFW_L4_DEST_ONLY;
+		return VFW_FRAME_IP;
+	default:
+		pkt->l4 = VFW_L4_NOT_DP;
+		return VFW_FRAME_IP;
+	}
+	if (pkt->l4 != VFW_L4_PORTS)
+		return VFW_FRAME_IP;
+	if (may_open && vxlan_port_opened(cfg, pkt->dport))
+		return VFW_FRAME_VXLAN;
+	if (is_encap_port(cfg, pkt->dport))
+		pkt->l4 = VFW_L4_DEST_ONLY;
+	return VFW_FRAME_IP;
+}
+
 static __always_inline enum vfw_frame parse_ipv4_pkt(struct vfw_cursor *c,
+						     const struct vfw_config *cfg,
 						     struct vfw_pkt *pkt, bool outer)
 {
 	struct iphdr *iph;
@@ -184,14 +232,11 @@ static __always_inline enum vfw_frame parse_ipv4_pkt(struct vfw_cursor *c,
 		pkt->l4 = VFW_L4_DEST_ONLY;
 		return VFW_FRAME_IP;
 	}
-	parse_ports(c, pkt);
-	if (outer && pkt->l4 == VFW_L4_PORTS && pkt->proto == IPPROTO_UDP &&
-	    pkt->dport == VFW_VXLAN_PORT)
-		return VFW_FRAME_VXLAN;
-	return VFW_FRAME_IP;
+	return parse_upper(c, cfg, pkt, outer);
 }
 
 static __always_inline enum vfw_frame parse_ipv6_pkt(struct vfw_cursor *c,
+						     const struct vfw_config *cfg,
 						     struct vfw_pkt *pkt)
 {
 	struct ipv6hdr *ip6h;
@@ -213,49 +258,70 @@ static __always_inline enum vfw_frame parse_ipv6_pkt(struct vfw_cursor *c,
 		break;
 	}
 	pkt->proto = nexthdr;
-	if (nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_UDP)
-		parse_ports(c, pkt);
-	else if (nexthdr == IPPROTO_ICMPV6)
-		pkt->l4 = VFW_L4_NOT_DP;	/* neighbour discovery is never filtered */
-	else
-		pkt->l4 = VFW_L4_DEST_ONLY;
-	return VFW_FRAME_IP;
+	return parse_upper(c, cfg, pkt, false);
 }
 
-static __always_inline enum vfw_frame parse_l3(struct vfw_cursor *c, __be16 type,
-					       struct vfw_pkt *pkt, bool outer)
+static __always_inline enum vfw_frame parse_l3(struct vfw_cursor *c, const struct vfw_config *cfg,
+					       __be16 type, struct vfw_pkt *pkt, bool outer)
 {
 	if (type == bpf_htons(ETH_P_IP))
-		return parse_ipv4_pkt(c, pkt, outer);
+		return parse_ipv4_pkt(c, cfg, pkt, outer);
 	if (type == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6_pkt(c, pkt);
+		return parse_ipv6_pkt(c, cfg, pkt);
 	return VFW_FRAME_NON_IP;
 }
 
 #define VFW_OUTER_MAX_TAGS	2
 #define VFW_INNER_MAX_TAGS	1
 
-/* Opens the VXLAN payload: the VNI becomes the tag, inner IP the packet. */
-static __always_inline enum vfw_frame parse_vxlan(struct vfw_cursor *c, struct vfw_pkt *pkt)
+static __always_inline bool vxlan_remote_trusted(const struct vfw_config *cfg, __be32 saddr)
 {
-	struct vxlan_hdr *vxh = cursor_pull(c, sizeof(*vxh));
+	__u32 n = cfg->n_vxlan_remotes;
+	__u32 i;
+
+	for (i = 0; i < VFW_MAX_VXLAN_REMOTES && i < n; i++)
+		if ((saddr & cfg->vxlan_remotes[i].mask) == cfg->vxlan_remotes[i].addr)
+			return true;
+	return false;
+}
+
+/*
+ * Opens the VXLAN payload: the VNI becomes the tag, inner IP the packet.
+ * The endpoint is checked first: a VNI is only as good as whoever sent it.
+ * A frame without the I flag carries no VNI we could judge it by, so it is
+ * an encapsulation we do not open.
+ */
+static __always_inline enum vfw_frame parse_vxlan(struct vfw_cursor *c,
+						  const struct vfw_config *cfg,
+						  struct vfw_pkt *pkt)
+{
+	const struct iphdr *outer = pkt->l3;
+	struct vxlan_hdr *vxh;
 	__be16 type;
 	__u32 vid;
 	int vni;
 
+	if (!vxlan_remote_trusted(cfg, outer->saddr))
+		return VFW_FRAME_UNTRUSTED_TUNNEL;
+	vxh = cursor_pull(c, sizeof(*vxh));
 	if (!vxh)
 		return VFW_FRAME_MALFORMED;
 	vni = vxlan_vni(vxh);
-	if (vni < 0)
-		return VFW_FRAME_IP;	/* not VXLAN after all: plain UDP */
+	if (vni < 0) {
+		pkt->l4 = VFW_L4_DEST_ONLY;
+		return VFW_FRAME_IP;
+	}
 	if (parse_eth(c, VFW_INNER_MAX_TAGS, &type, &vid))
 		return VFW_FRAME_MALFORMED;
 	pkt->tag_kind = VFW_TAG_VNI;
 	pkt->tag_id = vni;
-	return parse_l3(c, type, pkt, false);
+	pkt->dport = 0;
+	return parse_l3(c, cfg, type, pkt, false);
 }
 
-static __always_inline enum vfw_frame parse_frame(struct vfw_cursor *c, struct vfw_pkt *pkt)
+static __always_inline enum vfw_frame parse_frame(struct vfw_cursor *c,
+						  const struct vfw_config *cfg,
+						  struct vfw_pkt *pkt)
 {
 	enum vfw_frame frame;
 	__be16 type;
@@ -263,23 +329,25 @@ static __always_inline enum vfw_frame parse_frame(struct vfw_cursor *c, struct v
 
 	if (parse_eth(c, VFW_OUTER_MAX_TAGS, &type, &vid))
 		return VFW_FRAME_MALFORMED;
-	if (vid) {	/* VLAN id 0 is a priority tag: untagged */
+	if (vid) {
 		pkt->tag_kind = VFW_TAG_VLAN;
 		pkt->tag_id = vid;
 	}
-	frame = parse_l3(c, type, pkt, true);
+	frame = parse_l3(c, cfg, type, pkt, true);
 	if (frame == VFW_FRAME_VXLAN)
-		frame = parse_vxlan(c, pkt);
+		frame = parse_vxlan(c, cfg, pkt);
 	return frame;
 }
 
-static __always_inline enum vfw_frame parse_frame_of(struct xdp_md *ctx, struct vfw_pkt *pkt)
+static __always_inline enum vfw_frame parse_frame_of(struct xdp_md *ctx,
+						     const struct vfw_config *cfg,
+						     struct vfw_pkt *pkt)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct vfw_cursor cursor = { .pos = data, .end = data_end, .limit = data_end };
 
-	return parse_frame(&cursor, pkt);
+	return parse_frame(&cursor, cfg, pkt);
 }
 
 /* IPv4 destinations are a run of 4-byte compares over the packed copy. */
@@ -567,38 +635,39 @@ static __always_inline void fill_addrs(struct vfw_event *ev, const struct vfw_pk
 	}
 }
 
+/* What one logged event says beyond the frame itself. */
+struct vfw_log_req {
+	__u64 now;
+	__u32 reason;
+	__u32 rule_id;
+	bool would_deny;
+};
+
 /*
  * Out of line, and parsing the frame again: only the few packets that are
  * logged pay for it, and the hot path keeps nothing alive for the log.
  */
-static __noinline int log_event(struct xdp_md *ctx, __u32 reason, bool would_deny,
-				__u32 rule_id, __u32 rate)
+static __noinline int log_event(struct xdp_md *ctx, const struct vfw_config *cfg,
+				struct vfw_log_bucket *b, const struct vfw_log_req *req)
 {
-	struct vfw_log_bucket *b;
 	struct vfw_pkt pkt = {};
 	struct vfw_event *ev;
-	__u32 zero = 0;
-	__u64 now;
 
-	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
-	now = bpf_ktime_get_ns();
-	if (!b || !log_take_token(b, rate, now))
-		return 0;
 	ev = bpf_ringbuf_reserve(&vfw_events, sizeof(*ev), 0);
 	if (!ev) {
 		b->ring_full++;
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));	/* reserved memory is not zeroed */
-	parse_frame_of(ctx, &pkt);
-	ev->ktime_ns = now;
+	parse_frame_of(ctx, cfg, &pkt);
+	ev->ktime_ns = req->now;
 	ev->ifindex = ctx->ingress_ifindex;
-	ev->rule_id = rule_id;
+	ev->rule_id = req->rule_id;
 	ev->tag_kind = pkt.tag_kind;
 	ev->tag_id = pkt.tag_id;
-	ev->verdict = reason_verdict(reason);
-	ev->reason = reason;
-	ev->flags = would_deny ? VFW_EVENT_WOULD_DENY : 0;
+	ev->verdict = reason_verdict(req->reason);
+	ev->reason = req->reason;
+	ev->flags = req->would_deny ? VFW_EVENT_WOULD_DENY : 0;
 	ev->proto = pkt.proto;
 	ev->family = pkt.family;
 	ev->dport = pkt.dport;
@@ -608,17 +677,24 @@ static __noinline int log_event(struct xdp_md *ctx, __u32 reason, bool would_den
 }
 
 /* The log is off in most deployments: that costs one lookup and a branch. */
-static __always_inline void maybe_log(struct xdp_md *ctx, __u32 reason, int verdict,
-				      bool would_deny, __u32 rule_id)
+static __always_inline void maybe_log(struct xdp_md *ctx, const struct vfw_config *cfg,
+				      __u32 reason, int verdict, bool would_deny, __u32 rule_id)
 {
+	struct vfw_log_req req = { .reason = reason, .rule_id = rule_id,
+				   .would_deny = would_deny };
 	struct vfw_log_config *lc;
+	struct vfw_log_bucket *b;
 	__u32 zero = 0;
 
 	lc = bpf_map_lookup_elem(&vfw_log_config, &zero);
 	if (!lc || !lc->rate || !log_wanted(lc, reason, verdict, would_deny))
 		return;
-	log_event(ctx, reason, would_deny, rule_id,
-		  lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX);
+	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
+	if (!b)
+		return;
+	req.now = bpf_ktime_get_ns();
+	if (log_take_token(b, lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX, req.now))
+		log_event(ctx, cfg, b, &req);
 }
 
 SEC("xdp")
@@ -643,12 +719,15 @@ int vaultfw_xdp(struct xdp_md *ctx)
 	if (!cfg || !(cfg->flags & VFW_CFG_VALID))
 		return XDP_PASS;
 
-	switch (parse_frame_of(ctx, &pkt)) {
+	switch (parse_frame_of(ctx, cfg, &pkt)) {
 	case VFW_FRAME_IP:
 		reason = classify(cfg, &pkt);
 		break;
 	case VFW_FRAME_NON_IP:
 		reason = VFW_REASON_NON_IP;
+		break;
+	case VFW_FRAME_UNTRUSTED_TUNNEL:
+		reason = VFW_REASON_UNTRUSTED_TUNNEL;
 		break;
 	default:
 		reason = VFW_REASON_MALFORMED;
@@ -668,7 +747,7 @@ int vaultfw_xdp(struct xdp_md *ctx)
 	count(&vfw_reasons, reason, bytes);
 	verdict = reason_verdict(reason);
 	if (verdict == XDP_DROP || would_deny)	/* allowed traffic skips the log */
-		maybe_log(ctx, reason, verdict, would_deny, rule_id);
+		maybe_log(ctx, cfg, reason, verdict, would_deny, rule_id);
 	return verdict;
 }
 

@@ -50,7 +50,13 @@
 				 VFW_MAX_ACCESS_RULES + VFW_MAX_MEMBERS)
 #define VFW_MAX_RULES		(2 * VFW_MAX_RULES_PER_SET)
 
-#define VFW_VXLAN_PORT		4789
+/* Tunnels (SPEC §2): VXLAN is opened on host.vxlan.ports only; these
+ * well-known ports are encapsulations whenever they are not opened. */
+#define VFW_VXLAN_PORT		4789	/* IANA, and host.vxlan.ports' default */
+#define VFW_VXLAN_PORT_LINUX	8472	/* the Linux vxlan default, flannel's */
+#define VFW_GENEVE_PORT		6081
+#define VFW_MAX_VXLAN_PORTS	4
+#define VFW_MAX_VXLAN_REMOTES	16
 #define VFW_VNI_MAX		16777215
 #define VFW_VLAN_MAX		4094
 
@@ -100,6 +106,7 @@ struct vfw_lpm_val {
 	X(CONTROL_PLANE,	"control-plane",	XDP_PASS)	\
 	X(NON_IP,		"non-ip",		XDP_PASS)	\
 	X(MALFORMED,		"malformed",		XDP_DROP)	\
+	X(UNTRUSTED_TUNNEL,	"untrusted-tunnel",	XDP_DROP)	\
 	X(PRIVATE_ENDPOINT,	"private-endpoint",	XDP_PASS)	\
 	X(PERIMETER_RULE,	"perimeter-rule",	XDP_PASS)	\
 	X(PERIMETER_DENY,	"perimeter-deny",	XDP_DROP)	\
@@ -175,6 +182,12 @@ struct vfw_dp_port {
 	__u8 pad;
 };
 
+/* A trusted VXLAN endpoint: outer sources with (saddr & mask) == addr. */
+struct vfw_vxlan_remote {
+	__be32 addr;		/* network order, host bits clear */
+	__be32 mask;
+};
+
 struct vfw_config {
 	__u32 flags;		/* enum vfw_config_flags */
 	__u32 n_dp_addrs;	/* 0: every destination is data plane */
@@ -185,6 +198,11 @@ struct vfw_config {
 	/* The IPv4 entries of dp_addrs again, packed, for the datapath. */
 	__u32 n_dp_v4;
 	__be32 dp_v4[VFW_MAX_DP_ADDRS];
+	/* host.vxlan: no ports means VXLAN is not opened at all. */
+	__u32 n_vxlan_ports;
+	__u16 vxlan_ports[VFW_MAX_VXLAN_PORTS];	/* host order */
+	__u32 n_vxlan_remotes;
+	struct vfw_vxlan_remote vxlan_remotes[VFW_MAX_VXLAN_REMOTES];
 	__u64 generation;	/* bumped by every apply */
 	__u64 applied_unix;	/* wall clock seconds of the apply */
 	char source[VFW_NAME_MAX];	/* rules file it came from */

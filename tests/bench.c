@@ -93,7 +93,8 @@ static const char *const class_names[FC_COUNT] = {
 #define DP_ADDR			0xc000020aU	/* 192.0.2.10 */
 #define OTHER_ADDR		0xc000020bU	/* 192.0.2.11, not data plane */
 #define DP_PORT			443
-#define VTEP_NET		0x0aff0000U	/* 10.255.0.0/16 */
+#define VTEP_NET		0x0aff0000U	/* the trusted remotes: */
+#define VTEP_NET_TEXT		"10.255.0.0/16"
 
 /* xdp-filter's own ABI (xdp-tools, xdp-filter/common_kern_user.h). */
 #define XDPFILT_MAP_IPV4	"filter_ipv4"
@@ -673,7 +674,7 @@ static char *rules_document(const struct bench_data *d, size_t n_ip, size_t n_su
 	json_t *doc;
 	char *text;
 
-	doc = json_pack("{s:s,s:{s:s,s:{s:s,s:s,s:o,s:o}},s:{s:{s:[s],s:[s]},s:o}}",
+	doc = json_pack("{s:s,s:{s:s,s:{s:s,s:s,s:o,s:o}},s:{s:{s:[s],s:[s]},s:{s:[s]},s:o}}",
 			"name", "bench-vault",
 			"properties",
 			  "publicNetworkAccess", "Enabled",
@@ -684,6 +685,7 @@ static char *rules_document(const struct bench_data *d, size_t n_ip, size_t n_su
 			    "virtualNetworkRules", vnet_rules_json(n_subnets),
 			"host",
 			  "dataPlane", "addresses", DP_ADDR_TEXT, "ports", DP_PORT_TEXT,
+			  "vxlan", "remotes", VTEP_NET_TEXT,
 			  "subnets", subnets_json(d, n_subnets));
 	if (!doc)
 		return NULL;

@@ -22,6 +22,7 @@
 #define GEN_MAX_EDGES		1024
 #define GEN_MAX_TAGS		8
 #define GEN_MAX_SUBNETS		8
+#define GEN_MAX_UNDERLAY	16
 #define GEN_PUBLIC_ANCHORS	3
 #define GEN_PRIVATE_ANCHORS	2
 #define GEN_ANCHORS		(GEN_PUBLIC_ANCHORS + GEN_PRIVATE_ANCHORS)
@@ -80,6 +81,10 @@ struct gen_universe {
 	unsigned int n_edges;
 	struct vfw_dp_port ports[VFW_MAX_DP_PORTS];
 	unsigned int n_ports;
+	uint16_t vxlan_ports[VFW_MAX_VXLAN_PORTS];	/* host.vxlan.ports; none: absent */
+	unsigned int n_vxlan_ports;
+	uint32_t underlay[GEN_MAX_UNDERLAY];	/* VTEP sources: remotes' edges, and others */
+	unsigned int n_underlay;
 };
 
 static inline uint32_t gen_mask(unsigned int len)
@@ -437,6 +442,86 @@ static inline void gen_write_dataplane(struct gen_rng *r, struct gen_universe *u
 	fputs("}, ", out);
 }
 
+static inline bool gen_has_vni(const struct gen_universe *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->n_tags; i++)
+		if (u->tags[i].kind == VFW_TAG_VNI)
+			return true;
+	return false;
+}
+
+static inline void gen_add_underlay(struct gen_universe *u, uint32_t addr)
+{
+	if (u->n_underlay < GEN_MAX_UNDERLAY)
+		u->underlay[u->n_underlay++] = addr;
+}
+
+static inline bool gen_is_dp_port(const struct gen_universe *u, uint16_t port, uint8_t proto)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->n_ports; i++)
+		if (u->ports[i].port == port && u->ports[i].proto == proto)
+			return true;
+	return false;
+}
+
+/*
+ * host.vxlan, required when a VNI is used: ports from the usual ones (never
+ * a data-plane udp port, which the parser refuses) and remotes around the
+ * underlay source the frames use most, so that both sides of every remote
+ * are sent from.
+ */
+static inline void gen_write_vxlan(struct gen_rng *r, struct gen_universe *u, FILE *out)
+{
+	static const uint16_t ports[] = { VFW_VXLAN_PORT, VFW_VXLAN_PORT_LINUX, 4790, 8443 };
+	static const struct { uint32_t addr; unsigned int len; } remotes[] = {
+		{ GEN_UNDERLAY4, 32 }, { GEN_UNDERLAY4 & 0xffffff00u, 24 },
+		{ 0xc6336400u, 24 }, { 0, 0 }, { GEN_UNDERLAY4 + 1, 32 },
+	};
+	unsigned int i, n = 0;
+
+	gen_add_underlay(u, GEN_UNDERLAY4);
+	gen_add_underlay(u, GEN_OTHER4);
+	if (!gen_has_vni(u) && gen_chance(r, 40))
+		return;
+	fputs("\"vxlan\": {", out);
+	if (gen_chance(r, 70)) {
+		fputs("\"ports\": [", out);
+		for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+			if ((n && gen_chance(r, 50)) || gen_is_dp_port(u, ports[i], IPPROTO_UDP))
+				continue;
+			fprintf(out, "%s%u", n ? ", " : "", ports[i]);
+			u->vxlan_ports[n++] = ports[i];
+		}
+		fputs("], ", out);
+	}
+	if (!n && gen_is_dp_port(u, VFW_VXLAN_PORT, IPPROTO_UDP)) {
+		/* the default port is taken: open another */
+		fprintf(out, "\"ports\": [%u], ", VFW_VXLAN_PORT_LINUX);
+		u->vxlan_ports[n++] = VFW_VXLAN_PORT_LINUX;
+	} else if (!n) {
+		u->vxlan_ports[n++] = VFW_VXLAN_PORT;
+	}
+	u->n_vxlan_ports = n;
+	fputs("\"remotes\": [", out);
+	for (i = 0, n = 0; i < sizeof(remotes) / sizeof(remotes[0]); i++) {
+		uint32_t mask = gen_mask(remotes[i].len);
+
+		/* 0.0.0.0/0 rarely: it makes every tunnel trusted */
+		if (!gen_chance(r, remotes[i].len ? 45 : 5))
+			continue;
+		fprintf(out, "%s", n++ ? ", " : "");
+		gen_put_prefix(out, remotes[i].addr, remotes[i].len, true);
+		gen_add_underlay(u, remotes[i].addr & mask);
+		gen_add_underlay(u, (remotes[i].addr & mask) - 1);
+		gen_add_underlay(u, (remotes[i].addr | ~mask) + 1);
+	}
+	fputs("]}, ", out);
+}
+
 static inline void gen_anchors(struct gen_rng *r, struct gen_universe *u)
 {
 	unsigned int i;
@@ -499,6 +584,7 @@ static inline char *gen_rules(struct gen_rng *r, struct gen_universe *u)
 			return NULL;
 		}
 		gen_write_dataplane(r, u, h);
+		gen_write_vxlan(r, u, h);
 		n_subnets = gen_write_subnets(r, u, h);
 		gen_write_trusted(r, u, h);
 		gen_write_private_endpoints(r, u, h);
@@ -569,6 +655,23 @@ static inline void gen_vlan_tags(struct gen_rng *r, const struct gen_universe *u
 	}
 }
 
+/* A UDP port some host unwraps a tunnel from: opened here or not. */
+static inline uint16_t gen_tunnel_port(struct gen_rng *r, const struct gen_universe *u)
+{
+	static const uint16_t known[] = { VFW_VXLAN_PORT, VFW_VXLAN_PORT_LINUX, VFW_GENEVE_PORT };
+
+	if (u->n_vxlan_ports && gen_chance(r, 60))
+		return u->vxlan_ports[gen_below(r, u->n_vxlan_ports)];
+	return known[gen_below(r, sizeof(known) / sizeof(known[0]))];
+}
+
+static inline uint32_t gen_underlay4(struct gen_rng *r, const struct gen_universe *u)
+{
+	if (u->n_underlay && gen_chance(r, 85))
+		return u->underlay[gen_below(r, u->n_underlay)];
+	return gen_source4(r, u);
+}
+
 /* Address buffers of one frame spec. */
 struct gen_addrs {
 	char src[INET6_ADDRSTRLEN];
@@ -578,7 +681,11 @@ struct gen_addrs {
 static inline void gen_ip_layer(struct gen_rng *r, const struct gen_universe *u,
 				struct frame_spec *s, struct gen_addrs *a)
 {
-	static const uint8_t other_protos[] = { IPPROTO_ICMP, IPPROTO_ESP, IPPROTO_GRE, IPPROTO_SCTP };
+	/* tunnels vaultfw does not open, and port-less control protocols */
+	static const uint8_t other_protos[] = {
+		IPPROTO_ICMP, IPPROTO_ESP, IPPROTO_GRE, IPPROTO_SCTP, IPPROTO_IPIP, IPPROTO_IPV6,
+		IPPROTO_AH, 89 /* OSPF */, 112 /* VRRP */, IPPROTO_PIM,
+	};
 	static const uint8_t exts[] = { IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
 					IPPROTO_FRAGMENT };
 	bool v6 = gen_chance(r, 15);
@@ -606,6 +713,8 @@ static inline void gen_ip_layer(struct gen_rng *r, const struct gen_universe *u,
 		s->proto = other_protos[gen_below(r, sizeof(other_protos))];
 	if (gen_chance(r, 80) && u->n_ports)
 		s->dport = u->ports[gen_below(r, u->n_ports)].port;
+	else if (gen_chance(r, 30))
+		s->dport = gen_tunnel_port(r, u);
 	else
 		s->dport = gen_chance(r, 50) ? 22 : gen_below(r, 65536);
 	if (v6) {
@@ -670,8 +779,8 @@ static inline void gen_random_bytes(struct gen_rng *r, struct frame *f)
  */
 static inline void gen_frame(struct gen_rng *r, const struct gen_universe *u, struct frame *f)
 {
-	struct frame_spec outer = {}, inner = {};
-	struct gen_addrs oa, ia;
+	struct frame_spec outer = {}, inner = {}, nested = {};
+	struct gen_addrs oa, ia, na;
 	unsigned int shape = gen_below(r, 100), i;
 
 	if (shape < 3) {
@@ -683,14 +792,13 @@ static inline void gen_frame(struct gen_rng *r, const struct gen_universe *u, st
 		gen_vlan_tags(r, u, &outer, gen_below(r, 3));
 	} else if (shape < 35) {
 		/* VXLAN: the VNI is the tag, the inner frame the packet */
-		gen_vlan_tags(r, u, &outer, gen_chance(r, 20) ? 1 : 0);
-		gen_ipv4_text(gen_chance(r, 80) ? GEN_UNDERLAY4 : gen_source4(r, u), oa.src,
-			      sizeof(oa.src));
+		gen_vlan_tags(r, u, &outer, gen_chance(r, 20) ? gen_range(r, 1, 2) : 0);
+		gen_ipv4_text(gen_underlay4(r, u), oa.src, sizeof(oa.src));
 		gen_ipv4_text(gen_chance(r, 50) ? GEN_OTHER4 : GEN_DP4_A, oa.dst, sizeof(oa.dst));
 		outer.src = oa.src;
 		outer.dst = oa.dst;
 		outer.proto = IPPROTO_UDP;
-		outer.dport = VFW_VXLAN_PORT;
+		outer.dport = gen_tunnel_port(r, u);
 		outer.vxlan_flags = gen_chance(r, 90) ? FRAME_VXLAN_I : gen_below(r, 256);
 		outer.vni = gen_tag_id(r, u, VFW_TAG_VNI);
 		outer.inner = &inner;
@@ -699,6 +807,15 @@ static inline void gen_frame(struct gen_rng *r, const struct gen_universe *u, st
 			inner.ethertype = ETH_P_ARP;
 		else
 			gen_ip_layer(r, u, &inner, &ia);
+		if (gen_chance(r, 15) && !frame_is_ipv6(&inner)) {
+			/* VXLAN in VXLAN: the host would unwrap both layers */
+			inner.proto = IPPROTO_UDP;
+			inner.dport = gen_tunnel_port(r, u);
+			inner.vxlan_flags = FRAME_VXLAN_I;
+			inner.vni = gen_tag_id(r, u, VFW_TAG_VNI);
+			inner.inner = &nested;
+			gen_ip_layer(r, u, &nested, &na);
+		}
 		if (gen_chance(r, 5))
 			inner.l4_keep = gen_range(r, 1, 19);
 		if (gen_chance(r, 5))

@@ -203,7 +203,7 @@ static bool test_tag_only_and_prefix_on_one_vni(void)
 	snprintf(json, sizeof(json),
 		 "{\"properties\": {\"networkAcls\": {\"defaultAction\": \"Deny\","
 		 "  \"virtualNetworkRules\": [{\"id\": \"%s\"}]}},"
-		 " \"host\": {\"subnets\": ["
+		 " \"host\": {\"vxlan\": {\"remotes\": [\"192.0.2.1\"]}, \"subnets\": ["
 		 "  {\"id\": \"%s\", \"vni\": 5001, \"prefix\": \"10.1.0.0/24\"},"
 		 "  {\"id\": \"/subscriptions/1111/x/subnets/adm\", \"vlan\": 5, \"prefix\": \"10.1.0.0/24\"}],"
 		 "  \"trustedServices\": [{\"name\": \"scanner\", \"vni\": 5001}]}}",
@@ -235,7 +235,8 @@ static bool test_tags_do_not_mix(void)
 {
 	const char *json = "{\"properties\": {\"networkAcls\": {"
 		"  \"virtualNetworkRules\": [{\"id\": \"/subscriptions/1/S/web\"}]}},"
-		" \"host\": {\"subnets\": [{\"id\": \"/SUBSCRIPTIONS/1/s/WEB\", \"vlan\": 101,"
+		" \"host\": {\"vxlan\": {\"remotes\": [\"192.0.2.1\"]},"
+		"  \"subnets\": [{\"id\": \"/SUBSCRIPTIONS/1/s/WEB\", \"vlan\": 101,"
 		"   \"prefix\": \"10.2.0.0/24\"}],"
 		"  \"trustedServices\": [{\"name\": \"t\", \"vni\": 101, \"prefixes\": [\"10.2.0.0/16\"]}]}}";
 	struct vfw_compiled c;
@@ -347,6 +348,7 @@ static const char full_example[] =
 	"   \"virtualNetworkRules\": [{\"id\": \"/subscriptions/1111/resourceGroups/rg/providers/"
 	"Microsoft.Network/virtualNetworks/app/subnets/web\"}]}},"
 	" \"host\": {"
+	"  \"vxlan\": {\"ports\": [4789], \"remotes\": [\"192.0.2.1/32\"]},"
 	"  \"subnets\": [{\"id\": \"/subscriptions/1111/resourceGroups/rg/providers/"
 	"Microsoft.Network/virtualNetworks/app/subnets/web\", \"vni\": 5001, \"prefix\": \"10.1.0.0/24\"}],"
 	"  \"trustedServices\": [{\"name\": \"backup\", \"prefixes\": [\"20.38.0.0/16\"]}],"

@@ -222,6 +222,11 @@ static void random_settings(struct gen_rng *r, struct vfw_rules *rules)
 	rules->dataplane.ports[0] = (struct vfw_dp_port){ .port = FP_HTTPS,
 							  .proto = IPPROTO_TCP };
 	rules->dataplane.n_ports = 1;
+	/* The VXLAN frames below come from FP_VTEP_SRC, the trusted remote. */
+	rules->vxlan = (struct vfw_vxlan){
+		.present = true, .ports = { VFW_VXLAN_PORT }, .n_ports = 1,
+		.remotes = { { .addr = 0x0a000001, .len = 32 } }, .n_remotes = 1,
+	};
 }
 
 static void random_set(struct gen_rng *r, struct fp_set *s)

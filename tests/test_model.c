@@ -22,6 +22,7 @@
 
 /* Single quotes become double quotes before parsing. */
 #define HOST	"'dataPlane': {'addresses': ['" DP4 "', '" DP6 "'], 'ports': ['tcp/443', 'udp/443']}, " \
+		"'vxlan': {'remotes': ['192.0.2.1']}, " \
 		"'subnets': [{'id': '" WEB "', 'vni': 5001, 'prefix': '10.1.0.0/24'}, " \
 		"{'id': '/subscriptions/1/x/adm', 'vlan': 101}], " \
 		"'trustedServices': [{'name': 'backup', 'prefixes': ['198.51.100.128/25'], 'vlan': 300}, " \

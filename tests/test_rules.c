@@ -466,7 +466,8 @@ static bool test_case_insensitive(void)
 	if (!parse_ok("{'properties': {'publicNetworkAccess': 'securedbyperimeter',"
 		      " 'networkAcls': {'defaultAction': 'DENY', 'bypass': 'none',"
 		      "  'virtualNetworkRules': [{'id': '/SUBSCRIPTIONS/1/subnets/WEB'}]}},"
-		      " 'host': {'subnets': [{'id': '/subscriptions/1/Subnets/web', 'vni': 9}],"
+		      " 'host': {'vxlan': {'remotes': ['192.0.2.1']},"
+		      "  'subnets': [{'id': '/subscriptions/1/Subnets/web', 'vni': 9}],"
 		      "  'privateEndpoints': [{'name': 'pe', 'vlan': 3, 'status': 'pending'}],"
 		      "  'perimeter': {'accessMode': 'enforced', 'subscriptions': [{'id': '/S/2'}],"
 		      "   'accessRules': [{'name': 'r', 'direction': 'INBOUND',"
@@ -643,7 +644,8 @@ static bool test_trusted_and_member_tags(void)
 	struct vfw_rules r;
 	bool ok;
 
-	if (!parse_ok(HOST("{'trustedServices': [{'name': 't', 'vni': 10, 'vlan': 20}],"
+	if (!parse_ok(HOST("{'vxlan': {'remotes': ['192.0.2.1']},"
+			   " 'trustedServices': [{'name': 't', 'vni': 10, 'vlan': 20}],"
 			   " 'perimeter': {'accessMode': 'Audit', 'members': [{'name': 'm',"
 			   "  'vlan': 30, 'prefixes': ['203.0.113.0/25', '10.0.0.0/8']}]}}"), &r))
 		return false;
@@ -662,7 +664,8 @@ static bool test_subnets_share_tag(void)
 	struct vfw_rules r;
 	bool ok;
 
-	if (!parse_ok(HOST("{'subnets': [{'id': 'a', 'vni': 1, 'prefix': '10.1.0.0/24'},"
+	if (!parse_ok(HOST("{'vxlan': {'remotes': ['192.0.2.1']},"
+			   " 'subnets': [{'id': 'a', 'vni': 1, 'prefix': '10.1.0.0/24'},"
 			   " {'id': 'b', 'vni': 1, 'prefix': '10.1.1.0/24'},"
 			   " {'id': 'c', 'vlan': 1}]}"), &r))
 		return false;
@@ -718,7 +721,7 @@ static char *vnet_rules_doc(int n)
 	fputs("{\"properties\":{\"networkAcls\":{\"virtualNetworkRules\":[", f);
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s{\"id\":\"/s/1/subnets/n%d\"}", i ? "," : "", i);
-	fputs("]}},\"host\":{\"subnets\":[", f);
+	fputs("]}},\"host\":{\"vxlan\":{\"remotes\":[]},\"subnets\":[", f);
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s{\"id\":\"/s/1/subnets/n%d\",\"vni\":%d}", i ? "," : "", i, i + 1);
 	fputs("]}}", f);
@@ -792,7 +795,8 @@ static const struct list_limit {
 	  "{\"id\":\"s%1$d\",\"vlan\":%1$d}", "]}}", VFW_MAX_SUBNETS, "host.subnets" },
 	{ "trusted services", "{\"properties\":{},\"host\":{\"trustedServices\":[",
 	  "{\"name\":\"t%d\"}", "]}}", VFW_MAX_TRUSTED, "host.trustedServices" },
-	{ "private endpoints", "{\"properties\":{},\"host\":{\"privateEndpoints\":[",
+	{ "private endpoints",
+	  "{\"properties\":{},\"host\":{\"vxlan\":{\"remotes\":[]},\"privateEndpoints\":[",
 	  "{\"name\":\"p%1$d\",\"vni\":%1$d,\"status\":\"Approved\"}", "]}}",
 	  VFW_MAX_PRIVATE_EP, "host.privateEndpoints" },
 	{ "perimeter access rules",

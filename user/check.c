@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "check.h"
+#include "log.h"
 #include "stats.h"
 
 /* On success the caller frees both rules and out. */
@@ -66,6 +67,32 @@ static void print_dataplane(FILE *out, const struct vfw_config *cfg)
 	fputc('\n', out);
 }
 
+static void print_vxlan(FILE *out, const struct vfw_config *cfg)
+{
+	const struct vfw_vxlan_remote *rem;
+	char addr[INET_ADDRSTRLEN];
+	__u32 i;
+
+	fprintf(out, "  vxlan: ");
+	if (!cfg->n_vxlan_ports) {
+		fprintf(out, "not opened\n");
+		return;
+	}
+	fprintf(out, "udp");
+	for (i = 0; i < cfg->n_vxlan_ports && i < VFW_MAX_VXLAN_PORTS; i++)
+		fprintf(out, "%s%u", i ? "," : "/", cfg->vxlan_ports[i]);
+	fprintf(out, " from ");
+	if (!cfg->n_vxlan_remotes)
+		fprintf(out, "no trusted endpoint");
+	for (i = 0; i < cfg->n_vxlan_remotes && i < VFW_MAX_VXLAN_REMOTES; i++) {
+		rem = &cfg->vxlan_remotes[i];
+		if (!inet_ntop(AF_INET, &rem->addr, addr, sizeof(addr)))
+			strcpy(addr, "?");
+		fprintf(out, "%s%s/%d", i ? " " : "", addr, __builtin_popcount(rem->mask));
+	}
+	fputc('\n', out);
+}
+
 void vfw_print_settings(FILE *out, const struct vfw_config *cfg)
 {
 	fprintf(out, "  public access: %s\n",
@@ -75,6 +102,23 @@ void vfw_print_settings(FILE *out, const struct vfw_config *cfg)
 	fprintf(out, "  bypass: %s\n", cfg->flags & VFW_CFG_BYPASS ? "AzureServices" : "None");
 	fprintf(out, "  perimeter: %s\n", perimeter_str(cfg->flags));
 	print_dataplane(out, cfg);
+	print_vxlan(out, cfg);
+}
+
+static bool denies_by_default(__u32 flags)
+{
+	return !(flags & VFW_CFG_DEFAULT_ALLOW) || (flags & VFW_CFG_PUBLIC_DISABLED) ||
+	       (flags & VFW_CFG_PERIM_ENFORCE);
+}
+
+/* What an operator should hear before attaching, though nothing is wrong. */
+static void warn_settings(const char *path, const struct vfw_config *cfg)
+{
+	if (denies_by_default(cfg->flags) && !cfg->n_dp_addrs)
+		pr_warn("%s: host.dataPlane.addresses: warning: empty, so every address of the "
+			"host is data plane and the rule set denies by default: every tunnel "
+			"to the host (GRE, IP-in-IP, ESP, GENEVE, VXLAN on a port not opened) is "
+			"judged by its outer source and dropped unless a rule admits it\n", path);
 }
 
 /* The file's own words, which the slot flags (shown below) condense. */
@@ -102,6 +146,7 @@ int vfw_check(const char *path, char *err, size_t errlen)
 		if (compiled.rules[i].kind < VFW_RULE_KIND_COUNT)
 			per_kind[compiled.rules[i].kind]++;
 
+	warn_settings(path, &compiled.config);
 	printf("%s: valid\n", path);
 	print_file_settings(&rules);
 	vfw_print_settings(stdout, &compiled.config);

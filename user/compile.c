@@ -39,11 +39,6 @@ struct compile_ctx {
 static const struct vfw_tag untagged = { .kind = VFW_TAG_NONE, .id = 0 };
 static const struct vfw_prefix any_source = { .addr = 0, .len = 0 };
 
-static __u32 prefix_mask(__u8 len)
-{
-	return len ? ~0U << (32 - len) : 0;
-}
-
 static const enum vfw_category kind_category[VFW_RULE_KIND_COUNT] = {
 #define VFW_KIND_CAT(id, name, cat) [VFW_RULE_##id] = cat,
 	VFW_RULE_KINDS(VFW_KIND_CAT)
@@ -83,6 +78,22 @@ static __u32 config_flags(const struct vfw_rules *r)
 	return flags;
 }
 
+/* The parser bounds both lists by the config's arrays. */
+static void build_vxlan_config(const struct vfw_vxlan *vx, struct vfw_config *cfg)
+{
+	size_t i;
+
+	if (!vx->present)
+		return;
+	cfg->n_vxlan_ports = vx->n_ports;
+	memcpy(cfg->vxlan_ports, vx->ports, vx->n_ports * sizeof(vx->ports[0]));
+	cfg->n_vxlan_remotes = vx->n_remotes;
+	for (i = 0; i < vx->n_remotes; i++) {
+		cfg->vxlan_remotes[i].addr = htonl(vx->remotes[i].addr);
+		cfg->vxlan_remotes[i].mask = htonl(vfw_prefix_mask(vx->remotes[i].len));
+	}
+}
+
 static int build_config(struct compile_ctx *ctx)
 {
 	const struct vfw_dataplane *dp = &ctx->rules->dataplane;
@@ -109,6 +120,7 @@ static int build_config(struct compile_ctx *ctx)
 		if (dp->addrs[i].family == AF_INET)
 			memcpy(&cfg->dp_v4[cfg->n_dp_v4++], dp->addrs[i].addr,
 			       sizeof(cfg->dp_v4[0]));
+	build_vxlan_config(&ctx->rules->vxlan, cfg);
 	return 0;
 }
 
@@ -163,7 +175,7 @@ static int add_raw(struct compile_ctx *ctx, struct vfw_tag tag,
 	}
 	/* Host bits are ignored by the trie; clearing them keeps equal keys
 	 * equal for the push-down. */
-	prefix.addr &= prefix_mask(prefix.len);
+	prefix.addr &= vfw_prefix_mask(prefix.len);
 	ctx->raw[ctx->n_raw++] = (struct raw_entry){
 		.tag = tag, .prefix = prefix, .cat = cat, .rule = rule,
 	};
@@ -372,7 +384,7 @@ static bool same_tag(const struct raw_entry *a, const struct raw_entry *b)
 
 static bool covers(const struct vfw_prefix *outer, const struct vfw_prefix *inner)
 {
-	__u32 mask = prefix_mask(outer->len);
+	__u32 mask = vfw_prefix_mask(outer->len);
 
 	return outer->len <= inner->len &&
 	       (inner->addr & mask) == (outer->addr & mask);

@@ -155,6 +155,25 @@ static json_t *dataplane_json(const struct vfw_dataplane *dp)
 	return ok ? obj : NULL;
 }
 
+static json_t *vxlan_json(const struct vfw_vxlan *vx)
+{
+	json_t *obj = json_object(), *ports = json_array(), *remotes = json_array();
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; ok && i < vx->n_ports; i++)
+		ok = append(ports, json_integer(vx->ports[i]));
+	for (i = 0; ok && i < vx->n_remotes; i++)
+		ok = append(remotes, prefix_json(&vx->remotes[i]));
+	/* Both calls must run: each takes ownership of its array. remotes is
+	 * written even when empty, since the parser requires it. */
+	ok = set(obj, "ports", ports) && ok;
+	ok = set(obj, "remotes", remotes) && ok;
+	if (!ok)
+		json_decref(obj);
+	return ok ? obj : NULL;
+}
+
 static json_t *subnet_json(const struct vfw_subnet *s)
 {
 	json_t *obj = json_object();
@@ -268,6 +287,7 @@ static json_t *host_json(const struct vfw_rules *r)
 	bool ok;
 
 	ok = set(host, "dataPlane", dataplane_json(&r->dataplane)) &&
+	     (!r->vxlan.present || set(host, "vxlan", vxlan_json(&r->vxlan))) &&
 	     SET_LIST(host, "subnets", r->subnets, r->n_subnets, subnet_json) &&
 	     SET_LIST(host, "trustedServices", r->trusted, r->n_trusted, group_json) &&
 	     SET_LIST(host, "privateEndpoints", r->private_endpoints, r->n_private_endpoints,

@@ -21,8 +21,8 @@
 #define EXPLAIN_DST4		"192.0.2.10"
 #define EXPLAIN_DST6		"2001:db8::10"
 #define EXPLAIN_DPORT		443
-/* VXLAN underlay: only the inner packet is judged, so any addresses do. */
-#define EXPLAIN_UNDERLAY_SRC	"192.0.2.1"
+/* VXLAN underlay: the source is a trusted remote unless --tunnel-src
+ * says otherwise; the destination is not looked at. */
 #define EXPLAIN_UNDERLAY_DST	"192.0.2.2"
 
 /*
@@ -261,6 +261,7 @@ struct probe {
 	char dst[INET6_ADDRSTRLEN];
 	struct frame_spec packet;	/* the IP packet, with its VLAN tag */
 	struct frame_spec outer;	/* VXLAN around packet, when --vni */
+	char tunnel_src[INET6_ADDRSTRLEN];
 	bool vxlan;
 };
 
@@ -344,8 +345,30 @@ static int probe_l4(const struct vfw_explain_request *req, const struct vfw_conf
 	return 0;
 }
 
-static int probe_tag(const struct vfw_explain_request *req, struct probe *p,
-		     char *err, size_t errlen)
+/* --tunnel-src, or else the first trusted remote (its network address). */
+static int probe_tunnel_src(const struct vfw_explain_request *req, const struct vfw_config *cfg,
+			    struct probe *p, char *err, size_t errlen)
+{
+	int family;
+
+	if (req->tunnel_src) {
+		if (parse_addr("--tunnel-src", req->tunnel_src, p->tunnel_src, &family,
+			       err, errlen))
+			return -EINVAL;
+		if (family != AF_INET)
+			return vfw_set_err(err, errlen, "--tunnel-src: '%s': VXLAN is opened "
+					   "over IPv4 only", req->tunnel_src);
+		return 0;
+	}
+	if (!cfg->n_vxlan_remotes)
+		return vfw_set_err(err, errlen, "--vni: host.vxlan.remotes is empty, so every "
+				   "VXLAN frame is untrusted-tunnel: give --tunnel-src");
+	inet_ntop(AF_INET, &cfg->vxlan_remotes[0].addr, p->tunnel_src, sizeof(p->tunnel_src));
+	return 0;
+}
+
+static int probe_tag(const struct vfw_explain_request *req, const struct vfw_config *cfg,
+		     struct probe *p, char *err, size_t errlen)
 {
 	unsigned long id;
 	int ret;
@@ -359,13 +382,19 @@ static int probe_tag(const struct vfw_explain_request *req, struct probe *p,
 		p->packet.n_tags = 1;
 		return ret;
 	}
+	if (req->tunnel_src && !req->vni)
+		return vfw_set_err(err, errlen, "--tunnel-src goes with --vni");
 	if (!req->vni)
 		return 0;
-	ret = parse_number("--vni", req->vni, VFW_VNI_MAX, &id, err, errlen);
+	if (!cfg->n_vxlan_ports)
+		return vfw_set_err(err, errlen, "--vni: the rule set opens no VXLAN "
+				   "(it has no host.vxlan)");
+	ret = parse_number("--vni", req->vni, VFW_VNI_MAX, &id, err, errlen) ?:
+	      probe_tunnel_src(req, cfg, p, err, errlen);
 	p->vxlan = true;
 	p->outer = (struct frame_spec){
-		.src = EXPLAIN_UNDERLAY_SRC, .dst = EXPLAIN_UNDERLAY_DST,
-		.proto = IPPROTO_UDP, .dport = VFW_VXLAN_PORT,
+		.src = p->tunnel_src, .dst = EXPLAIN_UNDERLAY_DST,
+		.proto = IPPROTO_UDP, .dport = cfg->vxlan_ports[0],
 		.vxlan_flags = FRAME_VXLAN_I, .vni = id, .inner = &p->packet,
 	};
 	return ret;
@@ -394,7 +423,7 @@ static int build_probe(const struct vfw_explain_request *req, const struct vfw_c
 	p->packet.src = p->src;
 	p->packet.dst = p->dst;
 	ret = probe_l4(req, cfg, &p->packet, err, errlen) ?:
-	      probe_tag(req, p, err, errlen);
+	      probe_tag(req, cfg, p, err, errlen);
 	if (ret)
 		return ret;
 	if (!frame_build(p->vxlan ? &p->outer : &p->packet, f))
@@ -409,7 +438,7 @@ static void print_probe(const char *target, const struct probe *p, size_t len)
 	printf("explain %s: %s -> %s %s/%u, ", target, s->src, s->dst,
 	       s->proto == IPPROTO_UDP ? "udp" : "tcp", s->dport);
 	if (p->vxlan)
-		printf("VXLAN VNI %u", p->outer.vni);
+		printf("VXLAN VNI %u from %s", p->outer.vni, p->tunnel_src);
 	else if (s->n_tags)
 		printf("VLAN %u", s->tags[0].vid);
 	else

@@ -60,6 +60,7 @@ struct vfw_explain_request {
 	const char *dport;	/* default: the first data-plane port (of proto) */
 	const char *vlan;	/* 802.1Q tag */
 	const char *vni;	/* VXLAN-encapsulated with this VNI */
+	const char *tunnel_src;	/* VXLAN outer source; default: the first remote */
 };
 
 /*

@@ -69,6 +69,7 @@ enum observe_opt {
 	OPT_DPORT,
 	OPT_VLAN,
 	OPT_VNI,
+	OPT_TUNNEL_SRC,
 	OPT_WATCH,
 	OPT_INTERVAL,
 	OPT_FORMAT,
@@ -99,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "dport",	required_argument,	NULL, OPT_DPORT },
 	{ "vlan",	required_argument,	NULL, OPT_VLAN },
 	{ "vni",	required_argument,	NULL, OPT_VNI },
+	{ "tunnel-src",	required_argument,	NULL, OPT_TUNNEL_SRC },
 	{ "watch",	no_argument,		NULL, OPT_WATCH },
 	{ "interval",	required_argument,	NULL, OPT_INTERVAL },
 	{ "format",	required_argument,	NULL, OPT_FORMAT },
@@ -131,6 +133,7 @@ static const struct {
 	{ CMD_OPT_EXPLAIN, "--dport N", "destination port (default: the first data-plane port)" },
 	{ CMD_OPT_EXPLAIN, "--vlan N", "send the frame with this 802.1Q tag" },
 	{ CMD_OPT_EXPLAIN, "--vni N", "send the frame VXLAN-encapsulated with this VNI" },
+	{ CMD_OPT_EXPLAIN, "--tunnel-src A", "VXLAN outer source (default: the first trusted remote)" },
 	{ CMD_OPT_STATS, "--watch", "refresh a table sorted by rate until Ctrl-C" },
 	{ CMD_OPT_APPLY_WATCH, "--watch", "apply FILE again whenever it changes, until SIGTERM" },
 	{ CMD_OPT_STATS, "--interval S", "seconds between refreshes (default 1)" },
@@ -314,7 +317,8 @@ static bool set_observe_option(const struct cmd *c, int opt, struct cmd_args *a)
 	if (c->opts & CMD_OPT_EXPLAIN)
 		value = opt == OPT_SRC ? &x->src : opt == OPT_DST ? &x->dst :
 			opt == OPT_PROTO ? &x->proto : opt == OPT_DPORT ? &x->dport :
-			opt == OPT_VLAN ? &x->vlan : opt == OPT_VNI ? &x->vni : NULL;
+			opt == OPT_VLAN ? &x->vlan : opt == OPT_VNI ? &x->vni :
+			opt == OPT_TUNNEL_SRC ? &x->tunnel_src : NULL;
 	else if (c->opts & CMD_OPT_STATS)
 		value = opt == OPT_INTERVAL ? &st->interval : opt == OPT_FORMAT ? &st->format :
 			opt == OPT_OUTPUT ? &st->output : NULL;

@@ -45,14 +45,15 @@ static const int reason_verdict[VFW_REASON_COUNT] = {
 enum l4_state {
 	L4_PORTS,		/* destination port known */
 	L4_TRUNCATED,		/* TCP/UDP header cut short */
-	L4_NO_PORTS,		/* ICMP, ICMPv6, ...: never data plane */
-	L4_DEST_ONLY,		/* later fragment, ended IPv6 walk */
+	L4_NO_PORTS,		/* ICMP, ICMPv6, OSPF, ...: never data plane */
+	L4_DEST_ONLY,		/* later fragment, ended IPv6 walk, unopened tunnel */
 };
 
 enum frame_kind {
 	FRAME_IP,
 	FRAME_NON_IP,
 	FRAME_MALFORMED,
+	FRAME_UNTRUSTED_TUNNEL,
 };
 
 struct frame_view {
@@ -61,6 +62,8 @@ struct frame_view {
 	size_t end;		/* IPv4 total length narrows it */
 	enum frame_kind kind;
 	enum l4_state l4;
+	bool vxlan_next;	/* UDP payload is VXLAN on an opened port */
+	const struct vfw_vxlan *vx;
 	const char *why;
 };
 
@@ -90,7 +93,8 @@ static bool is_vlan_type(uint16_t type)
 	return type == ETH_P_8021Q || type == ETH_P_8021AD;
 }
 
-/* Ethernet and VLAN tags; *vid is the innermost VLAN id (0: untagged). */
+/* Ethernet and VLAN tags; *vid is the innermost VLAN id that is not 0
+ * (0: untagged or priority tags only). */
 static bool read_eth(struct frame_view *v, unsigned int max_tags, uint16_t *type,
 		     uint16_t *vid)
 {
@@ -113,18 +117,56 @@ static bool read_eth(struct frame_view *v, unsigned int max_tags, uint16_t *type
 			set_malformed(v, "VLAN header truncated");
 			return false;
 		}
-		*vid = be16(p) & VLAN_VID_MASK;
+		if (be16(p) & VLAN_VID_MASK)	/* id 0 is a priority tag */
+			*vid = be16(p) & VLAN_VID_MASK;
 		*type = be16(p + 2);
 	}
 	return true;
 }
 
-static void read_ports(struct frame_view *v, struct vfw_model_pkt *pkt)
+static bool vxlan_port_opened(const struct vfw_vxlan *vx, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; vx->present && i < vx->n_ports; i++)
+		if (vx->ports[i] == port)
+			return true;
+	return false;
+}
+
+/* SPEC §2: the IP protocols of tunnels vaultfw never opens. */
+static bool is_encap_proto(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_IPIP:
+	case IPPROTO_IPV6:
+	case IPPROTO_GRE:
+	case IPPROTO_ESP:
+	case IPPROTO_AH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_encap_port(const struct vfw_vxlan *vx, uint16_t port)
+{
+	return port == VFW_VXLAN_PORT || port == VFW_VXLAN_PORT_LINUX || port == VFW_GENEVE_PORT ||
+	       vxlan_port_opened(vx, port);
+}
+
+/* The upper layer; may_open: an outer IPv4 packet, where VXLAN is opened. */
+static void read_upper(struct frame_view *v, struct vfw_model_pkt *pkt, bool may_open)
 {
 	size_t need = pkt->proto == IPPROTO_TCP ? TCP_HLEN :
 		      pkt->proto == IPPROTO_UDP ? UDP_HLEN : 0;
 	const uint8_t *p;
 
+	if (is_encap_proto(pkt->proto)) {
+		v->l4 = L4_DEST_ONLY;
+		v->why = "a tunnel vaultfw does not open: judged by its source and tag";
+		return;
+	}
 	if (!need) {
 		v->l4 = L4_NO_PORTS;
 		v->why = "no TCP/UDP ports: never data plane";
@@ -139,9 +181,17 @@ static void read_ports(struct frame_view *v, struct vfw_model_pkt *pkt)
 	v->l4 = L4_PORTS;
 	pkt->has_dport = true;
 	pkt->dport = be16(p + 2);
+	if (pkt->proto != IPPROTO_UDP)
+		return;
+	if (may_open && vxlan_port_opened(v->vx, pkt->dport)) {
+		v->vxlan_next = true;
+	} else if (is_encap_port(v->vx, pkt->dport)) {
+		v->l4 = L4_DEST_ONLY;
+		v->why = "UDP to a tunnel port that is not opened: judged by its source and tag";
+	}
 }
 
-static void read_ipv4(struct frame_view *v, struct vfw_model_pkt *pkt)
+static void read_ipv4(struct frame_view *v, struct vfw_model_pkt *pkt, bool outer)
 {
 	const uint8_t *ip = v->data + v->pos;
 	size_t hlen, tot_len;
@@ -170,7 +220,7 @@ static void read_ipv4(struct frame_view *v, struct vfw_model_pkt *pkt)
 		v->why = "later IPv4 fragment: judged by its source alone";
 		return;
 	}
-	read_ports(v, pkt);
+	read_upper(v, pkt, outer);
 }
 
 static bool is_ipv6_ext(uint8_t next)
@@ -230,21 +280,14 @@ static void read_ipv6(struct frame_view *v, struct vfw_model_pkt *pkt)
 		return;
 	}
 	pkt->proto = next;
-	if (next == IPPROTO_TCP || next == IPPROTO_UDP) {
-		read_ports(v, pkt);
-	} else if (next == IPPROTO_ICMPV6) {
-		v->l4 = L4_NO_PORTS;
-		v->why = "ICMPv6 (neighbour discovery): never data plane";
-	} else {
-		v->l4 = L4_DEST_ONLY;
-		v->why = "IPv6 header chain ends before TCP/UDP: judged by its source alone";
-	}
+	read_upper(v, pkt, false);
 }
 
-static void read_l3(struct frame_view *v, uint16_t type, struct vfw_model_pkt *pkt)
+static void read_l3(struct frame_view *v, uint16_t type, struct vfw_model_pkt *pkt,
+		    bool outer)
 {
 	if (type == ETH_P_IP) {
-		read_ipv4(v, pkt);
+		read_ipv4(v, pkt, outer);
 	} else if (type == ETH_P_IPV6) {
 		read_ipv6(v, pkt);
 	} else {
@@ -255,18 +298,29 @@ static void read_l3(struct frame_view *v, uint16_t type, struct vfw_model_pkt *p
 		pkt->is_ip = false;
 }
 
-static bool is_vxlan(const struct frame_view *v, const struct vfw_model_pkt *pkt)
+static bool remote_trusted(const struct vfw_vxlan *vx, const struct vfw_model_pkt *pkt)
 {
-	return v->kind == FRAME_IP && pkt->family == AF_INET && v->l4 == L4_PORTS &&
-	       pkt->proto == IPPROTO_UDP && pkt->dport == VFW_VXLAN_PORT;
+	uint32_t src;
+	size_t i;
+
+	memcpy(&src, pkt->saddr, sizeof(src));
+	for (i = 0; i < vx->n_remotes; i++)
+		if ((ntohl(src) & vfw_prefix_mask(vx->remotes[i].len)) == vx->remotes[i].addr)
+			return true;
+	return false;
 }
 
-/* The UDP payload of an outer packet to VFW_VXLAN_PORT. */
+/* The UDP payload of an outer IPv4 packet to an opened VXLAN port. */
 static void read_vxlan(struct frame_view *v, struct vfw_model_pkt *pkt)
 {
 	const uint8_t *vx;
 	uint16_t type, vid;
 
+	if (!remote_trusted(v->vx, pkt)) {
+		v->kind = FRAME_UNTRUSTED_TUNNEL;
+		v->why = "VXLAN from a source outside host.vxlan.remotes";
+		return;
+	}
 	/* The outer IPv4 total length bounds the VXLAN header and the inner
 	 * frame: the stack trims what lies past it. */
 	vx = pull(v, VXLAN_HLEN);
@@ -275,15 +329,18 @@ static void read_vxlan(struct frame_view *v, struct vfw_model_pkt *pkt)
 		pkt->is_ip = false;
 		return set_malformed(v, "VXLAN header truncated");
 	}
-	if (!(vx[0] & VXLAN_FLAG_I))
-		return;		/* plain UDP to the VXLAN port */
+	if (!(vx[0] & VXLAN_FLAG_I)) {
+		v->l4 = L4_DEST_ONLY;
+		v->why = "VXLAN without the I flag carries no VNI: judged by its source";
+		return;
+	}
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->vxlan = true;
 	pkt->tag.kind = VFW_TAG_VNI;
 	pkt->tag.id = vx[4] << 16 | vx[5] << 8 | vx[6];
 	if (!read_eth(v, INNER_MAX_TAGS, &type, &vid))
 		return;
-	read_l3(v, type, pkt);
+	read_l3(v, type, pkt, false);
 }
 
 static void read_frame(struct frame_view *v, struct vfw_model_pkt *pkt)
@@ -296,8 +353,8 @@ static void read_frame(struct frame_view *v, struct vfw_model_pkt *pkt)
 		pkt->tag.kind = VFW_TAG_VLAN;
 		pkt->tag.id = vid;
 	}
-	read_l3(v, type, pkt);
-	if (is_vxlan(v, pkt))
+	read_l3(v, type, pkt, true);
+	if (v->vxlan_next)
 		read_vxlan(v, pkt);
 }
 
@@ -336,6 +393,8 @@ static enum vfw_reason classify(const struct vfw_rules *r, struct frame_view *v,
 		return VFW_REASON_MALFORMED;
 	if (v->kind == FRAME_NON_IP)
 		return VFW_REASON_NON_IP;
+	if (v->kind == FRAME_UNTRUSTED_TUNNEL)
+		return VFW_REASON_UNTRUSTED_TUNNEL;
 	if (v->l4 == L4_NO_PORTS)
 		return VFW_REASON_CONTROL_PLANE;
 	if (!dst_is_data_plane(&r->dataplane, pkt)) {
@@ -392,7 +451,7 @@ static int entry_match_len(const struct vfw_model_pkt *pkt, const struct vfw_tag
 	if (pkt->family != AF_INET)
 		return -1;
 	memcpy(&src, pkt->saddr, sizeof(src));
-	mask = prefix->len ? ~0U << (32 - prefix->len) : 0;
+	mask = vfw_prefix_mask(prefix->len);
 	return (ntohl(src) & mask) == prefix->addr ? prefix->len : -1;
 }
 
@@ -633,7 +692,7 @@ static void judge(const struct vfw_rules *r, const struct vfw_model_pkt *pkt,
 int vfw_model_eval(const struct vfw_rules *rules, const void *frame, size_t len,
 		   struct vfw_model_result *out)
 {
-	struct frame_view view = { .data = frame, .end = len };
+	struct frame_view view = { .data = frame, .end = len, .vx = &rules->vxlan };
 	enum vfw_reason reason;
 
 	if (!rules || (!frame && len) || !out)

@@ -103,14 +103,14 @@ static void report(const struct parser *p, const char *path, const char *level,
 /* ------------------------------------------------------------------ */
 /* Addresses and prefixes                                              */
 
-static uint32_t prefix_mask(uint8_t len)
+uint32_t vfw_prefix_mask(uint8_t len)
 {
 	return len ? ~0u << (32 - len) : 0;
 }
 
 static bool prefixes_overlap(const struct vfw_prefix *a, const struct vfw_prefix *b)
 {
-	uint32_t mask = prefix_mask(a->len < b->len ? a->len : b->len);
+	uint32_t mask = vfw_prefix_mask(a->len < b->len ? a->len : b->len);
 
 	return (a->addr & mask) == (b->addr & mask);
 }
@@ -183,7 +183,7 @@ static enum prefix_result parse_prefix_text(const char *text, struct vfw_prefix 
 	if (*s)
 		return PREFIX_MALFORMED;
 	out->len = (uint8_t)len;
-	return out->addr & ~prefix_mask(out->len) ? PREFIX_HOST_BITS : PREFIX_OK;
+	return out->addr & ~vfw_prefix_mask(out->len) ? PREFIX_HOST_BITS : PREFIX_OK;
 }
 
 /* Ranges that can never be a public source (docs/design.md). */
@@ -225,7 +225,7 @@ static int prefix_from_text(const struct parser *p, const char *path, const char
 	case PREFIX_IPV6:
 		return fail(p, path, "\"%s\": IPv6 is not supported, rules are IPv4 only", text);
 	case PREFIX_HOST_BITS:
-		meant.addr = out->addr & prefix_mask(out->len);
+		meant.addr = out->addr & vfw_prefix_mask(out->len);
 		meant.len = out->len;
 		return fail(p, path, "\"%s\" has host bits set: did you mean %s?", text,
 			    vfw_prefix_str(&meant, buf, sizeof(buf)));
@@ -718,6 +718,137 @@ static int parse_dataplane(const struct parser *p, json_t *obj, const char *path
 			       parse_port, dp->ports, &dp->n_ports);
 }
 
+static int parse_vxlan_remote(const struct parser *p, const char *path, const char *text,
+			      void *item)
+{
+	return prefix_from_text(p, path, text, false, item);
+}
+
+static int parse_vxlan_ports(const struct parser *p, json_t *arr, const char *path,
+			     struct vfw_vxlan *vx)
+{
+	char epath[JSON_PATH_LEN];
+	uint32_t port;
+	size_t i, j;
+	json_t *v;
+
+	if (!json_array_size(arr))
+		return fail(p, path, "must list at least one port (absent means [%d])",
+			    VFW_VXLAN_PORT);
+	if (json_array_size(arr) > VFW_MAX_VXLAN_PORTS)
+		return fail(p, path_index(epath, path, VFW_MAX_VXLAN_PORTS),
+			    "more than %d entries", VFW_MAX_VXLAN_PORTS);
+	json_array_foreach(arr, i, v) {
+		path_index(epath, path, i);
+		if (integer_in_range(p, epath, v, 65535, &port))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (vx->ports[j] == port)
+				return fail(p, epath, "%u is listed twice", port);
+		vx->ports[i] = (uint16_t)port;
+		vx->n_ports = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * host.vxlan. `remotes` is required: which endpoints may put a VNI on a
+ * packet is the whole point of opening VXLAN, so trusting every source has
+ * to be written down ("0.0.0.0/0").
+ */
+static int parse_vxlan(const struct parser *p, json_t *obj, const char *path,
+		       struct vfw_vxlan *vx)
+{
+	static const char *const keys[] = { "ports", "remotes", NULL };
+	char kpath[JSON_PATH_LEN];
+	json_t *ports, *remotes;
+	size_t i;
+
+	if (check_keys(p, obj, path, keys) ||
+	    get_member(p, obj, path, "ports", JSON_ARRAY, false, &ports) ||
+	    get_member(p, obj, path, "remotes", JSON_ARRAY, false, &remotes))
+		return -EINVAL;
+	if (!remotes)
+		return fail(p, path, "needs \"remotes\": the tunnel endpoints whose VXLAN frames "
+			    "may carry a VNI (\"0.0.0.0/0\" trusts every source)");
+	vx->present = true;
+	vx->ports[0] = VFW_VXLAN_PORT;
+	vx->n_ports = 1;
+	if (ports && parse_vxlan_ports(p, ports, path_key(kpath, path, "ports"), vx))
+		return -EINVAL;
+	path_key(kpath, path, "remotes");
+	if (parse_text_list(p, remotes, kpath, VFW_MAX_VXLAN_REMOTES, sizeof(vx->remotes[0]),
+			    parse_vxlan_remote, vx->remotes, &vx->n_remotes))
+		return -EINVAL;
+	if (!vx->n_remotes)
+		report(p, kpath, "warning: ", "no tunnel endpoint is trusted: every VXLAN frame "
+		       "is dropped as untrusted-tunnel");
+	for (i = 0; i < vx->n_remotes; i++)
+		if (!vx->remotes[i].len)
+			report(p, kpath, "warning: ", "0.0.0.0/0 trusts the VNI of every VXLAN "
+			       "frame, whoever sends it");
+	return 0;
+}
+
+/* A data-plane udp/N on an opened VXLAN port would never be seen as UDP. */
+static int check_vxlan_ports(const struct parser *p, const struct vfw_rules *r)
+{
+	const struct vfw_dataplane *dp = &r->dataplane;
+	size_t i, j;
+
+	for (i = 0; i < r->vxlan.n_ports; i++)
+		for (j = 0; j < dp->n_ports; j++)
+			if (dp->ports[j].proto == IPPROTO_UDP &&
+			    dp->ports[j].port == r->vxlan.ports[i])
+				return fail(p, "host.vxlan.ports", "udp/%u is also a "
+					    "host.dataPlane port", r->vxlan.ports[i]);
+	return 0;
+}
+
+/* The JSON path of the first VNI in host, into buf; false when none. */
+static bool first_vni_path(const struct vfw_rules *r, char *buf)
+{
+	const struct vfw_perimeter *perim = &r->perimeter;
+	size_t i, j;
+
+	for (i = 0; i < r->n_subnets; i++)
+		if (r->subnets[i].tag.kind == VFW_TAG_VNI)
+			return snprintf(buf, JSON_PATH_LEN, "host.subnets[%zu].vni", i) > 0;
+	for (i = 0; i < r->n_trusted; i++)
+		for (j = 0; j < r->trusted[i].n_tags; j++)
+			if (r->trusted[i].tags[j].kind == VFW_TAG_VNI)
+				return snprintf(buf, JSON_PATH_LEN,
+						"host.trustedServices[%zu].vni", i) > 0;
+	for (i = 0; i < r->n_private_endpoints; i++)
+		if (r->private_endpoints[i].tag.kind == VFW_TAG_VNI)
+			return snprintf(buf, JSON_PATH_LEN,
+					"host.privateEndpoints[%zu].vni", i) > 0;
+	/* A subscription lists its vnis first, so j indexes "vnis". */
+	for (i = 0; i < perim->n_subscriptions; i++)
+		for (j = 0; j < perim->subscriptions[i].n_tags; j++)
+			if (perim->subscriptions[i].tags[j].kind == VFW_TAG_VNI)
+				return snprintf(buf, JSON_PATH_LEN,
+						"host.perimeter.subscriptions[%zu].vnis[%zu]",
+						i, j) > 0;
+	for (i = 0; i < perim->n_members; i++)
+		for (j = 0; j < perim->members[i].n_tags; j++)
+			if (perim->members[i].tags[j].kind == VFW_TAG_VNI)
+				return snprintf(buf, JSON_PATH_LEN,
+						"host.perimeter.members[%zu].vni", i) > 0;
+	return false;
+}
+
+static int check_vxlan_needed(const struct parser *p, const struct vfw_rules *r)
+{
+	char path[JSON_PATH_LEN];
+
+	if (r->vxlan.present || !first_vni_path(r, path))
+		return 0;
+	return fail(p, path, "a VNI needs host.vxlan, which says whose VXLAN frames may carry "
+		    "it: add \"vxlan\": {\"remotes\": [tunnel endpoint prefixes]} "
+		    "(\"0.0.0.0/0\" trusts every source)");
+}
+
 static int parse_subnet(const struct parser *p, json_t *obj, const char *path,
 			void *items, size_t index, void *ctx)
 {
@@ -916,16 +1047,20 @@ static int parse_perimeter(const struct parser *p, json_t *obj, const char *path
 static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 {
 	static const char *const keys[] = {
-		"dataPlane", "subnets", "trustedServices", "privateEndpoints", "perimeter", NULL
+		"dataPlane", "vxlan", "subnets", "trustedServices", "privateEndpoints",
+		"perimeter", NULL
 	};
 	const char *path = "host";
 	char kpath[JSON_PATH_LEN];
-	json_t *dataplane, *perim;
+	json_t *dataplane, *vxlan, *perim;
 
 	if (check_keys(p, host, path, keys) ||
 	    get_member(p, host, path, "dataPlane", JSON_OBJECT, false, &dataplane) ||
 	    (dataplane && parse_dataplane(p, dataplane, path_key(kpath, path, "dataPlane"),
 					  &r->dataplane)) ||
+	    get_member(p, host, path, "vxlan", JSON_OBJECT, false, &vxlan) ||
+	    (vxlan && (parse_vxlan(p, vxlan, path_key(kpath, path, "vxlan"), &r->vxlan) ||
+		       check_vxlan_ports(p, r))) ||
 	    parse_object_list(p, host, path, "subnets", VFW_MAX_SUBNETS, sizeof(*r->subnets),
 			      parse_subnet, NULL, (void **)&r->subnets, &r->n_subnets) ||
 	    parse_object_list(p, host, path, "trustedServices", VFW_MAX_TRUSTED,
@@ -936,10 +1071,12 @@ static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 			      (void **)&r->private_endpoints, &r->n_private_endpoints) ||
 	    get_member(p, host, path, "perimeter", JSON_OBJECT, false, &perim))
 		return -EINVAL;
-	if (!perim)
-		return 0;
-	r->has_perimeter = true;
-	return parse_perimeter(p, perim, path_key(kpath, path, "perimeter"), &r->perimeter);
+	if (perim) {
+		r->has_perimeter = true;
+		if (parse_perimeter(p, perim, path_key(kpath, path, "perimeter"), &r->perimeter))
+			return -EINVAL;
+	}
+	return check_vxlan_needed(p, r);
 }
 
 /* ------------------------------------------------------------------ */

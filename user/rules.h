@@ -104,6 +104,15 @@ struct vfw_dataplane {
 	size_t n_ports;					/* default tcp/443 */
 };
 
+/* host.vxlan: where VXLAN is opened and whose VXLAN is believed. */
+struct vfw_vxlan {
+	bool present;			/* absent: VXLAN is never opened */
+	uint16_t ports[VFW_MAX_VXLAN_PORTS];	/* default 4789 */
+	size_t n_ports;
+	struct vfw_prefix remotes[VFW_MAX_VXLAN_REMOTES];
+	size_t n_remotes;
+};
+
 struct vfw_rules {
 	char name[VFW_NAME_MAX];
 	enum vfw_public_access public_access;
@@ -116,6 +125,7 @@ struct vfw_rules {
 	size_t n_vnet_rules;
 
 	struct vfw_dataplane dataplane;
+	struct vfw_vxlan vxlan;
 	struct vfw_subnet *subnets;
 	size_t n_subnets;
 	struct vfw_group *trusted;
@@ -148,6 +158,9 @@ void vfw_rules_free(struct vfw_rules *rules);
  * without case), or NULL. */
 const struct vfw_perimeter_subscription *
 vfw_perimeter_subscription(const struct vfw_perimeter *perim, const char *id);
+
+/* The netmask of a prefix length, host order. */
+uint32_t vfw_prefix_mask(uint8_t len);
 
 /* "203.0.113.0/24" style text for a prefix; buf of at least 19 bytes. */
 const char *vfw_prefix_str(const struct vfw_prefix *p, char *buf, size_t len);

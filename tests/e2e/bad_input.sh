@@ -72,6 +72,8 @@ elif kind == "vnis":
                          "subscriptions": [{"id": "/subscriptions/2", "vnis": list(range(1, n + 1))}],
                          "accessRules": [{"name": "r", "direction": "Inbound",
                                           "subscriptions": [{"id": "/subscriptions/2"}]}]}
+if "vni" in json.dumps(host):
+    host["vxlan"] = {"remotes": ["192.0.2.1/32"]}
 if acls:
     doc["properties"]["networkAcls"] = acls
 json.dump(doc, sys.stdout)

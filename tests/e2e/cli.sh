@@ -86,6 +86,16 @@ check "cli: check shows data-plane addresses and ports" \
 check "cli: check shows trie entries" out_has check-a 'trie entries: [1-9]'
 run check-example "$VAULTFW" check "$EXAMPLE"
 check "cli: check accepts the SPEC example" test "$(rc_of check-example)" -eq 0
+check "cli: check shows where VXLAN is opened and from whom" \
+	out_has check-example 'vxlan: udp/4789 from 192.0.2.1/32'
+printf '%s\n' '{"properties": {"networkAcls": {"defaultAction": "Deny"}}, "host": {}}' \
+	>"$TMP/any-dst.json"
+run check-any-dst "$VAULTFW" check "$TMP/any-dst.json"
+check "cli: check warns that a denying rule set without addresses judges every tunnel" \
+	bash -c "[ $(rc_of check-any-dst) -eq 0 ] &&
+	grep -q 'host.dataPlane.addresses: warning: .*every tunnel' $TMP/check-any-dst.err"
+check "cli: no such warning when the addresses are listed" \
+	bash -c "! grep -q 'every tunnel' $TMP/check-example.err"
 run check-bad "$VAULTFW" check "$HERE/cli-bad.json"
 check "cli: check of a bad file fails with one line" one_error_line check-bad check
 check "cli: check names the file and JSON path" \

@@ -210,7 +210,9 @@ doc = {"name": "vfwr-largest", "properties": {"networkAcls": {
     "defaultAction": "Deny",
     "ipRules": [{"value": "203.%d.%d.0/24" % (i // 256, i % 256)} for i in range(1000)],
     "virtualNetworkRules": [{"id": s["id"]} for s in subnets[:200]]}},
-    "host": {"subnets": subnets}}
+    "host": {"vxlan": {"ports": [4789, 8472, 4790, 4791],
+                       "remotes": ["192.0.2.%d/32" % (i + 1) for i in range(16)]},
+             "subnets": subnets}}
 json.dump(doc, open(sys.argv[1], "w"))
 # Perimeter subscriptions no access rule names compile to nothing, so
 # only the stored document outgrows its limit.

@@ -102,6 +102,23 @@ check "observe: explain FILE runs a fresh copy and agrees" bash -c "
 	grep -q 'datapath: PASS vnet-rule' $TMP/explain-file.out &&
 	grep -qx '  agree' $TMP/explain-file.out"
 
+# a VNI is believed only from a trusted remote (host.vxlan.remotes)
+run explain-untrusted "$VAULTFW" explain "$TMP/vault.json" --src 10.1.0.5 --vni 5001 \
+	--tunnel-src 203.0.113.99
+check "observe: explain --tunnel-src outside the remotes: untrusted-tunnel, model agrees" \
+	bash -c "[ $(rc_of explain-untrusted) -eq 0 ] &&
+	grep -q 'datapath: DROP untrusted-tunnel' $TMP/explain-untrusted.out &&
+	grep -q 'model:    DROP untrusted-tunnel' $TMP/explain-untrusted.out &&
+	grep -q 'from 203.0.113.99' $TMP/explain-untrusted.out"
+check "observe: explain --vni sends from the first trusted remote by default" \
+	grep -q 'VXLAN VNI 5001 from 192.0.2.1' "$TMP/explain-file.out"
+run explain-tsrc vfw explain $IFACE --src $ALLOWED --tunnel-src 192.0.2.1
+check "observe: explain --tunnel-src without --vni is one error line" \
+	one_error_line explain-tsrc explain
+run explain-novx "$VAULTFW" explain "$VFW_ROOT/tests/e2e/cli-a.json" --src 10.1.0.5 --vni 5001
+check "observe: explain --vni of a rule set without host.vxlan is one error line" \
+	bash -c "grep -q 'opens no VXLAN' $TMP/explain-novx.err && [ $(rc_of explain-novx) -ne 0 ]"
+
 run explain-nosrc vfw explain $IFACE
 check "observe: explain without --src is one error line" one_error_line explain-nosrc explain
 run explain-both vfw explain $IFACE --src $ALLOWED --vlan 101 --vni 5001
