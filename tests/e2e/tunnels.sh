@@ -169,31 +169,45 @@ def eth(dst, src, tags, ethertype, payload):
         b += struct.pack("!HH", tpid, vid)
     return b + struct.pack("!H", ethertype) + payload
 
-def frame(iface, dst_mac, src_mac, kind, src, dst, marker, tags=""):
-    m = marker.encode()
-    inner4 = ipv4("10.5.0.2", dst, 17, udp(443, m))
-    payload = {
+def icmp_echo(m):
+    b = struct.pack("!BBHHH", 8, 0, 0, 0x7777, 1) + m
+    return b[:2] + struct.pack("!H", csum(b)) + b[4:]
+
+INNER_SRC = "10.5.0.2"	# the tunnelled packet's own source, in no rule
+
+def packet(kind, src, dst, m):
+    """The IPv4 packet of one kind from src to dst, marker m inside.
+    vxlan/PORT/VNI/INNER_SRC/INNER_KIND wraps another kind in VXLAN."""
+    inner4 = lambda: ipv4(INNER_SRC, dst, 17, udp(443, m))
+    inner_eth = lambda ip: eth("02:76:66:00:00:01", "02:76:66:00:00:02", [], 0x0800, ip)
+    if kind.startswith("vxlan/"):
+        _, port, vni, inner_src, inner_kind = kind.split("/", 4)
+        vxh = struct.pack("!II", 0x08000000, int(vni) << 8)
+        return ipv4(src, dst, 17, udp(int(port), vxh + inner_eth(
+            packet(inner_kind, inner_src, dst, m))))
+    if kind.startswith("proto/"):	# a bare protocol number, marker as payload
+        return ipv4(src, dst, int(kind[6:]), m)
+    return {
         "udp":    lambda: ipv4(src, dst, 17, udp(443, m)),
-        "ipip":   lambda: ipv4(src, dst, 4, inner4),
+        "ipip":   lambda: ipv4(src, dst, 4, inner4()),
         "6in4":   lambda: ipv4(src, dst, 41, ipv6("2001:db8:5::2", "2001:db8:5::10",
                                                   17, udp(443, m))),
-        "gre":    lambda: ipv4(src, dst, 47, struct.pack("!HH", 0, 0x0800) + inner4),
+        "gre":    lambda: ipv4(src, dst, 47, struct.pack("!HH", 0, 0x0800) + inner4()),
         "esp":    lambda: ipv4(src, dst, 50, struct.pack("!II", 0x1000, 1) + m + b"\0\0\2\4"),
         # AH: next header IPIP, length (24 / 4) - 2, SPI, sequence, 12-byte ICV.
         "ah":     lambda: ipv4(src, dst, 51, struct.pack("!BBHII", 4, 4, 0, 0x1000, 1) +
-                                             b"\0" * 12 + inner4),
+                                             b"\0" * 12 + inner4()),
         "geneve": lambda: ipv4(src, dst, 17, udp(6081, struct.pack("!BBHI", 0, 0, 0x6558, 7001 << 8) +
-                                                   eth("02:76:66:00:00:01", "02:76:66:00:00:02",
-                                                       [], 0x0800, inner4))),
-        "ospf":   lambda: ipv4(src, dst, 89, m),
-        "icmp":   lambda: ipv4(src, dst, 1, (lambda b: b[:2] + struct.pack("!H", csum(b)) + b[4:])(
-                                             struct.pack("!BBHHH", 8, 0, 0, 0x7777, 1) + m)),
+                                                   inner_eth(inner4()))),
+        "icmp":   lambda: ipv4(src, dst, 1, icmp_echo(m)),
     }[kind]()
+
+def frame(iface, dst_mac, src_mac, kind, src, dst, marker, tags=""):
     vlans = [tuple(int(x, 16) if i == 0 else int(x) for i, x in enumerate(t.split(":")))
              for t in tags.split(",") if t]
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
-    s.send(eth(dst_mac, src_mac, vlans, 0x0800, payload))
+    s.send(eth(dst_mac, src_mac, vlans, 0x0800, packet(kind, src, dst, marker.encode())))
 
 def packets(path, reason):
     import json
@@ -340,6 +354,11 @@ arrives() { check "$1" wait_for 5 seen "$2" "$3"; }
 # the same path has arrived and vaultfw has counted the drop.
 never() { check_not "$1" seen "$2" "$3"; }
 accepted_from() { grep -qx "accept $1" "$LOG"; }
+# rx_packets DEV: what a vault device has received (decapsulated, for vxlan).
+rx_packets() {
+	topo_vault ip -j -s link show dev "$1" |
+		"$PY" -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
 
 # snap NAME: `vaultfw stats --json` into $WORK/NAME.json.
 snap() { topo_vaultfw stats "$TOPO_IFACE" --json >"$WORK/$1.json"; }
@@ -500,18 +519,42 @@ for kind in ipip 6in4 gre esp ah geneve; do
 		raw "$kind-denied"
 done
 
+# An encapsulation inside an opened VXLAN frame is judged by the inner
+# source and the VNI: VNI 5002 has no rule, VNI 5001's subnet is 10.1.0.0/24.
+snap in0
+craft vxlan/4789/5002/10.9.0.2/gre "$REMOTE" in-gre-5002
+craft vxlan/4789/5002/10.9.0.2/geneve "$REMOTE" in-geneve-5002
+craft vxlan/4789/5002/10.9.0.2/vxlan/8472/5003/10.3.0.2/udp "$REMOTE" in-8472-5002
+craft vxlan/8472/5002/10.9.0.2/vxlan/4789/5001/10.1.0.2/udp "$REMOTE" in-4789-8472-5002
+craft vxlan/4789/5001/10.1.0.2/ipip "$REMOTE" in-ipip-5001
+arrives "tunnels: IPIP inside VXLAN VNI 5001 from 10.1.0.2 (subnet rule) reaches the vault veth" \
+	raw in-ipip-5001
+counted "tunnels: vnet-rule counted IPIP inside VNI 5001" in0 vnet-rule 1
+counted "tunnels: default-deny counted the encapsulations inside VNI 5002" in0 default-deny 4
+never "tunnels: GRE inside VXLAN VNI 5002 never reaches the vault veth" raw in-gre-5002
+never "tunnels: GENEVE inside VXLAN VNI 5002 never reaches the vault veth" raw in-geneve-5002
+never "tunnels: VXLAN/8472 (a declared port) inside VXLAN/4789 VNI 5002 never reaches the vault veth" \
+	raw in-8472-5002
+never "tunnels: VXLAN/4789 inside VXLAN/8472 VNI 5002 never reaches the vault veth" \
+	raw in-4789-8472-5002
+
 # Protocols without ports and without a payload to unwrap stay control plane.
 snap cp0
-craft ospf "$NO_RULE_SRC" ospf
+craft proto/89 "$NO_RULE_SRC" ospf
+craft proto/112 "$NO_RULE_SRC" vrrp
+craft proto/103 "$NO_RULE_SRC" pim
 craft icmp "$NO_RULE_SRC" icmp
 arrives "tunnels: OSPF (89) from 198.51.100.99 to 192.0.2.10 reaches the vault veth" raw ospf
+arrives "tunnels: VRRP (112) from 198.51.100.99 to 192.0.2.10 reaches the vault veth" raw vrrp
+arrives "tunnels: PIM (103) from 198.51.100.99 to 192.0.2.10 reaches the vault veth" raw pim
 arrives "tunnels: ICMP echo from 198.51.100.99 to 192.0.2.10 reaches the vault veth" raw icmp
-counted "tunnels: control-plane counted OSPF and ICMP" cp0 control-plane 2
+counted "tunnels: control-plane counted OSPF, VRRP, PIM and ICMP" cp0 control-plane 4
 
 # --- (c) VXLAN on 8472, not declared ------------------------------------------
 check "tunnels: apply host.vxlan ports [4789] (8472 no longer opened)" \
 	topo_vaultfw apply "$TOPO_IFACE" "$RULES_4789"
 snap u0
+rx_before=$(rx_packets "${P}x5004")
 udp_from "$PUB_NS" 10.4.0.66 undeclared-no-rule
 udp_from "$TOPO_SUBNET_NS" 10.3.0.2 undeclared-trusted
 udp_from "$PUB_NS" 10.3.0.77 undeclared-ip-rule
@@ -519,8 +562,10 @@ arrives "tunnels: 8472 undeclared: VXLAN from IP-rule 203.0.113.5 is judged by i
 	udp undeclared-ip-rule
 counted "tunnels: 8472 undeclared: ip-rule counted 203.0.113.5's VXLAN" u0 ip-rule 3
 counted "tunnels: 8472 undeclared: default-deny counted the others" u0 default-deny 6
-never "tunnels: 8472 undeclared: device on 8472 receives nothing from 198.51.100.99 (no rule)" \
+never "tunnels: 8472 undeclared: listener receives nothing from 198.51.100.99 (no rule) via VNI 5004" \
 	udp undeclared-no-rule
+check "tunnels: 8472 undeclared: the vault's vxlan device on 8472 (VNI 5004) decapsulated nothing" \
+	test "$(rx_packets "${P}x5004")" = "$rx_before"
 never "tunnels: 8472 undeclared: the trusted remote's VNI 5003 is not opened, nothing arrives" \
 	udp undeclared-trusted
 
