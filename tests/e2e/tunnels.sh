@@ -334,11 +334,12 @@ tunnels_up() {
 udp_from() { topo_in_ns "$1" "$PY" "$HELPER" udp "$2" "$VAULT" 443 "VFWT-$3" 3; }
 # tcp_from NS SRC MARKER: one connection; succeeds when the listener answered.
 tcp_from() { topo_in_ns "$1" "$PY" "$HELPER" tcp "$2" "$VAULT" 443 "VFWT-$3" 1.5; }
-# craft KIND SRC MARKER [TAGS]: one frame to 192.0.2.10, sent on the vault
-# veth's peer. TAGS: "TPID:VID,..." outermost first, TPID in hex.
+# craft KIND SRC MARKER [TAGS [DST]]: one frame to the vault veth's MAC,
+# sent on its peer, to DST (default 192.0.2.10). TAGS: "TPID:VID,..."
+# outermost first, TPID in hex.
 craft() {
 	topo_router "$PY" "$HELPER" frame "$TOPO_PEER" "$VAULT_MAC" "$CRAFT_MAC" \
-		"$1" "$2" "$VAULT" "VFWT-$3" "${4:-}"
+		"$1" "$2" "${5:-$VAULT}" "VFWT-$3" "${4:-}"
 }
 
 # seen WHAT MARKER: the listener logged it (WHAT: udp, tcp or raw).
@@ -432,13 +433,21 @@ udp_from "$PUB_NS" 10.7.0.66 pe-untrusted-udp
 untrusted_tcp=ok
 denied_tcp "$PUB_NS" 10.7.0.66 pe-untrusted-tcp || untrusted_tcp=
 udp_from "$PUB_NS" 10.3.0.77 iprule-untrusted-8472
+# Addressed to another host address: untrusted VXLAN is dropped wherever
+# it goes, a tag from the trusted remote is left alone there.
+craft vxlan/4789/7001/10.7.0.66/udp "$NO_RULE_SRC" untrusted-elsewhere "" 192.0.2.99
+craft vxlan/4789/5002/10.9.0.2/udp "$REMOTE" trusted-elsewhere "" 192.0.2.99
 udp_from "$TOPO_SUBNET_NS" 10.7.0.2 pe-trusted-udp
 arrives "tunnels: PE VNI 7001 from trusted remote 192.0.2.1: UDP reaches the listener" \
 	udp pe-trusted-udp
 check "tunnels: PE VNI 7001 from trusted remote 192.0.2.1: TCP connects" \
 	tcp_from "$TOPO_SUBNET_NS" 10.7.0.2 pe-trusted-tcp
+arrives "tunnels: VXLAN from trusted remote to another address (192.0.2.99) reaches the vault veth" \
+	raw trusted-elsewhere
 counted "tunnels: untrusted-tunnel counted the untrusted endpoints' VXLAN" \
-	a0 untrusted-tunnel 7
+	a0 untrusted-tunnel 8
+never "tunnels: VXLAN from untrusted 198.51.100.99 to another address (192.0.2.99) never reaches the vault veth" \
+	raw untrusted-elsewhere
 never "tunnels: PE VNI 7001 from untrusted 198.51.100.99: UDP listener receives nothing" \
 	udp pe-untrusted-udp
 check "tunnels: PE VNI 7001 from untrusted 198.51.100.99: TCP gets no connection" \
