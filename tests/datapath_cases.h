@@ -462,6 +462,13 @@ static const struct dp_case cases[] = {
 	  { DOT1Q(800), HTTPS_FROM("10.8.0.5") }, PASSES(PRIVATE_ENDPOINT, PE_RULE("pe-vlan")) },
 	{ "tag-only private endpoint beside the subnet prefix", RS_PE_OVER_VNET,
 	  { DOT1Q(800), HTTPS_FROM("10.9.0.5") }, PASSES(PRIVATE_ENDPOINT, PE_RULE("pe-vlan")) },
+
+	/* Issue 14: the VLAN id is the low 12 bits of the TCI; priority and
+	 * DEI (the top 4) are no part of it. */
+	{ "802.1Q tag with priority and DEI bits", RS_BASIC,
+	  { DOT1Q(0xf000 | 101), HTTPS_FROM("10.2.0.1") }, PASSES(VNET_RULE, ADM_RULE) },
+	{ "VLAN id 0 with priority bits is untagged", RS_BASIC,
+	  { DOT1Q(0xe000), HTTPS_FROM("203.0.113.5") }, PASSES(IP_RULE, IP_RULE("203.0.113.0/24")) },
 };
 
 static inline char *json_from_single_quotes(const char *text)
