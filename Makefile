@@ -32,7 +32,7 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HDRS := $(wildcard tests/*.h) $(USER_HDRS)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all deps test demo bench clean asan fuzz-rules
+.PHONY: all deps test demo bench clean asan fuzz-rules mutate
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -143,6 +143,12 @@ $(BUILD):
 
 test: all asan
 	@tests/run.sh
+
+# Mutation testing, not part of `make test`: each tests/mutants/*.mutant
+# is applied to its own copy under build/mutate/ and must make one of its
+# suites fail. MUTANTS= names some (default: all).
+mutate: deps
+	@scripts/mutate.sh $(MUTANTS)
 
 demo: all
 	@scripts/demo.sh

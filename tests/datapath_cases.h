@@ -75,8 +75,24 @@ enum ruleset_id {
 	RS_BIG,
 	RS_VXLAN_TWO_PORTS,
 	RS_NO_VXLAN,
+	RS_PNA_OFF_PERIM_ENFORCED,
+	RS_PNA_OFF_PERIM_AUDIT,
+	RS_TCP443_ONLY,
+	RS_UDP443_ONLY,
+	RS_PNA_OFF_TRUSTED_OVER_IP,
+	RS_PE_OVER_VNET,
 	RS_COUNT,
 };
+
+/*
+ * The rule sets below tell apart one-line bugs that only the random
+ * differential test used to catch (issue 14). Those without VNIs spell
+ * out their own host, so that they need nothing from HOST.
+ */
+#define ACLS_IP_ONLY	"'networkAcls': {'defaultAction': 'Deny', 'ipRules': [" IP_RULE_ONE "]}"
+#define DATAPLANE_ONE(port)	"'dataPlane': {'addresses': ['" DP4 "'], 'ports': ['" port "']}"
+#define VLAN_PE_SUBNET	"'subnets': [{'id': '" SUBNET_ADM "', 'vlan': 800, 'prefix': '10.8.0.0/24'}], " \
+			"'privateEndpoints': [{'name': 'pe-vlan', 'vlan': 800, 'status': 'Approved'}]"
 
 static const char *ruleset_text[RS_COUNT] = {
 	[RS_BASIC] = VAULT("Enabled", ", " ACLS("Deny", "AzureServices", IP_RULES_ALL), HOST),
@@ -104,6 +120,20 @@ static const char *ruleset_text[RS_COUNT] = {
 			      "'ipRules': [" IP_RULE_ONE "], 'virtualNetworkRules': "
 			      "[{'id': '" SUBNET_ADM "'}]}",
 			      DATAPLANE ", 'subnets': [{'id': '" SUBNET_ADM "', 'vlan': 101}]"),
+	[RS_PNA_OFF_PERIM_ENFORCED] = VAULT("Disabled", ", " ACLS("Deny", "AzureServices", IP_RULE_ONE),
+					    HOST ", " PERIMETER("Enforced")),
+	[RS_PNA_OFF_PERIM_AUDIT] = VAULT("Disabled", ", " ACLS("Deny", "AzureServices", IP_RULE_ONE),
+					 HOST ", " PERIMETER("Audit")),
+	[RS_TCP443_ONLY] = VAULT("Enabled", ", " ACLS_IP_ONLY, DATAPLANE_ONE("tcp/443")),
+	[RS_UDP443_ONLY] = VAULT("Enabled", ", " ACLS_IP_ONLY, DATAPLANE_ONE("udp/443")),
+	/* TRUSTED's 198.51.100.128/25 covers the IP rule. */
+	[RS_PNA_OFF_TRUSTED_OVER_IP] = VAULT("Disabled",
+					     ", " ACLS("Deny", "AzureServices", "{'value': '198.51.100.200'}"),
+					     HOST),
+	/* A tag-only private endpoint covers a subnet with a prefix on its tag. */
+	[RS_PE_OVER_VNET] = VAULT("Enabled", ", 'networkAcls': {'defaultAction': 'Deny', "
+				  "'virtualNetworkRules': [{'id': '" SUBNET_ADM "'}]}",
+				  DATAPLANE_ONE("tcp/443") ", " VLAN_PE_SUBNET),
 };
 
 #define BIG_IP_RULES	VFW_MAX_IP_RULES
@@ -507,6 +537,76 @@ static const struct dp_case cases[] = {
 	  PASSES(VNET_RULE, VNET_RULE(BIG_SUBNET "199")) },
 	{ "big: source of another VNI's subnet", RS_BIG, { VXLAN(BIG_VNI_BASE + 42, HTTPS_FROM("10.43.0.1")) },
 	  DROPS(DEFAULT_DENY, NO_RULE) },
+
+	/* Issue 14: public access Disabled under a perimeter. The perimeter
+	 * step comes first: swapped, these would end in step 4 instead. */
+	{ "public access disabled, enforced perimeter: access rule admits", RS_PNA_OFF_PERIM_ENFORCED,
+	  { HTTPS_FROM("198.51.100.9") }, PASSES(PERIMETER_RULE, ACCESS_RULE("corp")) },
+	{ "public access disabled, enforced perimeter: member admitted", RS_PNA_OFF_PERIM_ENFORCED,
+	  { HTTPS_FROM("203.0.113.70") }, PASSES(PERIMETER_RULE, MEMBER_RULE("app-storage")) },
+	{ "public access disabled, enforced perimeter: unknown source", RS_PNA_OFF_PERIM_ENFORCED,
+	  { HTTPS_FROM("192.0.2.77") }, DROPS(PERIMETER_DENY, NO_RULE) },
+	{ "public access disabled, enforced perimeter: trusted tag denied", RS_PNA_OFF_PERIM_ENFORCED,
+	  { DOT1Q(300), HTTPS_FROM("10.3.0.1") }, DROPS(PERIMETER_DENY, NO_RULE) },
+	/* The access rule's /24 covers the trusted /25: pushed down, it wins. */
+	{ "public access disabled, enforced perimeter: trusted prefix in an access rule",
+	  RS_PNA_OFF_PERIM_ENFORCED, { HTTPS_FROM("198.51.100.200") },
+	  PASSES(PERIMETER_RULE, ACCESS_RULE("corp")) },
+	{ "public access disabled, enforced perimeter: private endpoint first",
+	  RS_PNA_OFF_PERIM_ENFORCED, { VXLAN(7001, HTTPS_FROM("10.7.1.9")) },
+	  PASSES(PRIVATE_ENDPOINT, PE_RULE("pe-app")) },
+	{ "public access disabled, audit perimeter: would-deny beside the drop",
+	  RS_PNA_OFF_PERIM_AUDIT, { HTTPS_FROM("192.0.2.77") },
+	  DROPS_AUDITED(PUBLIC_ACCESS_DISABLED, NO_RULE) },
+	{ "public access disabled, audit perimeter: would-deny beside a trusted tag",
+	  RS_PNA_OFF_PERIM_AUDIT, { DOT1Q(300), HTTPS_FROM("10.3.0.1") },
+	  PASSES_AUDITED(TRUSTED_SERVICE, TRUSTED_RULE("backup")) },
+	{ "public access disabled, audit perimeter: perimeter source still dropped",
+	  RS_PNA_OFF_PERIM_AUDIT, { HTTPS_FROM("198.51.100.9") },
+	  DROPS(PUBLIC_ACCESS_DISABLED, NO_RULE) },
+	{ "public access disabled, audit perimeter: trusted perimeter source",
+	  RS_PNA_OFF_PERIM_AUDIT, { HTTPS_FROM("198.51.100.200") },
+	  PASSES(TRUSTED_SERVICE, TRUSTED_RULE("backup")) },
+
+	/* Issue 14: a first fragment (MF set, offset 0) carries its ports. */
+	{ "first fragment to a control-plane port", RS_BASIC,
+	  { TCP("198.51.100.50", DP4, 22), .more_frags = true }, PASSES(CONTROL_PLANE, NO_RULE) },
+	{ "first fragment with a truncated TCP header", RS_BASIC,
+	  { HTTPS_FROM("198.51.100.50"), .more_frags = true, .l4_keep = 12 },
+	  DROPS(MALFORMED, NO_RULE) },
+	{ "first fragment of ICMP to a data-plane address", RS_BASIC,
+	  { .src = "198.51.100.50", .dst = DP4, .proto = IPPROTO_ICMP, .more_frags = true },
+	  PASSES(CONTROL_PLANE, NO_RULE) },
+
+	/* Issue 14: a data-plane port is a protocol and a number. */
+	{ "tcp/443 only: udp/443 is control plane", RS_TCP443_ONLY,
+	  { .src = "203.0.113.5", .dst = DP4, .proto = IPPROTO_UDP, .dport = HTTPS },
+	  PASSES(CONTROL_PLANE, NO_RULE) },
+	{ "tcp/443 only: tcp/443 is data plane", RS_TCP443_ONLY, { HTTPS_FROM("203.0.113.5") },
+	  PASSES(IP_RULE, IP_RULE("203.0.113.0/24")) },
+	{ "udp/443 only: tcp/443 is control plane", RS_UDP443_ONLY, { HTTPS_FROM("198.51.100.50") },
+	  PASSES(CONTROL_PLANE, NO_RULE) },
+	{ "udp/443 only: udp/443 is data plane", RS_UDP443_ONLY,
+	  { .src = "198.51.100.50", .dst = DP4, .proto = IPPROTO_UDP, .dport = HTTPS },
+	  DROPS(DEFAULT_DENY, NO_RULE) },
+
+	/* Issue 14: every category of a covering prefix reaches the entries
+	 * it covers (the push-down in user/compile.c). */
+	{ "public access disabled: trusted prefix covers an ip rule", RS_PNA_OFF_TRUSTED_OVER_IP,
+	  { HTTPS_FROM("198.51.100.200") }, PASSES(TRUSTED_SERVICE, TRUSTED_RULE("backup")) },
+	{ "public access disabled: trusted prefix beside the ip rule", RS_PNA_OFF_TRUSTED_OVER_IP,
+	  { HTTPS_FROM("198.51.100.201") }, PASSES(TRUSTED_SERVICE, TRUSTED_RULE("backup")) },
+	{ "tag-only private endpoint covers a subnet prefix", RS_PE_OVER_VNET,
+	  { DOT1Q(800), HTTPS_FROM("10.8.0.5") }, PASSES(PRIVATE_ENDPOINT, PE_RULE("pe-vlan")) },
+	{ "tag-only private endpoint beside the subnet prefix", RS_PE_OVER_VNET,
+	  { DOT1Q(800), HTTPS_FROM("10.9.0.5") }, PASSES(PRIVATE_ENDPOINT, PE_RULE("pe-vlan")) },
+
+	/* Issue 14: the VLAN id is the low 12 bits of the TCI; priority and
+	 * DEI (the top 4) are no part of it. */
+	{ "802.1Q tag with priority and DEI bits", RS_BASIC,
+	  { DOT1Q(0xf000 | 101), HTTPS_FROM("10.2.0.1") }, PASSES(VNET_RULE, ADM_RULE) },
+	{ "VLAN id 0 with priority bits is untagged", RS_BASIC,
+	  { DOT1Q(0xe000), HTTPS_FROM("203.0.113.5") }, PASSES(IP_RULE, IP_RULE("203.0.113.0/24")) },
 };
 
 static inline char *json_from_single_quotes(const char *text)

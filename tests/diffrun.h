@@ -13,7 +13,9 @@
  * name the frame that moved a counter it should not have.
  *
  * Every disagreement is printed as a reproducer (rules JSON and frame hex)
- * and saved as a regression case under DIFF_REGRESS_DIR.
+ * and saved as a case file under DIFF_SAVE_DIR, in the build directory: a
+ * run never writes into the tree. Cases committed to DIFF_REGRESS_DIR are
+ * the ones test_differential replays.
  */
 #ifndef VFW_DIFFRUN_H
 #define VFW_DIFFRUN_H
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
@@ -38,9 +41,11 @@
 #include "vaultfw.skel.h"
 
 #define DIFF_WINDOW		512
-#define DIFF_REGRESS_DIR	"tests/regress"
+#define DIFF_REGRESS_DIR	"tests/regress"	/* committed cases, replayed */
+#define DIFF_SAVE_DIR		"build/regress"	/* new reproducers */
 #define DIFF_MAX_SAVED		16	/* regression files written per run */
 #define DIFF_MAX_PRINTED	10	/* reproducers printed per run */
+#define DIFF_MOVED_MAX		1024	/* the counters that moved, as text */
 
 struct diff_counters {
 	struct vfw_counter reasons[VFW_REASON_COUNT];
@@ -73,7 +78,7 @@ struct diff_env {
 	unsigned long long frames;
 	unsigned long long mismatches;
 	unsigned int saved;
-	const char *regress_dir;		/* NULL: do not save */
+	const char *save_dir;			/* NULL: do not save */
 	const char *label;			/* names the run in saved files */
 };
 
@@ -272,24 +277,32 @@ static inline void diff_hex(const struct frame *f, char *buf)
 	buf[2 * f->len] = '\0';
 }
 
-/* tests/regress/LABEL-N.json: {"what", "rules", "frames": [hex]}. */
+/*
+ * SAVE_DIR/LABEL-N.json: {"what", "rules", "frames": [hex]}, the format
+ * of DIFF_REGRESS_DIR. Promoting one there is a deliberate copy, so that
+ * a run of the tests never adds files to the tree.
+ */
 static inline void diff_save(struct diff_env *env, const struct frame *f, const char *what)
 {
 	char path[512], hex[2 * FRAME_MAX + 1];
 	json_t *doc, *rules;
 	json_error_t jerr;
 
-	if (!env->regress_dir || env->saved >= DIFF_MAX_SAVED)
+	if (!env->save_dir || env->saved >= DIFF_MAX_SAVED)
 		return;
 	rules = json_loads(env->json, 0, &jerr);
 	diff_hex(f, hex);
 	doc = json_pack("{s:s, s:o, s:[s]}", "what", what, "rules", rules ?: json_null(),
 			"frames", hex);
-	snprintf(path, sizeof(path), "%s/%s-%llu.json", env->regress_dir, env->label, env->frames);
+	snprintf(path, sizeof(path), "%s/%s-%llu.json", env->save_dir, env->label, env->frames);
+	/* The build directory exists: the test binaries live in it. */
+	if (mkdir(env->save_dir, 0755) && errno != EEXIST)
+		fprintf(stderr, "  cannot create %s: %s\n", env->save_dir, strerror(errno));
 	if (!doc || json_dump_file(doc, path, JSON_INDENT(1) | JSON_SORT_KEYS))
 		fprintf(stderr, "  cannot save the reproducer as %s\n", path);
 	else
-		fprintf(stderr, "  saved as regression case %s\n", path);
+		fprintf(stderr, "  saved as %s; to replay it in every run, commit it as\n"
+			"    cp %s " DIFF_REGRESS_DIR "/WHAT-IT-SHOWS.json\n", path, path);
 	json_decref(doc);
 	env->saved++;
 }
@@ -298,7 +311,7 @@ static inline void diff_report(struct diff_env *env, const struct frame *f,
 			       const struct vfw_model_result *res, __u32 verdict,
 			       const char *moved)
 {
-	char model[VFW_NAME_MAX + 256], what[2 * VFW_NAME_MAX + 512];
+	char model[VFW_NAME_MAX + 256], what[sizeof(model) + DIFF_MOVED_MAX + 128];
 	static char hex[2 * FRAME_MAX + 1];
 
 	env->mismatches++;
@@ -322,7 +335,7 @@ static inline int diff_check_exact(struct diff_env *env, const struct frame *f)
 {
 	struct diff_counters *want = &env->expect, *got = &env->seen;
 	struct vfw_model_result res;
-	char moved[1024];
+	char moved[DIFF_MOVED_MAX];
 	int rule_id = -1, err;
 	__u32 verdict = 0;
 
@@ -414,7 +427,7 @@ static inline int diff_check_frame(struct diff_env *env, const struct frame *f)
 	if (err)
 		return err;
 	if (!ok) {
-		char moved[1024];
+		char moved[DIFF_MOVED_MAX];
 
 		err = diff_read_counters(env, &env->seen);
 		if (err)

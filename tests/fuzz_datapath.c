@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 	};
 	unsigned long long seed = time(NULL), sets = DEFAULT_RULESETS, frames = DEFAULT_FRAMES;
 	unsigned long long first = 0, *target;
-	struct diff_env env = { .regress_dir = DIFF_REGRESS_DIR };
+	struct diff_env env = { .save_dir = DIFF_SAVE_DIR };
 	struct timespec t0, t1;
 	long long found;
 	int opt, err;

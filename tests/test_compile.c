@@ -21,6 +21,7 @@
 #include "rules.h"
 #include "loader.h"
 #include "ruleset.h"
+#include "stats.h"
 #include "testlib.h"
 #include "vaultfw.skel.h"
 
@@ -718,6 +719,40 @@ static bool test_install_keeps_ids_and_counters(void)
 	return ok;
 }
 
+/*
+ * What `stats` reads after an update: the live slot's rules only (B dropped
+ * A's 1 and 3, whose ids slot 0 still holds), each summed over every CPU.
+ */
+static bool test_stats_live_slot_only(void)
+{
+	struct vfw_stats s = {};
+	unsigned int host;
+	struct fixture f;
+	bool ok;
+	size_t i;
+
+	if (!fixture_open(&f))
+		return false;
+	ok = ASSERT_EQ(install_hosts(&f, set_a, sizeof(set_a), "a.json"), 0, "install A") &&
+	     ASSERT_EQ(install_hosts(&f, set_b, sizeof(set_b), "b.json"), 0, "install B");
+	for (i = 0; ok && i < sizeof(set_b); i++)
+		ok = set_counters(&f, id_of_host(&f, set_b[i], 1), 10 + set_b[i]);
+	ok = ok && ASSERT_EQ(vfw_stats_read(&f.maps, &s), 0, "read stats") &&
+	     ASSERT_EQ(s.live_slot, 1, "live slot") &&
+	     ASSERT_EQ(s.n_rules, sizeof(set_b), "rules listed") &&
+	     ASSERT_EQ(s.per_kind[VFW_RULE_IP], sizeof(set_b), "ip rules counted");
+	for (i = 0; ok && i < s.n_rules; i++) {
+		host = 0;
+		sscanf(s.rules[i].meta.name, "198.51.100.%u/32", &host);
+		ok = ASSERT_EQ(s.rules[i].id, id_of_host(&f, host, 1), s.rules[i].meta.name) &&
+		     ASSERT_EQ(s.rules[i].total.packets, (10 + host) * f.ncpus,
+			       "packets summed over every CPU");
+	}
+	vfw_stats_free(&s);
+	fixture_close(&f);
+	return ok;
+}
+
 static bool test_install_back_and_forth(void)
 {
 	int kept_id, used, live;
@@ -1104,6 +1139,7 @@ int main(void)
 		{ "install_first", test_install_first },
 		{ "install_keeps_ids_and_counters", test_install_keeps_ids_and_counters },
 		{ "install_back_and_forth", test_install_back_and_forth },
+		{ "stats_live_slot_only", test_stats_live_slot_only },
 		{ "install_failure_keeps_live_slot", test_failed_install_keeps_live_slot },
 		{ "install_ids_exhausted", test_ids_exhausted },
 		{ "install_pinned_maps_and_trie", test_pinned_maps_and_trie },

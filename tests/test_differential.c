@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The datapath against the reference model (tests/diffrun.h): every
- * regression case under tests/regress/ replayed frame by frame with exact
- * counter checks, then a small seeded sample of what `make fuzz-datapath`
- * runs at length. VFW_DIFF_SEED replaces the sample's seed.
+ * regression case committed under tests/regress/ replayed frame by frame
+ * with exact counter checks, then a small seeded sample of what `make
+ * fuzz-datapath` runs at length. VFW_DIFF_SEED replaces the sample's seed.
+ * A disagreement is saved under build/regress/, never in the tree; the
+ * failure output says how to promote it.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -80,7 +82,7 @@ static void run_sample(struct test_totals *totals, struct diff_env *env, uint64_
 
 int main(void)
 {
-	struct diff_env env = { .regress_dir = DIFF_REGRESS_DIR };
+	struct diff_env env = { .save_dir = DIFF_SAVE_DIR };
 	const char *seed_text = getenv("VFW_DIFF_SEED");
 	uint64_t seed = seed_text ? strtoull(seed_text, NULL, 0) : SAMPLE_SEED;
 	struct test_totals totals = {};

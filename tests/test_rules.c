@@ -1071,6 +1071,48 @@ static bool test_prefix_str(void)
 				   "255.255.255.255/32", "widest text fits 19 bytes");
 }
 
+/*
+ * The public addresses just outside each range an IP rule may not admit
+ * (the reject cases test inside them): widening any range by one bit
+ * rejects one of these. 240.0.0.0/4 has no public neighbour (224/4 is
+ * below it, the end of the space above), nor has 0.0.0.0/8 below.
+ */
+static const struct {
+	const char *value;
+	const char *beside;
+} public_neighbours[] = {
+	{ "9.255.255.255", "10.0.0.0/8" },
+	{ "11.0.0.0", "10.0.0.0/8" },
+	{ "172.15.255.255", "172.16.0.0/12" },
+	{ "172.32.0.0", "172.16.0.0/12" },
+	{ "172.0.0.0/12", "172.16.0.0/12" },
+	{ "172.32.0.0/11", "172.16.0.0/12" },
+	{ "192.167.255.255", "192.168.0.0/16" },
+	{ "192.169.0.0", "192.168.0.0/16" },
+	{ "192.169.0.0/16", "192.168.0.0/16" },
+	{ "1.0.0.0", "0.0.0.0/8" },
+	{ "126.255.255.255", "127.0.0.0/8" },
+	{ "128.0.0.0", "127.0.0.0/8" },
+	{ "169.253.255.255", "169.254.0.0/16" },
+	{ "169.255.0.0", "169.254.0.0/16" },
+	{ "223.255.255.255", "224.0.0.0/4" },
+};
+
+static bool accept_public_neighbour(const char *value)
+{
+	char doc[128], want[32];
+	struct vfw_rules r;
+	bool ok;
+
+	snprintf(doc, sizeof(doc), ACLS("{'ipRules': [{'value': '%s'}]}"), value);
+	snprintf(want, sizeof(want), strchr(value, '/') ? "%s" : "%s/32", value);
+	if (!parse_ok(doc, &r))
+		return false;
+	ok = ASSERT_EQ(r.n_ip_rules, 1, "one ip rule") && prefix_is(&r.ip_rules[0].prefix, want);
+	vfw_rules_free(&r);
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -1120,5 +1162,10 @@ int main(void)
 	}
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
 		test_report(&totals, tests[i].name, tests[i].fn());
+	for (i = 0; i < sizeof(public_neighbours) / sizeof(public_neighbours[0]); i++) {
+		snprintf(name, sizeof(name), "accept: %s, public, beside %s",
+			 public_neighbours[i].value, public_neighbours[i].beside);
+		test_report(&totals, name, accept_public_neighbour(public_neighbours[i].value));
+	}
 	return test_exit(&totals);
 }
