@@ -635,24 +635,38 @@ static __always_inline void fill_addrs(struct vfw_event *ev, const struct vfw_pk
 	}
 }
 
-/* What one logged event says beyond the frame itself. */
-struct vfw_log_req {
-	__u64 now;
-	__u32 reason;
-	__u32 rule_id;
-	bool would_deny;
-};
+/* The config of the live slot, for the log's second look at a frame. */
+static __always_inline const struct vfw_config *live_config(void)
+{
+	__u32 zero = 0, *active;
+
+	active = bpf_map_lookup_elem(&vfw_active, &zero);
+	return active ? bpf_map_lookup_elem(&vfw_config, active) : NULL;
+}
 
 /*
  * Out of line, and parsing the frame again: only the few packets that are
- * logged pay for it, and the hot path keeps nothing alive for the log.
+ * logged pay for it, and the hot path keeps nothing alive for the log (not
+ * even the config, looked up again here: a flip in between changes only
+ * how a logged frame is described, never its verdict).
  */
-static __noinline int log_event(struct xdp_md *ctx, const struct vfw_config *cfg,
-				struct vfw_log_bucket *b, const struct vfw_log_req *req)
+static __noinline int log_event(struct xdp_md *ctx, __u32 reason, bool would_deny,
+				__u32 rule_id, __u32 rate)
 {
+	const struct vfw_config *cfg;
+	struct vfw_log_bucket *b;
 	struct vfw_pkt pkt = {};
 	struct vfw_event *ev;
+	__u32 zero = 0;
+	__u64 now;
 
+	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
+	now = bpf_ktime_get_ns();
+	if (!b || !log_take_token(b, rate, now))
+		return 0;
+	cfg = live_config();
+	if (!cfg)
+		return 0;
 	ev = bpf_ringbuf_reserve(&vfw_events, sizeof(*ev), 0);
 	if (!ev) {
 		b->ring_full++;
@@ -660,14 +674,14 @@ static __noinline int log_event(struct xdp_md *ctx, const struct vfw_config *cfg
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));	/* reserved memory is not zeroed */
 	parse_frame_of(ctx, cfg, &pkt);
-	ev->ktime_ns = req->now;
+	ev->ktime_ns = now;
 	ev->ifindex = ctx->ingress_ifindex;
-	ev->rule_id = req->rule_id;
+	ev->rule_id = rule_id;
 	ev->tag_kind = pkt.tag_kind;
 	ev->tag_id = pkt.tag_id;
-	ev->verdict = reason_verdict(req->reason);
-	ev->reason = req->reason;
-	ev->flags = req->would_deny ? VFW_EVENT_WOULD_DENY : 0;
+	ev->verdict = reason_verdict(reason);
+	ev->reason = reason;
+	ev->flags = would_deny ? VFW_EVENT_WOULD_DENY : 0;
 	ev->proto = pkt.proto;
 	ev->family = pkt.family;
 	ev->dport = pkt.dport;
@@ -677,24 +691,17 @@ static __noinline int log_event(struct xdp_md *ctx, const struct vfw_config *cfg
 }
 
 /* The log is off in most deployments: that costs one lookup and a branch. */
-static __always_inline void maybe_log(struct xdp_md *ctx, const struct vfw_config *cfg,
-				      __u32 reason, int verdict, bool would_deny, __u32 rule_id)
+static __always_inline void maybe_log(struct xdp_md *ctx, __u32 reason, int verdict,
+				      bool would_deny, __u32 rule_id)
 {
-	struct vfw_log_req req = { .reason = reason, .rule_id = rule_id,
-				   .would_deny = would_deny };
 	struct vfw_log_config *lc;
-	struct vfw_log_bucket *b;
 	__u32 zero = 0;
 
 	lc = bpf_map_lookup_elem(&vfw_log_config, &zero);
 	if (!lc || !lc->rate || !log_wanted(lc, reason, verdict, would_deny))
 		return;
-	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
-	if (!b)
-		return;
-	req.now = bpf_ktime_get_ns();
-	if (log_take_token(b, lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX, req.now))
-		log_event(ctx, cfg, b, &req);
+	log_event(ctx, reason, would_deny, rule_id,
+		  lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX);
 }
 
 SEC("xdp")
@@ -747,7 +754,7 @@ int vaultfw_xdp(struct xdp_md *ctx)
 	count(&vfw_reasons, reason, bytes);
 	verdict = reason_verdict(reason);
 	if (verdict == XDP_DROP || would_deny)	/* allowed traffic skips the log */
-		maybe_log(ctx, cfg, reason, verdict, would_deny, rule_id);
+		maybe_log(ctx, reason, verdict, would_deny, rule_id);
 	return verdict;
 }
 
