@@ -2,14 +2,22 @@
 /*
  * Atomic update under load (issue 4, point 4): worker threads run a corpus
  * of frames through the real program with BPF_PROG_TEST_RUN without pause
- * while the main thread switches the live rule set between A and B with
- * the real installer, SWITCHES times. Every verdict must be the one A or B
- * alone gives that frame; counters must never go backwards; every frame is
- * counted under exactly one reason.
+ * while the main thread switches the live rule set among A, B and C with
+ * the real installer, SWITCHES times. Every verdict must be the one the
+ * set live before the switch or the set being installed gives that frame;
+ * counters must never go backwards; every frame is counted under exactly
+ * one reason.
  *
- * A and B are built so that a torn update is visible in the verdicts, not
- * only in the reasons (see rules_a/rules_b); the test proves that by
- * installing both torn mixes by hand and finding verdicts neither set gives.
+ * The sets are built so that a torn update is visible in the verdicts, not
+ * only in the reasons (see rules_a/b/c); the test proves that by installing
+ * torn mixes by hand and finding verdicts neither set gives.
+ *
+ * The switches do not only alternate (issue 14, item 1): installing the
+ * sets strictly A, B, A, B writes each set into the slot that already
+ * holds its own config, so an installer that flipped before writing the
+ * config would look right. The schedule also installs a set over itself
+ * (A, A, B) and cycles through three sets with different config flags
+ * (A, B, C), so the slot written holds another set's config.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,21 +46,25 @@
 #define PASSES_PER_SET	2
 
 /*
- * The two rule sets. Both keep the trusted group "backup" (so its id and
- * counters must survive every switch) and differ everywhere else:
+ * The three rule sets. All keep the trusted group "backup" (so its id and
+ * counters must survive every switch); their config flags differ: A has
+ * public access on and default deny, B public access off, C default allow
+ * and bypass None.
  *
- *   source            A                  B                  torn mix
- *   20.38.x           PASS trusted       PASS trusted
- *   203.0.113.0/25    PASS ip-rule       DROP public-dis.
- *   203.0.113.128/25  PASS ip-rule       PASS trusted       B config + A trie: DROP
- *   198.51.100.x      DROP default-deny  DROP public-dis.   A config + B trie: PASS
- *   192.0.2.0/25      DROP default-deny  PASS trusted
- *   192.0.2.128/25    DROP default-deny  DROP public-dis.
- *   any, tcp/22       PASS control-plane (both)
+ *   source            A                  B                  C
+ *   20.38.x           PASS trusted       PASS trusted       PASS default-allow
+ *   203.0.113.0/25    PASS ip-rule       DROP public-dis.   PASS default-allow
+ *   203.0.113.128/25  PASS ip-rule       PASS trusted       PASS default-allow
+ *   198.51.100.x      DROP default-deny  DROP public-dis.   PASS default-allow
+ *   192.0.2.0/25      DROP default-deny  PASS trusted       PASS default-allow
+ *   192.0.2.128/25    DROP default-deny  DROP public-dis.   PASS default-allow
+ *   any, tcp/22       PASS control-plane (all three)
  *
- * A packet that read A's config (public access on, default deny) with B's
- * trie passes 198.51.100.x as an IP rule; one that read B's config (public
- * access off) with A's trie drops 203.0.113.128/25, an IP rule of A only.
+ * Torn mixes, each with a verdict that neither set of its switch gives:
+ * A's config with B's trie passes 198.51.100.x as an IP rule; B's config
+ * with A's or C's trie drops 203.0.113.128/25; A's config with C's trie
+ * drops 203.0.113.128/25 too (C's IP rule is 192.0.2.128/25 only); C's
+ * config with any trie passes 198.51.100.x.
  */
 static const char rules_a[] =
 	"{\"properties\": {\"networkAcls\": {\"defaultAction\": \"Deny\","
@@ -68,6 +80,12 @@ static const char rules_b[] =
 	"  \"trustedServices\": [{\"name\": \"backup\", \"prefixes\": [\"20.38.0.0/16\"]},"
 	"   {\"name\": \"monitor\", \"prefixes\": [\"192.0.2.0/25\", \"203.0.113.128/25\"]}]}}";
 
+static const char rules_c[] =
+	"{\"properties\": {\"networkAcls\": {\"defaultAction\": \"Allow\", \"bypass\": \"None\","
+	"  \"ipRules\": [{\"value\": \"192.0.2.128/25\"}]}},"
+	" \"host\": {\"dataPlane\": {\"addresses\": [\"" DP_ADDR "\"]},"
+	"  \"trustedServices\": [{\"name\": \"backup\", \"prefixes\": [\"20.38.0.0/16\"]}]}}";
+
 /* Each row of the table above: COPIES sources from first, 11 apart. */
 static const struct {
 	const char *net;
@@ -79,7 +97,36 @@ static const struct {
 #define N_NETS		(sizeof(sources) / sizeof(sources[0]))
 #define N_FRAMES	(2 * N_NETS * COPIES + 1)	/* tcp/443, tcp/22, one ARP */
 
-enum { SET_A, SET_B, N_SETS };
+enum { SET_A, SET_B, SET_C, N_SETS };
+
+#define SET_BIT(set)	(1U << (set))
+#define SET_NAME(set)	((char)('A' + (set)))
+/* The flags that decide verdicts (not those that only pick lookup tables). */
+#define DECISION_FLAGS	(VFW_CFG_DEFAULT_ALLOW | VFW_CFG_BYPASS | VFW_CFG_PUBLIC_DISABLED)
+
+/*
+ * The order of installs under load, repeated: alternation (B A B A), a set
+ * over itself (A A B B A A) and the cycle of all three (B C A B C A). An
+ * install writes the slot that the install two before it wrote, so that
+ * slot holds the set's own config (alternation) or another's: A's under B
+ * or C, B's under A, C's under B. Not every such mix is visible in
+ * verdicts (A over C in C's slot gives C's verdicts, since C's config
+ * passes everything), so the schedule holds only ones that are, and
+ * schedule_mixes_are_caught checks each.
+ */
+static const int schedule[] = {
+	SET_B, SET_A, SET_B, SET_A, SET_A, SET_B, SET_B, SET_A,
+	SET_A, SET_B, SET_C, SET_A, SET_B, SET_C, SET_A,
+};
+#define N_SCHEDULE	(sizeof(schedule) / sizeof(schedule[0]))
+
+/* The set of install i of the schedule (i >= 0), or of the install back
+ * installs before it (back <= 2; the two before the first are installed
+ * before any traffic). */
+static int scheduled(size_t i, size_t back)
+{
+	return schedule[(i + N_SCHEDULE - back) % N_SCHEDULE];
+}
 
 struct env {
 	struct vaultfw_bpf *skel;
@@ -95,10 +142,11 @@ struct worker {
 	pthread_t thread;
 	const struct env *env;
 	atomic_bool *stop;
+	const atomic_uint *allowed;	/* SET_BITs of the sets that may be live */
 	atomic_ulong passes;
 	unsigned long frames;
 	unsigned long wrong;
-	unsigned long only[N_SETS];	/* verdicts that only A (B) gives */
+	unsigned long only[N_SETS];	/* verdicts only this set of the allowed gives */
 	int err;
 };
 
@@ -141,27 +189,29 @@ static int run_corpus(const struct env *env, __u32 *verdicts)
 	return 0;
 }
 
+static const char *const set_names[N_SETS] = { "A", "B", "C" };
+
 static int install(const struct env *env, int set)
 {
 	const struct vfw_doc *d = &env->docs[set];
 
-	return vfw_ruleset_install_document(&env->maps, &d->compiled, d->text,
-					    set == SET_A ? "A" : "B", NULL);
+	return vfw_ruleset_install_document(&env->maps, &d->compiled, d->text, set_names[set],
+					    NULL);
 }
 
 static int env_open(struct env *env)
 {
-	static const char *const texts[N_SETS] = { rules_a, rules_b };
+	static const char *const texts[N_SETS] = { rules_a, rules_b, rules_c };
 	char err[512] = "";
 	int set, ret;
 
 	if (!build_corpus(env))
 		return -EINVAL;
 	for (set = 0; set < N_SETS; set++) {
-		ret = vfw_doc_from_text(texts[set], strlen(texts[set]), set ? "B" : "A",
+		ret = vfw_doc_from_text(texts[set], strlen(texts[set]), set_names[set],
 					&env->docs[set], err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "  rule set %c: %s\n", 'A' + set, err);
+			fprintf(stderr, "  rule set %c: %s\n", SET_NAME(set), err);
 			return ret;
 		}
 	}
@@ -182,31 +232,52 @@ static void env_close(struct env *env)
 		vfw_doc_free(&env->docs[set]);
 }
 
-/* The verdicts of A alone and of B alone: the only ones allowed later. */
-static bool learn_verdicts(struct env *env)
+static size_t count_differ(const struct env *env, int a, int b)
 {
 	size_t i, differ = 0;
-	int set;
 
-	for (set = 0; set < N_SETS; set++)
-		if (!ASSERT_EQ(install(env, set), 0, "install") ||
-		    !ASSERT_EQ(run_corpus(env, env->want[set]), 0, "BPF_PROG_TEST_RUN"))
-			return false;
 	for (i = 0; i < N_FRAMES; i++)
-		differ += env->want[SET_A][i] != env->want[SET_B][i];
-	printf("  %zu frames, %zu with different verdicts under A and B\n", (size_t)N_FRAMES,
-	       differ);
-	return ASSERT_TRUE(differ >= 2 * COPIES, "A and B differ on many frames");
+		differ += env->want[a][i] != env->want[b][i];
+	return differ;
 }
 
-/* The config of the live slot, overwritten with the other set's config. */
-static int tear(const struct env *env, int trie_set)
+/* The verdicts of each set alone: the only ones allowed later. */
+static bool learn_verdicts(struct env *env)
+{
+	__u32 flags[N_SETS];
+	struct vfw_config cfg;
+	int set, other;
+	bool ok = true;
+	size_t differ;
+
+	for (set = 0; set < N_SETS; set++) {
+		if (!ASSERT_EQ(install(env, set), 0, "install") ||
+		    !ASSERT_TRUE(vfw_read_live_config(&env->maps, &cfg) >= 0, "read the config") ||
+		    !ASSERT_EQ(run_corpus(env, env->want[set]), 0, "BPF_PROG_TEST_RUN"))
+			return false;
+		flags[set] = cfg.flags & DECISION_FLAGS;
+	}
+	for (set = 0; set < N_SETS; set++)
+		for (other = set + 1; other < N_SETS; other++) {
+			differ = count_differ(env, set, other);
+			printf("  %zu frames, %zu with different verdicts under %c and %c; "
+			       "config flags %#x and %#x\n", (size_t)N_FRAMES, differ,
+			       SET_NAME(set), SET_NAME(other), flags[set], flags[other]);
+			ok &= ASSERT_TRUE(differ >= 2 * COPIES, "the sets differ on many frames") &
+			      ASSERT_TRUE(flags[set] != flags[other], "the config flags differ");
+		}
+	return ok;
+}
+
+/* The live slot with the trie of trie_set and the config of config_set:
+ * what an install that flipped before writing the config would show. */
+static int tear(const struct env *env, int trie_set, int config_set)
 {
 	struct vfw_config other;
 	int slot, ret;
 	__u32 key;
 
-	ret = install(env, !trie_set);
+	ret = install(env, config_set);
 	slot = ret ?: vfw_ruleset_active_slot(&env->maps);
 	if (slot < 0)
 		return slot;
@@ -221,49 +292,99 @@ static int tear(const struct env *env, int trie_set)
 	return bpf_map_update_elem(env->maps.config_fd, &key, &other, BPF_ANY) ? -errno : 0;
 }
 
-/* Frames whose verdict under a torn rule set is neither A's nor B's. */
-static bool torn_mix_is_caught(const struct env *env, int trie_set)
+/* Frames whose verdict under a torn rule set is neither that of the set
+ * live before the switch nor that of the set being installed. */
+static bool torn_mix_is_caught(const struct env *env, int live_set, int trie_set,
+			       int config_set)
 {
 	__u32 got[N_FRAMES];
 	size_t i, outside = 0;
 
-	if (!ASSERT_EQ(tear(env, trie_set), 0, "install a torn rule set") ||
+	if (!ASSERT_EQ(tear(env, trie_set, config_set), 0, "install a torn rule set") ||
 	    !ASSERT_EQ(run_corpus(env, got), 0, "BPF_PROG_TEST_RUN"))
 		return false;
 	for (i = 0; i < N_FRAMES; i++)
-		outside += got[i] != env->want[SET_A][i] && got[i] != env->want[SET_B][i];
-	printf("  config of %c with the trie of %c: %zu frames get a verdict of neither\n",
-	       'A' + !trie_set, 'A' + trie_set, outside);
+		outside += got[i] != env->want[live_set][i] && got[i] != env->want[trie_set][i];
+	printf("  config of %c with the trie of %c: %zu frames get a verdict of neither %c nor %c\n",
+	       SET_NAME(config_set), SET_NAME(trie_set), outside, SET_NAME(live_set),
+	       SET_NAME(trie_set));
 	return ASSERT_TRUE(outside >= COPIES, "the torn mix is visible in verdicts");
 }
 
-static void check_verdict(struct worker *w, size_t i, __u32 got)
+/* Each switch of the schedule whose slot holds another set's config:
+ * were that config still in place at the flip, traffic would notice. */
+static void schedule_mixes_are_caught(struct test_totals *totals, const struct env *env)
 {
-	const __u32 a = w->env->want[SET_A][i], b = w->env->want[SET_B][i];
+	bool seen[N_SETS][N_SETS][N_SETS] = {};
+	int in_slot, live, next;
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < N_SCHEDULE; i++) {
+		in_slot = scheduled(i, 2);
+		live = scheduled(i, 1);
+		next = scheduled(i, 0);
+		if (in_slot == next || seen[in_slot][live][next])
+			continue;
+		seen[in_slot][live][next] = true;
+		snprintf(name, sizeof(name), "atomic: %c over %c, in the slot of %c: "
+			 "%c's config with %c's trie is caught", SET_NAME(next), SET_NAME(live),
+			 SET_NAME(in_slot), SET_NAME(in_slot), SET_NAME(next));
+		test_report(totals, name, torn_mix_is_caught(env, live, next, in_slot));
+	}
+}
+
+static const char *mask_names(unsigned int mask, char buf[N_SETS + 1])
+{
+	int set, n = 0;
+
+	for (set = 0; set < N_SETS; set++)
+		if (mask & SET_BIT(set))
+			buf[n++] = SET_NAME(set);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* allowed: the sets that may have been live while the frame ran. */
+static void check_verdict(struct worker *w, size_t i, __u32 got, unsigned int allowed)
+{
+	unsigned int gives = 0;
+	char names[N_SETS + 1];
+	int set;
 
 	w->frames++;
-	if (got != a && got != b) {
+	for (set = 0; set < N_SETS; set++)
+		if ((allowed & SET_BIT(set)) && w->env->want[set][i] == got)
+			gives |= SET_BIT(set);
+	if (!gives) {
 		if (!w->wrong++)
-			fprintf(stderr, "  frame %zu (%s): verdict %u, A gives %u, B %u\n", i,
-				w->env->addrs[i], got, a, b);
+			fprintf(stderr, "  frame %zu (%s): verdict %u, A gives %u, B %u, C %u; "
+				"allowed: %s\n", i, w->env->addrs[i], got, w->env->want[SET_A][i],
+				w->env->want[SET_B][i], w->env->want[SET_C][i],
+				mask_names(allowed, names));
 		return;
 	}
-	if (a != b)
-		w->only[got == a ? SET_A : SET_B]++;
+	/* One set alone gives it: traffic saw that set. */
+	if (gives != allowed && !(gives & (gives - 1)))
+		w->only[__builtin_ctz(gives)]++;
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	unsigned int allowed;
 	__u32 got;
 	size_t i;
 
 	while (!atomic_load(w->stop)) {
 		for (i = 0; i < N_FRAMES; i++) {
+			/* A run spans at most one switch (wait_for_passes), so
+			 * the sets allowed before or after it cover it. */
+			allowed = atomic_load(w->allowed);
 			w->err = run_frame(w->env->prog_fd, &w->env->frames[i], &got);
 			if (w->err)
 				return NULL;
-			check_verdict(w, i, got);
+			check_verdict(w, i, got, allowed | atomic_load(w->allowed));
 		}
 		atomic_fetch_add(&w->passes, 1);
 	}
@@ -345,18 +466,21 @@ static __u64 total_counted(const struct sample *s)
 	return n;
 }
 
-/* The main thread's side: switch, let traffic see the new set, sample. */
+/* The main thread's side: switch, let traffic see the new set, sample.
+ * The set live until the flip stays allowed until the next switch. */
 static int switch_under_load(const struct env *env, struct worker *workers,
-			     struct load_result *res)
+			     atomic_uint *allowed, struct load_result *res)
 {
 	struct sample prev, now;
-	int ret, i;
+	size_t i;
+	int ret;
 
 	ret = take_sample(env, &prev);
 	if (ret)
 		return ret;
 	for (i = 0; i < SWITCHES; i++) {
-		ret = install(env, i % 2 ? SET_A : SET_B);
+		atomic_store(allowed, SET_BIT(scheduled(i, 1)) | SET_BIT(scheduled(i, 0)));
+		ret = install(env, scheduled(i, 0));
 		if (ret)
 			return ret;
 		res->switches++;
@@ -375,20 +499,25 @@ static int switch_under_load(const struct env *env, struct worker *workers,
 static bool run_under_load(const struct env *env, struct load_result *res)
 {
 	struct worker workers[WORKERS] = {};
+	atomic_uint allowed = SET_BIT(scheduled(0, 1));
 	atomic_bool stop = false;
 	struct sample start, end;
-	int i, started, ret;
+	int i, set, started, ret;
 	cpu_set_t cpu;
 
-	/* Counted before any worker runs, so that every frame a worker
+	/* The two installs before the schedule's first, so that the slot each
+	 * install writes holds the config schedule_mixes_are_caught assumed.
+	 * Counted before any worker runs, so that every frame a worker
 	 * reports is in the difference. */
-	if (!ASSERT_EQ(install(env, SET_A), 0, "install A") ||
+	if (!ASSERT_EQ(install(env, scheduled(0, 2)), 0, "install") ||
+	    !ASSERT_EQ(install(env, scheduled(0, 1)), 0, "install") ||
 	    !ASSERT_EQ(take_sample(env, &start), 0, "first sample"))
 		return false;
 	res->counted_before = total_counted(&start);
 	for (started = 0; started < WORKERS; started++) {
 		workers[started].env = env;
 		workers[started].stop = &stop;
+		workers[started].allowed = &allowed;
 		if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]))
 			break;
 		/*
@@ -405,14 +534,14 @@ static bool run_under_load(const struct env *env, struct load_result *res)
 			break;
 		}
 	}
-	ret = started == WORKERS ? switch_under_load(env, workers, res) : -EAGAIN;
+	ret = started == WORKERS ? switch_under_load(env, workers, &allowed, res) : -EAGAIN;
 	atomic_store(&stop, true);
 	for (i = 0; i < started; i++) {
 		pthread_join(workers[i].thread, NULL);
 		res->frames += workers[i].frames;
 		res->wrong += workers[i].wrong;
-		res->only[SET_A] += workers[i].only[SET_A];
-		res->only[SET_B] += workers[i].only[SET_B];
+		for (set = 0; set < N_SETS; set++)
+			res->only[set] += workers[i].only[set];
 		if (workers[i].err && !ret)
 			ret = workers[i].err;
 	}
@@ -437,22 +566,27 @@ int main(void)
 		free(env);
 		return 1;
 	}
-	test_report(&totals, "atomic: A and B alone give different verdicts", learn_verdicts(env));
-	test_report(&totals, "atomic: A's config with B's trie is caught", torn_mix_is_caught(env, SET_B));
-	test_report(&totals, "atomic: B's config with A's trie is caught", torn_mix_is_caught(env, SET_A));
+	test_report(&totals, "atomic: A, B and C alone give different verdicts and config flags",
+		    learn_verdicts(env));
+	test_report(&totals, "atomic: A's config with B's trie is caught",
+		    torn_mix_is_caught(env, SET_A, SET_B, SET_A));
+	test_report(&totals, "atomic: B's config with A's trie is caught",
+		    torn_mix_is_caught(env, SET_B, SET_A, SET_B));
+	schedule_mixes_are_caught(&totals, env);
 
 	ok = run_under_load(env, &res);
-	printf("  switches %lu, frames checked %lu (A-only verdicts %lu, B-only %lu), "
+	printf("  switches %lu, frames checked %lu (A-only verdicts %lu, B-only %lu, C-only %lu), "
 	       "wrong verdicts %lu, counter samples %lu, went backwards %lu\n",
-	       res.switches, res.frames, res.only[SET_A], res.only[SET_B], res.wrong,
-	       res.samples, res.backwards);
+	       res.switches, res.frames, res.only[SET_A], res.only[SET_B], res.only[SET_C],
+	       res.wrong, res.samples, res.backwards);
 	test_report(&totals, "atomic: 200+ switches under load",
 		    ok && ASSERT_TRUE(res.switches >= 200, "switches"));
-	test_report(&totals, "atomic: every verdict is A's or B's",
+	test_report(&totals, "atomic: every verdict is the old set's or the new set's",
 		    ok && ASSERT_EQ(res.wrong, 0, "wrong verdicts") &&
 		    ASSERT_TRUE(res.frames > 0, "frames checked"));
-	test_report(&totals, "atomic: traffic saw both rule sets",
-		    ok && ASSERT_TRUE(res.only[SET_A] && res.only[SET_B], "A-only and B-only"));
+	test_report(&totals, "atomic: traffic saw all three rule sets",
+		    ok && ASSERT_TRUE(res.only[SET_A] && res.only[SET_B] && res.only[SET_C],
+				      "A-only, B-only and C-only"));
 	test_report(&totals, "atomic: counters never go backwards, the kept rule keeps its id",
 		    ok && ASSERT_EQ(res.backwards, 0, "samples that went backwards"));
 	test_report(&totals, "atomic: every frame counted under exactly one reason",

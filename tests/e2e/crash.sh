@@ -6,6 +6,12 @@
 # new rules are fully in force (verdicts through `explain` and the document
 # of `show` agree), `status` is consistent, the lock is free and the next
 # command works. Prints the figures: kills by phase, and failures.
+#
+# Applies that alternate two sets (A, B, A, B) write each set into the slot
+# that already holds its own config and document, so an install that wrote
+# them in the wrong order would look right. The sequences A A B, A B C (C
+# with other config flags) and B A then a rule add write a slot holding
+# another set's, at every step of the install.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -26,19 +32,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# rules NET...: a rules file admitting the NETs only.
+# rules ACTION BYPASS NET...: a rules file with that defaultAction and
+# bypass, listing the NETs as IP rules.
 rules() {
-	local list="" net
+	local action=$1 bypass=$2 list="" net; shift 2
 	for net; do list="$list${list:+, }{\"value\": \"$net\"}"; done
-	printf '{"properties": {"networkAcls": {"defaultAction": "Deny", "ipRules": [%s]}},
- "host": {"dataPlane": {"addresses": ["192.0.2.10"]}}}\n' "$list"
+	printf '{"properties": {"networkAcls": {"defaultAction": "%s", "bypass": "%s",
+ "ipRules": [%s]}}, "host": {"dataPlane": {"addresses": ["192.0.2.10"]}}}\n' \
+		"$action" "$bypass" "$list"
 }
 A_NET=203.0.113.0/24
 B_NET=198.51.100.0/24
+C_NET=192.0.2.128/25
 A_SRC=203.0.113.5
 B_SRC=198.51.100.5
-rules $A_NET >"$TMP/a.json"
-rules $B_NET >"$TMP/b.json"
+C_SRC=100.64.0.5	# in no set's rules: only a default-allow set passes it
+rules Deny AzureServices $A_NET >"$TMP/a.json"
+rules Deny AzureServices $B_NET >"$TMP/b.json"
+# Other config flags than A and B (default allow, no bypass): it admits
+# every source, and its document names C_NET.
+rules Allow None $C_NET >"$TMP/c.json"
 
 ATTACH_STEPS="attach-dir install-ids install-trie install-config install-document
 	install-pin install-flip attach-pin-map attach-pinned attach-prog attach-done"
@@ -54,7 +67,8 @@ WHY=
 cmd() { timeout $CMD_TIMEOUT nsenter --net=/run/netns/$NS "$VAULTFW" "$@"; }
 verdict() { cmd explain $IFACE --src "$1" | sed -n 's/^  datapath: \([A-Z]*\).*/\1/p'; }
 attached() { ip -n $NS -d link show $IFACE | grep -q 'prog/xdp'; }
-# The live rule set by its verdicts: A, B, AB (both admitted) or NONE.
+# The live rule set by its verdicts: A, B, AB (both admitted), C (all
+# admitted) or NONE. C_SRC is asked only where it tells AB from C.
 live_verdicts() {
 	local a b
 	a=$(verdict $A_SRC)
@@ -62,19 +76,20 @@ live_verdicts() {
 	case "$a/$b" in
 	PASS/DROP) echo A ;;
 	DROP/PASS) echo B ;;
-	PASS/PASS) echo AB ;;
+	PASS/PASS) case $(verdict $C_SRC) in DROP) echo AB ;; PASS) echo C ;; *) echo "?C" ;; esac ;;
 	DROP/DROP) echo NONE ;;
 	*) echo "?$a/$b" ;;
 	esac
 }
 # The live rule set by its stored document.
 live_document() {
-	local doc has_a has_b
+	local doc has_a has_b has_c
 	doc=$(cmd show $IFACE) || { echo "?show"; return; }
 	grep -q "\"$A_NET\"" <<<"$doc" && has_a=1
 	grep -q "\"$B_NET\"" <<<"$doc" && has_b=1
-	case "${has_a:-0}${has_b:-0}" in
-	10) echo A ;; 01) echo B ;; 11) echo AB ;; *) echo NONE ;;
+	grep -q "\"$C_NET\"" <<<"$doc" && has_c=1
+	case "${has_a:-0}${has_b:-0}${has_c:-0}" in
+	100) echo A ;; 010) echo B ;; 110) echo AB ;; 001) echo C ;; *) echo NONE ;;
 	esac
 }
 
@@ -205,6 +220,27 @@ kill_rule_add() {
 	fully_in_force A && no_leftovers || failed "rule add" "$how"
 }
 
+# kill_after PHASE HOW "SET..." NEW CMD ARGS...: apply each SET in turn
+# (so the slot the next install writes holds the one before the last),
+# then run CMD killed at HOW: the last SET or NEW fully in force, the next
+# CMD works and leaves NEW. A rule add that finds its rule there installs
+# nothing, and only an install removes the temporary pin a kill left
+# (docs/design.md "Crash safety"), so leftovers are checked after installs.
+kill_after() {
+	local phase=$1 how=$2 sets=$3 new=$4 set old; shift 4
+	for set in $sets; do
+		cmd apply $IFACE "$TMP/${set,}.json" >"$TMP/next" 2>&1 ||
+			{ WHY="apply $set failed: $(tail -n 1 "$TMP/next")"; failed "$phase" "$how"; return; }
+		old=$set
+	done
+	run_killed "$phase" "$how" "$@" || { failed "$phase" "$how"; return; }
+	fully_in_force "$old" "$new" || failed "$phase" "$how"
+	cmd "$@" >"$TMP/next" 2>&1 ||
+		{ WHY="the next $1 failed: $(tail -n 1 "$TMP/next")"; failed "$phase" "$how"; return; }
+	fully_in_force "$new" || failed "$phase" "$how"
+	grep -q 'nothing installed' "$TMP/next" || no_leftovers || failed "$phase" "$how"
+}
+
 if ! veth_ns_up 10.79.2.1/24; then
 	fail "crash: namespace setup"
 	exit 1
@@ -227,9 +263,17 @@ for ((round = 0; round < ROUNDS; round++)); do
 done
 for ((i = 0; i < RANDOM_KILLS; i++)); do kill_rule_add "$(random_delay)"; done
 
+SEQUENCES=("apply A A B" "apply A B C" "rule add after B A")
+for step in $INSTALL_STEPS; do
+	kill_after "apply A A B" "$step" "A A" B apply $IFACE "$TMP/b.json"
+	kill_after "apply A B C" "$step" "A B" C apply $IFACE "$TMP/c.json"
+	kill_after "rule add after B A" "$step" "B A" AB rule add $IFACE --ip-address $B_NET
+done
+
 echo "  kills: $KILLS_TOTAL (attach ${KILLS[attach]:-0}, apply ${KILLS[apply]:-0}," \
-	"rule add ${KILLS[rule add]:-0}); failures: $FAILS_TOTAL"
-for phase in attach apply "rule add"; do
+	"rule add ${KILLS[rule add]:-0}$(for phase in "${SEQUENCES[@]}"; do
+		printf ', %s %s' "$phase" "${KILLS[$phase]:-0}"; done)); failures: $FAILS_TOTAL"
+for phase in attach apply "rule add" "${SEQUENCES[@]}"; do
 	check "crash: ${KILLS[$phase]:-0} kills during $phase, old or new rules fully in force after each" \
 		test "${FAILS[$phase]:-0}" -eq 0 -a "${KILLS[$phase]:-0}" -gt 0
 done
