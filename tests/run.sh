@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 log_dir=$(mktemp -d /tmp/vaultfw-tests.XXXXXX)
+# The C suites pin maps before any e2e attach would mount bpffs: on a fresh
+# boot it is not mounted yet.
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 run_suite() {
 	local name=$1; shift
