@@ -10,7 +10,7 @@ BUILD    := build
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += $(WARN) -I$(BUILD) -Imaps -Iuser -D_GNU_SOURCE
+CFLAGS   += $(WARN) -I$(BUILD) -Imaps -Iuser -D_GNU_SOURCE -DVFW_VERSION='"$(VERSION)"'
 LDLIBS   := -lxdp -lbpf -lelf -lz -ljansson
 
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -23,10 +23,15 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h) maps/vaultfw.h
 
-USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
-USER_HDRS := $(wildcard user/*.h) maps/vaultfw.h
+# user/ is the library (parse, compile, install, attach, observe), user/cli/
+# the command line on top of it: one file per command.
+VERSION   := $(shell cat VERSION)
+LIB_SRCS  := $(wildcard user/*.c)
+CLI_SRCS  := $(wildcard user/cli/*.c)
+LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
+CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
+USER_OBJS := $(LIB_OBJS) $(CLI_OBJS)
+USER_HDRS := $(wildcard user/*.h user/cli/*.h) maps/vaultfw.h VERSION
 
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HDRS := $(wildcard tests/*.h) $(USER_HDRS)
@@ -36,7 +41,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: deps $(BUILD)/vaultfw $(TEST_BINS)
+all: deps $(BUILD)/vaultfw $(BUILD)/vaultfw.8 $(BUILD)/vaultfw.bash $(TEST_BINS)
 
 deps:
 	@scripts/install-deps.sh
@@ -54,8 +59,15 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)
 $(BUILD)/vaultfw: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# The man page and the completion come from the option tables themselves.
+$(BUILD)/vaultfw.8: $(BUILD)/vaultfw
+	$< --man >$@
+$(BUILD)/vaultfw.bash: $(BUILD)/vaultfw
+	$< --bash-completion >$@
+
 # Tests link an archive, so each pulls in only the objects it uses.
 $(BUILD)/libvaultfw.a: $(LIB_OBJS)
+	@rm -f $@	# ar adds to an archive: a removed source must leave it too
 	$(AR) rcs $@ $^
 
 $(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
@@ -97,7 +109,8 @@ $(ASAN_DIR)/user/%.o: user/%.c $(USER_HDRS) $(SKELS)
 $(ASAN_DIR)/vaultfw: $(ASAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
 
-$(ASAN_DIR)/libvaultfw.a: $(filter-out $(ASAN_DIR)/user/main.o,$(ASAN_OBJS))
+$(ASAN_DIR)/libvaultfw.a: $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(LIB_OBJS))
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(ASAN_DIR)/tests/%: tests/%.c $(TEST_HDRS) $(ASAN_DIR)/libvaultfw.a $(SKELS)
@@ -125,6 +138,7 @@ $(FUZZ_DIR)/user/%.o: user/%.c $(USER_HDRS) $(SKELS)
 	$(CLANG) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_DIR)/libvaultfw.a: $(FUZZ_OBJS)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_rules: tests/fuzz_rules.c $(FUZZ_DIR)/libvaultfw.a

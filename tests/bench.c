@@ -43,7 +43,7 @@
 #include "bench_gen.h"
 #include "bench_gen.skel.h"
 #include "compile.h"
-#include "loader.h"
+#include "pins.h"
 #include "log.h"
 #include "rules.h"
 #include "ruleset.h"

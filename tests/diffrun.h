@@ -33,7 +33,7 @@
 #include "diffgen.h"
 #include "frames.h"
 #include "explain.h"
-#include "loader.h"
+#include "pins.h"
 #include "model.h"
 #include "rules.h"
 #include "ruleset.h"

@@ -32,7 +32,7 @@
 #include "document.h"
 #include "frames.h"
 #include "explain.h"
-#include "loader.h"
+#include "pins.h"
 #include "stats.h"
 #include "testlib.h"
 #include "vaultfw.skel.h"

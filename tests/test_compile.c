@@ -19,7 +19,7 @@
 #include "compile.h"
 #include "log.h"
 #include "rules.h"
-#include "loader.h"
+#include "pins.h"
 #include "ruleset.h"
 #include "stats.h"
 #include "testlib.h"

@@ -15,7 +15,7 @@
 
 #include "datapath_cases.h"
 #include "explain.h"
-#include "loader.h"
+#include "pins.h"
 #include "log.h"
 #include "rules.h"
 #include "compile.h"

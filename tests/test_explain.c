@@ -19,7 +19,7 @@
 #include "check.h"
 #include "datapath_cases.h"
 #include "explain.h"
-#include "loader.h"
+#include "pins.h"
 #include "stats.h"
 #include "testlib.h"
 #include "vaultfw.skel.h"

@@ -4,36 +4,23 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "check.h"
+#include "document.h"
 #include "log.h"
 #include "stats.h"
-
-/* On success the caller frees both rules and out. */
-static int load_and_compile(const char *path, struct vfw_rules *rules,
-			    struct vfw_compiled *out, char *err, size_t errlen)
-{
-	int ret;
-
-	ret = vfw_rules_load_file(path, rules, err, errlen);
-	if (ret)
-		return ret;
-	ret = vfw_compile(rules, out, err, errlen);
-	if (ret) {
-		vfw_compile_err_source(path, err, errlen);
-		vfw_rules_free(rules);
-	}
-	return ret;
-}
 
 int vfw_load_compiled(const char *path, struct vfw_compiled *out,
 		      char *err, size_t errlen)
 {
-	struct vfw_rules rules = {};
+	struct vfw_doc doc;
 	int ret;
 
-	ret = load_and_compile(path, &rules, out, err, errlen);
-	if (!ret)
-		vfw_rules_free(&rules);
-	return ret;
+	ret = vfw_doc_from_file(path, &doc, err, errlen);
+	if (ret)
+		return ret;
+	*out = doc.compiled;
+	doc.compiled = (struct vfw_compiled){};
+	vfw_doc_free(&doc);
+	return 0;
 }
 
 static const char *perimeter_str(__u32 flags)
@@ -134,26 +121,28 @@ static void print_file_settings(const struct vfw_rules *rules)
 int vfw_check(const char *path, char *err, size_t errlen)
 {
 	size_t per_kind[VFW_RULE_KIND_COUNT] = {};
-	struct vfw_compiled compiled = {};
-	struct vfw_rules rules = {};
+	const struct vfw_compiled *compiled;
+	struct vfw_doc doc;
 	size_t i;
 	int ret;
 
-	ret = load_and_compile(path, &rules, &compiled, err, errlen);
+	/* The very pipeline attach and apply use, so that what check calls
+	 * valid they accept (the stored document's size included). */
+	ret = vfw_doc_from_file(path, &doc, err, errlen);
 	if (ret)
 		return ret;
-	for (i = 0; i < compiled.n_rules; i++)
-		if (compiled.rules[i].kind < VFW_RULE_KIND_COUNT)
-			per_kind[compiled.rules[i].kind]++;
+	compiled = &doc.compiled;
+	for (i = 0; i < compiled->n_rules; i++)
+		if (compiled->rules[i].kind < VFW_RULE_KIND_COUNT)
+			per_kind[compiled->rules[i].kind]++;
 
-	warn_settings(path, &compiled.config);
+	warn_settings(path, &compiled->config);
 	printf("%s: valid\n", path);
-	print_file_settings(&rules);
-	vfw_print_settings(stdout, &compiled.config);
-	printf("  rules: %zu (", compiled.n_rules);
+	print_file_settings(&doc.rules);
+	vfw_print_settings(stdout, &compiled->config);
+	printf("  rules: %zu (", compiled->n_rules);
 	vfw_print_kind_counts(stdout, per_kind);
-	printf(")\n  trie entries: %zu\n", compiled.n_entries);
-	vfw_compiled_free(&compiled);
-	vfw_rules_free(&rules);
+	printf(")\n  trie entries: %zu\n", compiled->n_entries);
+	vfw_doc_free(&doc);
 	return 0;
 }

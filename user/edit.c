@@ -12,7 +12,7 @@
 #include <bpf/bpf.h>
 #include "document.h"
 #include "edit.h"
-#include "loader.h"
+#include "pins.h"
 #include "log.h"
 
 #define EDITED_MARK	" (edited)"

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +16,8 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include "events.h"
-#include "loader.h"
+#include "pins.h"
+#include "signals.h"
 #include "log.h"
 #include "stats.h"
 
@@ -33,19 +33,12 @@
 	   1u << VFW_REASON_##id : 0)
 #define LOGGABLE_REASONS	(0 VFW_REASONS(VFW_REASON_LOGGABLE))
 
-enum log_map {
-	LOG_EVENTS,
-	LOG_CONFIG,
-	LOG_BUCKET,
-	LOG_RULE_META,
-	LOG_MAP_COUNT,
-};
-
-static const char *const log_map_names[LOG_MAP_COUNT] = {
-	[LOG_EVENTS] = VFW_MAP_EVENTS,
-	[LOG_CONFIG] = VFW_MAP_LOG_CONFIG,
-	[LOG_BUCKET] = VFW_MAP_LOG_BUCKET,
-	[LOG_RULE_META] = VFW_MAP_RULE_META,
+/* The log's maps, kept open past the interface lock by read_events(). */
+struct log_fds {
+	int events;
+	int config;
+	int bucket;
+	int rule_meta;
 };
 
 /* What the ring buffer callback needs. */
@@ -56,14 +49,6 @@ struct reader {
 	__s64 mono_to_real_ns;	/* add to a bpf_ktime_get_ns() for wall clock */
 	size_t shown;
 };
-
-static volatile sig_atomic_t stop_following;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_following = 1;
-}
 
 int vfw_events_parse_rate(const char *text, __u32 *rate, char *err, size_t errlen)
 {
@@ -153,48 +138,6 @@ static void print_reason_mask(FILE *out, __u32 mask)
 	}
 }
 
-static int open_pin(const char *pin_dir, const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
-
-static void close_log_maps(int fds[LOG_MAP_COUNT])
-{
-	int i;
-
-	for (i = 0; i < LOG_MAP_COUNT; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = -1;
-	}
-}
-
-static int open_log_maps(const char *pin_dir, int fds[LOG_MAP_COUNT],
-			 char *err, size_t errlen)
-{
-	int i;
-
-	for (i = 0; i < LOG_MAP_COUNT; i++)
-		fds[i] = -1;
-	for (i = 0; i < LOG_MAP_COUNT; i++) {
-		fds[i] = open_pin(pin_dir, log_map_names[i]);
-		if (fds[i] < 0) {
-			int ret = fds[i];
-
-			snprintf(err, errlen, "cannot open %s/%s: %s (attached by an older vaultfw?)",
-				 pin_dir, log_map_names[i], strerror(-ret));
-			close_log_maps(fds);
-			return ret;
-		}
-	}
-	return 0;
-}
-
 static int read_status(int config_fd, int bucket_fd, struct vfw_events_status *st)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -223,23 +166,9 @@ cleanup:
 	return ret;
 }
 
-int vfw_events_status_read(const char *pin_dir, struct vfw_events_status *st)
+int vfw_events_status_read(const struct vfw_maps *maps, struct vfw_events_status *st)
 {
-	int config_fd = -1, bucket_fd = -1, ret;
-
-	ret = config_fd = open_pin(pin_dir, VFW_MAP_LOG_CONFIG);
-	if (ret < 0)
-		goto cleanup;
-	ret = bucket_fd = open_pin(pin_dir, VFW_MAP_LOG_BUCKET);
-	if (ret < 0)
-		goto cleanup;
-	ret = read_status(config_fd, bucket_fd, st);
-cleanup:
-	if (config_fd >= 0)
-		close(config_fd);
-	if (bucket_fd >= 0)
-		close(bucket_fd);
-	return ret;
+	return read_status(maps->log_config_fd, maps->log_bucket_fd, st);
 }
 
 static void print_settings(FILE *out, const struct vfw_log_config *cfg)
@@ -296,17 +225,12 @@ static int change_settings(const char *ifname, const struct vfw_maps *maps,
 			   const char *pin_dir, void *ctx, char *err, size_t errlen)
 {
 	const struct vfw_events_opts *o = ctx;
+	int fd = maps->log_config_fd;
 	struct vfw_log_config cfg;
 	__u32 zero = 0;
-	int fd, ret;
+	int ret;
 
-	(void)maps;
-	ret = fd = open_pin(pin_dir, VFW_MAP_LOG_CONFIG);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot open %s/%s: %s", pin_dir, VFW_MAP_LOG_CONFIG,
-			 strerror(-ret));
-		return ret;
-	}
+	(void)pin_dir;
 	ret = bpf_map_lookup_elem(fd, &zero, &cfg) ? -errno : 0;
 	if (!ret)
 		ret = apply_settings(o, &cfg, err, errlen);
@@ -321,7 +245,6 @@ static int change_settings(const char *ifname, const struct vfw_maps *maps,
 	print_settings(stdout, &cfg);
 	putchar('\n');
 cleanup:
-	close(fd);
 	return ret;
 }
 
@@ -480,34 +403,30 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return ret;
 }
 
-static int install_stop_handlers(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-
-	/* No SA_RESTART: a signal must end the poll in progress. */
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
-		return -errno;
-	return 0;
-}
-
+/* Until SIGINT or SIGTERM: the ring buffer's epoll fd and the signalfd
+ * are one wait. */
 static int follow(struct ring_buffer *rb)
 {
-	int ret = install_stop_handlers();
+	struct vfw_signals sig;
+	int ret;
 
-	while (!ret && !stop_following) {
-		ret = ring_buffer__poll(rb, FOLLOW_POLL_MS);
-		if (ret == -EINTR)
+	ret = vfw_signals_open(&sig, false);
+	while (!ret) {
+		ret = vfw_signals_wait(&sig, ring_buffer__epoll_fd(rb), FOLLOW_POLL_MS, NULL);
+		if (ret)
 			break;
+		ret = ring_buffer__consume(rb);
 		ret = ret < 0 ? ret : 0;
 	}
-	return ret == -EINTR ? 0 : ret;
+	vfw_signals_close(&sig);
+	return ret > 0 ? 0 : ret;
 }
 
-static void report_counters(const char *ifname, int fds[LOG_MAP_COUNT], size_t shown)
+static void report_counters(const char *ifname, const struct log_fds *fds, size_t shown)
 {
 	struct vfw_events_status st;
 
-	if (read_status(fds[LOG_CONFIG], fds[LOG_BUCKET], &st))
+	if (read_status(fds->config, fds->bucket, &st))
 		return;
 	pr_info("%s: %zu events shown; held back %llu (rate limit), ring full %llu; log ",
 		ifname, shown, (unsigned long long)st.held_back,
@@ -518,12 +437,31 @@ static void report_counters(const char *ifname, int fds[LOG_MAP_COUNT], size_t s
 	}
 }
 
-static int open_log_maps_locked(const char *ifname, const struct vfw_maps *maps,
-				const char *pin_dir, void *fds, char *err, size_t errlen)
+static void close_log_fds(struct log_fds *fds)
 {
+	vfw_close_fd(&fds->events);
+	vfw_close_fd(&fds->config);
+	vfw_close_fd(&fds->bucket);
+	vfw_close_fd(&fds->rule_meta);
+}
+
+/* Copies of the registry's fds, which close with the lock. */
+static int dup_log_fds_locked(const char *ifname, const struct vfw_maps *maps,
+			      const char *pin_dir, void *ctx, char *err, size_t errlen)
+{
+	struct log_fds *fds = ctx;
+
 	(void)ifname;
-	(void)maps;
-	return open_log_maps(pin_dir, fds, err, errlen);
+	fds->events = dup(maps->events_fd);
+	fds->config = dup(maps->log_config_fd);
+	fds->bucket = dup(maps->log_bucket_fd);
+	fds->rule_meta = dup(maps->rule_meta_fd);
+	if (fds->events >= 0 && fds->config >= 0 && fds->bucket >= 0 && fds->rule_meta >= 0)
+		return 0;
+	snprintf(err, errlen, "cannot keep the log maps of %s open: %s", pin_dir,
+		 strerror(errno));
+	close_log_fds(fds);
+	return -EMFILE;
 }
 
 /*
@@ -534,14 +472,15 @@ static int open_log_maps_locked(const char *ifname, const struct vfw_maps *maps,
 static int read_events(const struct vfw_events_opts *o, struct reader *rd,
 		       char *err, size_t errlen)
 {
+	struct log_fds fds = { -1, -1, -1, -1 };
 	struct ring_buffer *rb = NULL;
-	int fds[LOG_MAP_COUNT], ret;
+	int ret;
 
-	ret = vfw_with_pinned_maps(o->ifname, false, open_log_maps_locked, fds, err, errlen);
+	ret = vfw_with_pinned_maps(o->ifname, false, dup_log_fds_locked, &fds, err, errlen);
 	if (ret)
 		return ret;
-	rd->rule_meta_fd = fds[LOG_RULE_META];
-	rb = ring_buffer__new(fds[LOG_EVENTS], handle_event, rd, NULL);
+	rd->rule_meta_fd = fds.rule_meta;
+	rb = ring_buffer__new(fds.events, handle_event, rd, NULL);
 	if (!rb) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot read the ring buffer %s: %s", VFW_MAP_EVENTS,
@@ -554,10 +493,10 @@ static int read_events(const struct vfw_events_opts *o, struct reader *rd,
 		goto cleanup;
 	}
 	ret = 0;
-	report_counters(o->ifname, fds, rd->shown);
+	report_counters(o->ifname, &fds, rd->shown);
 cleanup:
 	ring_buffer__free(rb);
-	close_log_maps(fds);
+	close_log_fds(&fds);
 	return ret;
 }
 

@@ -37,7 +37,8 @@ int vfw_events_parse_rate(const char *text, __u32 *rate, char *err, size_t errle
 /* The settings of a fresh attach: `rate`, every loggable reason on. */
 int vfw_events_config_init(int log_config_fd, __u32 rate);
 
-int vfw_events_status_read(const char *pin_dir, struct vfw_events_status *st);
+struct vfw_maps;
+int vfw_events_status_read(const struct vfw_maps *maps, struct vfw_events_status *st);
 /* One line "  log: rate ..., reasons ..., held back N, ring full N". */
 void vfw_events_status_print(FILE *out, const struct vfw_events_status *st);
 

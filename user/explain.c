@@ -13,7 +13,7 @@
 #include "document.h"
 #include "explain.h"
 #include "frames.h"
-#include "loader.h"
+#include "pins.h"
 #include "log.h"
 #include "stats.h"
 
@@ -43,34 +43,6 @@ static bool written_per_packet(const struct bpf_map *map)
 	}
 }
 
-static int share_pinned_maps(struct bpf_object *obj, const char *pin_dir,
-			     char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	struct bpf_map *map;
-	int fd, ret;
-
-	bpf_object__for_each_map(map, obj) {
-		if (bpf_map__is_internal(map) || written_per_packet(map))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			ret = -errno;
-			vfw_set_err(err, errlen, "cannot open %s (attached by an older vaultfw? re-attach): %s",
-				    path, strerror(-ret));
-			return ret;
-		}
-		ret = bpf_map__reuse_fd(map, fd);	/* keeps its own dup */
-		close(fd);
-		if (ret) {
-			vfw_set_err(err, errlen, "cannot share %s: %s", path, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
-}
-
 static int load_copy(struct vfw_explain_target *t, const char *pin_dir,
 		     char *err, size_t errlen)
 {
@@ -80,7 +52,7 @@ static int load_copy(struct vfw_explain_target *t, const char *pin_dir,
 	if (ret)
 		return ret;
 	if (pin_dir) {
-		ret = share_pinned_maps(t->skel->obj, pin_dir, err, errlen);
+		ret = vfw_reuse_pinned_maps(t->skel->obj, pin_dir, written_per_packet, err, errlen);
 		if (ret)
 			return ret;
 	}

@@ -17,7 +17,7 @@
 #include <linux/in.h>
 
 #include "model.h"
-#include "stats.h"
+#include "names.h"
 
 #define VLAN_HLEN		4
 #define VLAN_VID_MASK		0x0fff

@@ -19,25 +19,9 @@
 
 #include "fault.h"
 #include "log.h"
+#include "pins.h"
 #include "ruleset.h"
 #include "vaultfw.skel.h"
-
-static const struct {
-	const char *name;
-	size_t fd_offset;
-} map_table[] = {
-	{ VFW_MAP_ACTIVE, offsetof(struct vfw_maps, active_fd) },
-	{ VFW_MAP_CONFIG, offsetof(struct vfw_maps, config_fd) },
-	{ VFW_MAP_RULESETS, offsetof(struct vfw_maps, rulesets_fd) },
-	{ VFW_MAP_RULE_STATS, offsetof(struct vfw_maps, rule_stats_fd) },
-	{ VFW_MAP_REASONS, offsetof(struct vfw_maps, reasons_fd) },
-	{ VFW_MAP_RULE_META, offsetof(struct vfw_maps, rule_meta_fd) },
-	{ VFW_MAP_DOCUMENT, offsetof(struct vfw_maps, document_fd) },
-	{ VFW_MAP_FAST_NODES, offsetof(struct vfw_maps, fast_nodes_fd) },
-	{ VFW_MAP_FAST_VALS, offsetof(struct vfw_maps, fast_vals_fd) },
-};
-
-#define MAP_COUNT (sizeof(map_table) / sizeof(map_table[0]))
 
 /* Logs a failed call with its errno, and returns that errno negated
  * (read before logging can change it). */
@@ -54,105 +38,6 @@ static int call_failed(const char *fmt, ...)
 	va_end(ap);
 	pr_warn("%s: %s\n", what, strerror(-err));
 	return err;
-}
-
-static int *map_fd(struct vfw_maps *maps, size_t i)
-{
-	return (int *)((char *)maps + map_table[i].fd_offset);
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-struct vfw_maps vfw_maps_none(void)
-{
-	struct vfw_maps maps;
-	size_t i;
-
-	for (i = 0; i < MAP_COUNT; i++)
-		*map_fd(&maps, i) = -1;
-	return maps;
-}
-
-void vfw_maps_close(struct vfw_maps *maps)
-{
-	size_t i;
-
-	for (i = 0; i < MAP_COUNT; i++)
-		close_fd(map_fd(maps, i));
-}
-
-/*
- * A pinned map must have the layout this vaultfw's program declares: maps
- * made by another version (a different VFW_MAX_RULES, say) would be read
- * and written wrongly. The declarations come from the object itself, which
- * is opened (parsed, not loaded) for the comparison.
- */
-static int check_layout(const struct bpf_object *obj, int fd, const char *path,
-			const char *name, char *err, size_t errlen)
-{
-	const struct bpf_map *want = bpf_object__find_map_by_name(obj, name);
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (!want || bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno ?: ENOENT));
-		return -errno ?: -ENOENT;
-	}
-	if (info.type == bpf_map__type(want) && info.key_size == bpf_map__key_size(want) &&
-	    info.value_size == bpf_map__value_size(want) &&
-	    info.max_entries == bpf_map__max_entries(want))
-		return 0;
-	snprintf(err, errlen,
-		 "%s has %u entries of %u bytes, this vaultfw expects %u of %u: it was made "
-		 "by another version (detach, then attach again)", path, info.max_entries,
-		 info.value_size, bpf_map__max_entries(want), bpf_map__value_size(want));
-	return -EPROTO;
-}
-
-int vfw_open_object(struct vaultfw_bpf **skel, char *err, size_t errlen)
-{
-	int ret;
-
-	*skel = vaultfw_bpf__open();
-	if (*skel)
-		return 0;
-	ret = -errno;
-	vfw_set_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
-	return ret;
-}
-
-int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps, char *err,
-			 size_t errlen)
-{
-	struct vaultfw_bpf *declared;
-	char path[PATH_MAX];
-	size_t i;
-	int ret;
-
-	*maps = vfw_maps_none();
-	ret = vfw_open_object(&declared, err, errlen);
-	if (ret)
-		return ret;
-	for (i = 0; i < MAP_COUNT && !ret; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_table[i].name);
-		*map_fd(maps, i) = bpf_obj_get(path);
-		if (*map_fd(maps, i) < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
-		} else {
-			ret = check_layout(declared->obj, *map_fd(maps, i), path,
-					   map_table[i].name, err, errlen);
-		}
-	}
-	vaultfw_bpf__destroy(declared);
-	if (ret)
-		vfw_maps_close(maps);
-	return ret;
 }
 
 int vfw_ruleset_active_slot(const struct vfw_maps *maps)
@@ -492,11 +377,10 @@ static int create_trie(const struct install *in)
 			    VFW_TRIE_MAX_ENTRIES, &opts);
 	if (fd < 0)
 		fd = call_failed("cannot create the %s trie", VFW_PIN_RULES);
-	close_fd(&tb.fd);
+	vfw_close_fd(&tb.fd);
 	return fd;
 }
 
-/* Compiled entries name rules by index; the trie names them by stable id. */
 /* Compiled entries name rules by index; the maps name them by stable id. */
 static int stable_val(const struct install *in, size_t entry, struct vfw_lpm_val *val)
 {
@@ -707,8 +591,22 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 cleanup:
 	if (in.tmp_pin[0])
 		unlink(in.tmp_pin);
-	close_fd(&in.trie_fd);
+	vfw_close_fd(&in.trie_fd);
 	free(in.ids);
 	free(in.meta);
 	return err;
+}
+
+int vfw_read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg)
+{
+	int slot = vfw_ruleset_active_slot(maps);
+	__u32 key;
+
+	if (slot < 0)
+		return slot;
+	key = slot;
+	if (bpf_map_lookup_elem(maps->config_fd, &key, cfg))
+		return -errno;
+	cfg->source[sizeof(cfg->source) - 1] = '\0';
+	return slot;
 }

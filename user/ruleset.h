@@ -9,35 +9,7 @@
 #define VFW_RULESET_H
 
 #include "compile.h"
-
-struct vfw_maps {
-	int active_fd;
-	int config_fd;
-	int rulesets_fd;
-	int rule_stats_fd;
-	int reasons_fd;
-	int rule_meta_fd;
-	int document_fd;
-	int fast_nodes_fd;
-	int fast_vals_fd;
-};
-
-struct vaultfw_bpf;
-
-/* Open (parse, not load) this vaultfw's BPF object; one line in err when
- * that fails. */
-int vfw_open_object(struct vaultfw_bpf **skel, char *err, size_t errlen);
-
-/* No map open: what cleanup paths may close before anything was opened. */
-struct vfw_maps vfw_maps_none(void);
-
-/*
- * Open the pinned maps of an interface and check that each has the layout
- * this vaultfw declares. On failure all fds are -1 and err holds one line.
- */
-int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps, char *err,
-			 size_t errlen);
-void vfw_maps_close(struct vfw_maps *maps);
+#include "pins.h"
 
 /*
  * Make `c` the live rule set. Rules already live (same kind and name) keep
@@ -61,5 +33,7 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 
 /* Slot currently live, or a negative errno. */
 int vfw_ruleset_active_slot(const struct vfw_maps *maps);
+/* The config of the live slot; returns the slot or a negative errno. */
+int vfw_read_live_config(const struct vfw_maps *maps, struct vfw_config *cfg);
 
 #endif

@@ -5,30 +5,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
+#include "log.h"
+#include "names.h"
+#include "pins.h"
 #include "stats.h"
-
-#define VFW_REASON_NAME(id, name, verdict) [VFW_REASON_##id] = name,
-static const char *const reason_names[VFW_REASON_COUNT] = {
-	VFW_REASONS(VFW_REASON_NAME)
-};
-#undef VFW_REASON_NAME
-
-#define VFW_RULE_KIND_NAME(id, name, cat) [VFW_RULE_##id] = name,
-static const char *const rule_kind_names[VFW_RULE_KIND_COUNT] = {
-	[VFW_RULE_NONE] = "none",
-	VFW_RULE_KINDS(VFW_RULE_KIND_NAME)
-};
-#undef VFW_RULE_KIND_NAME
-
-const char *vfw_reason_name(unsigned int reason)
-{
-	return reason < VFW_REASON_COUNT ? reason_names[reason] : "unknown";
-}
-
-const char *vfw_rule_kind_name(unsigned int kind)
-{
-	return kind < VFW_RULE_KIND_COUNT ? rule_kind_names[kind] : "unknown";
-}
 
 /* Per-CPU maps return one value per possible CPU; the kernel counts each
  * CPU separately so that the datapath never contends on a counter. */
@@ -215,4 +195,33 @@ int vfw_stats_print_json(FILE *out, const char *ifname, const struct vfw_stats *
 		fputc('\n', out);
 	json_decref(root);
 	return err;
+}
+
+static int show_stats_locked(const char *ifname, const struct vfw_maps *maps,
+			     const char *pin_dir, void *ctx, char *err, size_t errlen)
+{
+	const bool *json = ctx;
+	struct vfw_stats stats = {};
+	int ret;
+
+	(void)pin_dir;
+	ret = vfw_stats_read(maps, &stats);
+	if (ret) {
+		vfw_set_err(err, errlen, "cannot read the counters: %s", strerror(-ret));
+		goto cleanup;
+	}
+	if (*json)
+		ret = vfw_stats_print_json(stdout, ifname, &stats);
+	else
+		vfw_stats_print_table(stdout, ifname, &stats);
+	if (ret)
+		vfw_set_err(err, errlen, "cannot write JSON: %s", strerror(-ret));
+cleanup:
+	vfw_stats_free(&stats);
+	return ret;
+}
+
+int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
+{
+	return vfw_with_pinned_maps(ifname, false, show_stats_locked, &json, err, errlen);
 }

@@ -8,6 +8,7 @@
 #define VFW_STATS_H
 
 #include <stdio.h>
+#include "names.h"
 #include "ruleset.h"
 
 struct vfw_rule_stat {
@@ -24,8 +25,6 @@ struct vfw_stats {
 	size_t per_kind[VFW_RULE_KIND_COUNT];
 };
 
-const char *vfw_reason_name(unsigned int reason);
-const char *vfw_rule_kind_name(unsigned int kind);
 
 int vfw_stats_read(const struct vfw_maps *maps, struct vfw_stats *out);
 void vfw_stats_free(struct vfw_stats *stats);
@@ -35,5 +34,8 @@ void vfw_print_kind_counts(FILE *out, const size_t per_kind[VFW_RULE_KIND_COUNT]
 
 void vfw_stats_print_table(FILE *out, const char *ifname, const struct vfw_stats *stats);
 int vfw_stats_print_json(FILE *out, const char *ifname, const struct vfw_stats *stats);
+
+/* `vaultfw stats IFACE [--json]`: one snapshot of the pinned counters. */
+int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen);
 
 #endif

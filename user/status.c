@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
+#include <net/if.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "check.h"
 #include "events.h"
+#include "log.h"
+#include "pins.h"
 #include "stats.h"
 #include "status.h"
+#include "xdp.h"
 
 /*
  * The kernel's own account of a map's memory: the "memlock" line of its
@@ -228,60 +234,271 @@ static json_t *rule_set_json(int slot, const struct vfw_config *cfg)
 			 "source", cfg->source);
 }
 
-static json_t *rule_counts_json(const struct vfw_maps *maps)
+/* ------------------------------------------------------------------ */
+/* vaultfw status: collected once, rendered as text or JSON            */
+
+/* Everything status shows of one interface; a part that could not be read
+ * is marked so, and both renderings say so in their own way. */
+struct iface_status {
+	const char *ifname;
+	char pin_dir[VFW_PIN_DIR_MAX];
+	bool locked;			/* the pin directory exists: show it */
+	struct vfw_attachment xdp;
+	bool have_rule_set;		/* slot and cfg */
+	int slot;
+	struct vfw_config cfg;
+	bool have_rules;		/* n_rules and per_kind */
+	size_t n_rules;
+	size_t per_kind[VFW_RULE_KIND_COUNT];
+	bool have_log;
+	struct vfw_events_status log;
+	struct vfw_map_usage *usage;	/* NULL: unreadable */
+	size_t n_usage;
+};
+
+static void read_rule_counts(const struct vfw_maps *maps, struct iface_status *st)
 {
 	struct vfw_stats stats;
+
+	if (vfw_stats_read(maps, &stats))
+		return;
+	st->have_rules = true;
+	st->n_rules = stats.n_rules;
+	memcpy(st->per_kind, stats.per_kind, sizeof(st->per_kind));
+	vfw_stats_free(&stats);
+}
+
+/* Under the directory's shared lock. The attachment is read first, so that
+ * an interface whose maps cannot be opened still shows it. */
+static int collect_locked(struct iface_status *st, char *err, size_t errlen)
+{
+	struct vfw_maps maps = vfw_maps_none();
+	int ret;
+
+	vfw_xdp_read_attachment(st->ifname, st->pin_dir, &st->xdp);
+	ret = vfw_maps_open_pinned(st->pin_dir, &maps, err, errlen);
+	if (ret && vfw_is_dead_attach(st->ifname, st->pin_dir))
+		vfw_set_err(err, errlen, "vaultfw on %s is incomplete (an attach did not finish): "
+			"attach again, or detach", st->ifname);
+	if (ret)
+		goto cleanup;
+	ret = vfw_read_live_config(&maps, &st->cfg);
+	if (ret < 0) {
+		vfw_set_err(err, errlen, "cannot read the live config of %s: %s", st->ifname,
+			    strerror(-ret));
+		goto cleanup;
+	}
+	st->have_rule_set = true;
+	st->slot = ret;
+	read_rule_counts(&maps, st);
+	st->have_log = !vfw_events_status_read(&maps, &st->log);
+	if (vfw_map_usage_read(st->pin_dir, &maps, &st->usage, &st->n_usage))
+		st->usage = NULL;
+	ret = 0;
+cleanup:
+	vfw_maps_close(&maps);
+	return ret;
+}
+
+static int collect(const char *ifname, struct iface_status *st, char *err, size_t errlen)
+{
+	int dir_fd, ret;
+
+	memset(st, 0, sizeof(*st));
+	st->ifname = ifname;
+	ret = vfw_pin_dir(ifname, st->pin_dir, sizeof(st->pin_dir), err, errlen);
+	if (ret)
+		return ret;
+	ret = dir_fd = vfw_lock_existing(ifname, st->pin_dir, LOCK_SH, err, errlen);
+	if (ret < 0)
+		return ret;
+	st->locked = true;
+	ret = collect_locked(st, err, errlen);
+	vfw_unlock_dir(dir_fd);
+	return ret;
+}
+
+static void status_free(struct iface_status *st)
+{
+	free(st->usage);
+	st->usage = NULL;
+}
+
+/* ---- text ---- */
+
+static void print_attachment(const struct iface_status *st)
+{
+	printf("  xdp: ");
+	if (st->xdp.iface_gone) {
+		printf("interface gone (pins remain; run detach)\n");
+	} else if (st->xdp.attached) {
+		printf("attached, ");
+		vfw_attachment_describe(stdout, &st->xdp);
+		putchar('\n');
+	} else {
+		printf("NOT attached (pins remain)\n");
+	}
+}
+
+static void print_rule_set(const struct iface_status *st)
+{
+	time_t applied = st->cfg.applied_unix;
+	char when[64];
+	struct tm tm;
+
+	if (!gmtime_r(&applied, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(when, sizeof(when), "%llu", (unsigned long long)st->cfg.applied_unix);
+	printf("  rule set: slot %d, generation %llu, applied %s\n", st->slot,
+	       (unsigned long long)st->cfg.generation, when);
+	printf("  source: %s\n", st->cfg.source);
+	vfw_print_settings(stdout, &st->cfg);
+	if (!st->have_rules) {
+		printf("  rules: unreadable\n");
+		return;
+	}
+	printf("  rules: %zu (", st->n_rules);
+	vfw_print_kind_counts(stdout, st->per_kind);
+	printf(")\n");
+}
+
+/* Header and attachment always: they are what an operator needs most when
+ * the rest cannot be read. */
+static void print_status(const struct iface_status *st)
+{
+	printf("%s:\n", st->ifname);
+	print_attachment(st);
+	if (!st->have_rule_set)
+		return;
+	print_rule_set(st);
+	if (st->have_log)
+		vfw_events_status_print(stdout, &st->log);
+	else
+		printf("  log: unreadable\n");
+	if (st->usage)
+		vfw_map_usage_print(stdout, st->usage, st->n_usage);
+	else
+		printf("  map memory: unreadable\n");
+}
+
+/* ---- JSON ---- */
+
+static json_t *rule_counts_json(const struct iface_status *st)
+{
 	unsigned int kind;
 	json_t *obj;
 
-	if (vfw_stats_read(maps, &stats))
+	if (!st->have_rules)
 		return json_null();
-	obj = json_pack("{s:I}", "total", (json_int_t)stats.n_rules);
+	obj = json_pack("{s:I}", "total", (json_int_t)st->n_rules);
 	for (kind = VFW_RULE_NONE + 1; obj && kind < VFW_RULE_KIND_COUNT; kind++)
 		json_object_set_new(obj, vfw_rule_kind_name(kind),
-				    json_integer(stats.per_kind[kind]));
-	vfw_stats_free(&stats);
+				    json_integer(st->per_kind[kind]));
 	return obj;
 }
 
-static json_t *log_json(const char *pin_dir)
+static json_t *log_json(const struct iface_status *st)
 {
-	struct vfw_events_status st;
 	unsigned int reason;
 	json_t *obj, *reasons;
 
-	if (vfw_events_status_read(pin_dir, &st))
+	if (!st->have_log)
 		return json_null();
-	obj = json_pack("{s:I, s:[], s:I, s:I}", "rate", (json_int_t)st.config.rate,
-			"reasons", "held_back", (json_int_t)st.held_back,
-			"ring_full", (json_int_t)st.ring_full);
+	obj = json_pack("{s:I, s:[], s:I, s:I}", "rate", (json_int_t)st->log.config.rate,
+			"reasons", "held_back", (json_int_t)st->log.held_back,
+			"ring_full", (json_int_t)st->log.ring_full);
 	reasons = json_object_get(obj, "reasons");
 	for (reason = 0; reasons && reason < VFW_REASON_COUNT; reason++)
-		if (st.config.reasons & (1u << reason))
+		if (st->log.config.reasons & (1u << reason))
 			json_array_append_new(reasons, json_string(vfw_reason_name(reason)));
 	return obj;
 }
 
-json_t *vfw_status_json(const char *ifname, const char *pin_dir,
-			const struct vfw_attachment *xdp, const struct vfw_maps *maps,
-			int slot, const struct vfw_config *cfg)
+static json_t *status_json(const struct iface_status *st)
 {
-	struct vfw_map_usage *usage = NULL;
-	size_t n_usage = 0;
 	json_t *obj;
 
-	obj = json_pack("{s:s, s:o}", "iface", ifname, "xdp", xdp_json(xdp));
-	if (!obj || slot < 0)
+	obj = json_pack("{s:s, s:o}", "iface", st->ifname, "xdp", xdp_json(&st->xdp));
+	if (!obj || !st->have_rule_set)
 		return obj;
-	json_object_set_new(obj, "rule_set", rule_set_json(slot, cfg));
-	json_object_set_new(obj, "settings", settings_json(cfg));
-	json_object_set_new(obj, "rules", rule_counts_json(maps));
-	json_object_set_new(obj, "log", log_json(pin_dir));
-	if (!vfw_map_usage_read(pin_dir, maps, &usage, &n_usage)) {
-		json_object_set_new(obj, "maps", usage_json(usage, n_usage));
+	json_object_set_new(obj, "rule_set", rule_set_json(st->slot, &st->cfg));
+	json_object_set_new(obj, "settings", settings_json(&st->cfg));
+	json_object_set_new(obj, "rules", rule_counts_json(st));
+	json_object_set_new(obj, "log", log_json(st));
+	if (st->usage) {
+		json_object_set_new(obj, "maps", usage_json(st->usage, st->n_usage));
 		json_object_set_new(obj, "memlock_total",
-				    json_integer(total_memlock(usage, n_usage)));
+				    json_integer(total_memlock(st->usage, st->n_usage)));
 	}
-	free(usage);
 	return obj;
+}
+
+/* json_out NULL: print text; else append the interface's JSON to it. */
+static int status_one(const char *ifname, json_t *json_out, char *err, size_t errlen)
+{
+	struct iface_status st;
+	int ret;
+
+	ret = collect(ifname, &st, err, errlen);
+	if (!json_out && st.locked)
+		print_status(&st);
+	else if (json_out && !ret && json_array_append_new(json_out, status_json(&st)))
+		ret = -ENOMEM;
+	status_free(&st);
+	return ret;
+}
+
+static int status_all(json_t *json_out, char *err, size_t errlen)
+{
+	int ret, first_err = 0, n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(VFW_PIN_ROOT);
+	if (!d && errno != ENOENT) {
+		vfw_set_err(err, errlen, "%s: %s", VFW_PIN_ROOT, strerror(errno));
+		return -errno;
+	}
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n++ && !json_out)
+			putchar('\n');
+		/* One broken interface must not hide the others. */
+		ret = status_one(de->d_name, json_out, err, errlen);
+		if (ret && !first_err)
+			first_err = ret;
+	}
+	if (d)
+		closedir(d);
+	if (!n && !json_out)
+		printf("vaultfw is not attached to any interface\n");
+	return first_err;
+}
+
+static int print_status_json(json_t *all)
+{
+	json_t *root = json_pack("{s:O}", "interfaces", all);
+	int ret;
+
+	ret = root && !json_dumpf(root, stdout, JSON_INDENT(2)) ? 0 : -EIO;
+	if (!ret)
+		putchar('\n');
+	json_decref(root);
+	return ret;
+}
+
+int vfw_status(const char *ifname, bool json, char *err, size_t errlen)
+{
+	json_t *all = NULL;
+	int ret = vfw_require_privilege(err, errlen);
+
+	if (ret)
+		return ret;
+	if (json && !(all = json_array()))
+		return -ENOMEM;
+	ret = ifname ? status_one(ifname, all, err, errlen) : status_all(all, err, errlen);
+	if (all && !ret)
+		ret = print_status_json(all);
+	json_decref(all);
+	return ret;
 }

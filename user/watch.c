@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "loader.h"
+#include "pins.h"
+#include "signals.h"
+#include "stats.h"
 #include "log.h"
 #include "prom.h"
 #include "stats.h"
@@ -44,7 +45,6 @@ struct watch_row {
 	double bps;		/* bits per second */
 };
 
-static volatile sig_atomic_t stop_watch;
 
 static int parse_format(const char *name, enum stats_format *format)
 {
@@ -236,22 +236,6 @@ static int print_table(const char *ifname, const struct vfw_stats *prev,
 	return 0;
 }
 
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_watch = 1;
-}
-
-/* Without SA_RESTART, so that the signal cuts the sleep short. */
-static void catch_stop_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static double seconds_since(const struct timespec *then, struct timespec *now)
 {
 	clock_gettime(CLOCK_MONOTONIC, now);
@@ -282,23 +266,30 @@ static int watch_step(const char *ifname, const struct stats_plan *plan, const c
 static int watch(const char *ifname, const struct stats_plan *plan, const char *output,
 		 char *err, size_t errlen)
 {
+	int interval_ms = plan->interval.tv_sec * 1000 + plan->interval.tv_nsec / 1000000;
 	struct vfw_stats prev = {};
+	struct vfw_signals sig;
 	struct timespec taken;
 	int ret;
 
-	catch_stop_signals();
+	ret = vfw_signals_open(&sig, false);
+	if (ret) {
+		vfw_set_err(err, errlen, "cannot wait for signals: %s", strerror(-ret));
+		return ret;
+	}
 	ret = snapshot(ifname, &prev, err, errlen);
 	clock_gettime(CLOCK_MONOTONIC, &taken);
-	while (!ret && !stop_watch) {
-		if (nanosleep(&plan->interval, NULL) && errno != EINTR) {
-			ret = -errno;
+	while (!ret) {
+		ret = vfw_signals_wait(&sig, -1, interval_ms, NULL);
+		if (ret > 0) {
+			ret = 0;	/* stopped */
 			break;
 		}
-		if (stop_watch)
-			break;
-		ret = watch_step(ifname, plan, output, &prev, &taken, err, errlen);
+		if (!ret)
+			ret = watch_step(ifname, plan, output, &prev, &taken, err, errlen);
 	}
 	vfw_stats_free(&prev);
+	vfw_signals_close(&sig);
 	return ret;
 }
 

@@ -7,17 +7,15 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 
-#include "loader.h"
+#include "signals.h"
+#include "txn.h"
 #include "log.h"
 #include "watch_apply.h"
 
@@ -53,7 +51,7 @@ struct watcher {
 	const char *ifname;
 	const char *path;
 	int inotify_fd;
-	int signal_fd;
+	struct vfw_signals sig;
 	int wd[N_DIRS];
 	char dirs[N_DIRS][PATH_MAX];
 	struct file_id seen;	/* the file last applied, or last refused */
@@ -187,24 +185,15 @@ static int drain_events(struct watcher *w)
  * signal, 0 when the file should be looked at, or a negative errno. */
 static int wait_for_change(struct watcher *w)
 {
-	struct pollfd fds[] = {
-		{ .fd = w->signal_fd, .events = POLLIN },
-		{ .fd = w->inotify_fd, .events = POLLIN },
-	};
-	int timeout = -1, n, ret;
+	int timeout = -1, ret;
+	bool ready;
 
 	for (;;) {
-		n = poll(fds, 2, timeout);
-		if (n < 0)
-			return errno == EINTR ? 0 : -errno;
-		if (fds[0].revents) {
-			struct signalfd_siginfo si;
-
-			/* Consumed, so that unblocking it later does not kill us. */
-			return read(w->signal_fd, &si, sizeof(si)) == sizeof(si) ? 1 : -EIO;
-		}
-		if (!n)
-			return 0;
+		ret = vfw_signals_wait(&w->sig, w->inotify_fd, timeout, &ready);
+		if (ret)
+			return ret > 0 ? 1 : ret;
+		if (!ready)
+			return 0;	/* quiet for DEBOUNCE_MS */
 		ret = drain_events(w);
 		if (ret)
 			return ret;
@@ -243,21 +232,16 @@ static int watch_loop(struct watcher *w, char *err, size_t errlen)
 int vfw_apply_watch(const char *ifname, const char *rules_path, char *err, size_t errlen)
 {
 	struct watcher w = {
-		.ifname = ifname, .path = rules_path, .inotify_fd = -1, .signal_fd = -1,
-		.wd = { -1, -1 },
+		.ifname = ifname, .path = rules_path, .inotify_fd = -1, .wd = { -1, -1 },
 	};
-	sigset_t stop, old;
 	int ret;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &stop, &old))
-		return -errno;
-	w.signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
-	w.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w.signal_fd < 0 || w.inotify_fd < 0) {
-		ret = -errno;
+	ret = vfw_signals_open(&w.sig, false);
+	if (!ret) {
+		w.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		ret = w.inotify_fd < 0 ? -errno : 0;
+	}
+	if (ret) {
 		vfw_set_err(err, errlen, "cannot set up the watch: %s", strerror(-ret));
 		goto cleanup;
 	}
@@ -265,8 +249,6 @@ int vfw_apply_watch(const char *ifname, const char *rules_path, char *err, size_
 cleanup:
 	if (w.inotify_fd >= 0)
 		close(w.inotify_fd);	/* drops the watches */
-	if (w.signal_fd >= 0)
-		close(w.signal_fd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	vfw_signals_close(&w.sig);
 	return ret;
 }

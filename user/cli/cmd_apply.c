@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vaultfw apply IFACE FILE [--watch] */
+#include "options.h"
+#include "txn.h"
+#include "watch_apply.h"
+
+struct apply_params {
+	bool watch;
+};
+
+static const struct vfw_option opts[] = {
+	VFW_OPT_FLAG(struct apply_params, watch, "watch", 0,
+		     "apply FILE again whenever it changes, until SIGTERM"),
+	VFW_OPT_END,
+};
+
+static int run(void *params, const char *const *pos, int n_pos, char *err, size_t errlen)
+{
+	const struct apply_params *p = params;
+
+	(void)n_pos;
+	if (p->watch)
+		return vfw_apply_watch(pos[0], pos[1], err, errlen);
+	return vfw_apply(pos[0], pos[1], err, errlen);
+}
+
+const struct vfw_command vfw_cmd_apply = {
+	.name = "apply", .args = "IFACE FILE",
+	.summary = "replace the rules on IFACE atomically, keeping counters",
+	.opts = opts, .params_size = sizeof(struct apply_params),
+	.min_pos = 2, .max_pos = 2, .run = run,
+};

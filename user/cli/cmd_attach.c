@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vaultfw attach IFACE FILE */
+#include <errno.h>
+#include "events.h"
+#include "log.h"
+#include "options.h"
+#include "txn.h"
+#include "xdp.h"
+
+struct attach_params {
+	enum xdp_attach_mode mode;
+	const char *log_rate;
+	bool replace;
+};
+
+static int parse_mode(const char *arg, void *field, char *err, size_t errlen)
+{
+	if (vfw_parse_xdp_mode(arg, field))
+		return vfw_set_err(err, errlen, "unknown mode '%s' (native or generic)", arg);
+	return 0;
+}
+
+static const struct vfw_option opts[] = {
+	VFW_OPT_PARSED(struct attach_params, mode, "mode", 'm', "native|generic",
+		       "XDP mode (default: native)", parse_mode),
+	VFW_OPT_STRING(struct attach_params, log_rate, "log-rate", 0, "N",
+		       "log at most N events/s per CPU (default 1000, 0: off)"),
+	VFW_OPT_FLAG(struct attach_params, replace, "replace", 0,
+		     "if vaultfw is attached, replace its rules atomically"),
+	VFW_OPT_END,
+};
+
+static void init(void *params)
+{
+	((struct attach_params *)params)->mode = XDP_MODE_NATIVE;
+}
+
+static int run(void *params, const char *const *pos, int n_pos, char *err, size_t errlen)
+{
+	const struct attach_params *p = params;
+	__u32 log_rate = VFW_LOG_RATE_DEFAULT;
+
+	(void)n_pos;
+	if (p->log_rate && vfw_events_parse_rate(p->log_rate, &log_rate, err, errlen))
+		return -EINVAL;
+	if (p->replace)
+		return vfw_attach_replace(pos[0], pos[1], p->mode, log_rate, err, errlen);
+	return vfw_attach(pos[0], pos[1], p->mode, log_rate, err, errlen);
+}
+
+const struct vfw_command vfw_cmd_attach = {
+	.name = "attach", .args = "IFACE FILE",
+	.summary = "load the rules in FILE and attach the filter to IFACE",
+	.opts = opts, .params_size = sizeof(struct attach_params), .init = init,
+	.min_pos = 2, .max_pos = 2, .run = run,
+};

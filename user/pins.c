@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Pin directories, locks and the map registry: see pins.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "vaultfw.skel.h"
+#include "fault.h"
+#include "log.h"
+#include "pins.h"
+
+const char *vfw_pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+
+int vfw_require_privilege(char *err, size_t errlen)
+{
+	if (geteuid() == 0)
+		return 0;
+	vfw_set_err(err, errlen, "must be run as root (loading XDP programs and %s are root-only)",
+		VFW_PIN_ROOT);
+	return -EPERM;
+}
+
+/* The name becomes a directory under VFW_PIN_ROOT, so nothing that could
+ * walk out of it is accepted. */
+int vfw_pin_dir(const char *ifname, char *buf, size_t len, char *err, size_t errlen)
+{
+	if (!*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
+	    !strcmp(ifname, ".") || !strcmp(ifname, "..")) {
+		vfw_set_err(err, errlen, "invalid interface name '%s'", ifname);
+		return -EINVAL;
+	}
+	vfw_pin_path(buf, len, VFW_PIN_ROOT, ifname);
+	return 0;
+}
+
+int vfw_ensure_bpffs(char *err, size_t errlen)
+{
+	char mnt[] = VFW_PIN_ROOT;
+	struct statfs st;
+
+	*strrchr(mnt, '/') = '\0';
+	if (statfs(mnt, &st)) {
+		vfw_set_err(err, errlen, "%s: %s", mnt, strerror(errno));
+		return -errno;
+	}
+	if (st.f_type == BPF_FS_MAGIC)
+		return 0;
+	pr_debug("mounting bpffs on %s\n", mnt);
+	if (mount("bpf", mnt, "bpf", 0, "mode=0700")) {
+		vfw_set_err(err, errlen, "cannot mount bpffs on %s: %s", mnt, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int vfw_make_dir(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		vfw_set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * flock the pin directory, xdp-tools style. Returns the locked fd, -ENOENT
+ * when the directory does not exist, or -ESTALE when it was removed (by a
+ * concurrent detach) while we waited for the lock.
+ */
+int vfw_lock_dir(const char *path, int how)
+{
+	struct stat locked, now;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, how) || fstat(fd, &locked)) {
+		err = -errno;
+		goto fail;
+	}
+	if (stat(path, &now) || now.st_ino != locked.st_ino || now.st_dev != locked.st_dev) {
+		err = -ESTALE;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return err;
+}
+
+void vfw_unlock_dir(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* closing the last fd drops the flock */
+}
+
+/* Lock an existing pin directory; "not attached" when it is gone. */
+int vfw_lock_existing(const char *ifname, const char *dir, int how, char *err, size_t errlen)
+{
+	int fd = vfw_lock_dir(dir, how);
+
+	if (fd == -ENOENT || fd == -ESTALE) {
+		vfw_set_err(err, errlen, "vaultfw is not attached to %s (no %s)", ifname, dir);
+		return -ENOENT;
+	}
+	if (fd < 0)
+		vfw_set_err(err, errlen, "cannot lock %s: %s", dir, strerror(-fd));
+	return fd;
+}
+
+int vfw_dir_is_empty(const char *path)
+{
+	struct dirent *de;
+	int empty = 1;
+	DIR *d;
+
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* Unpin everything in the directory (maps, program, the live trie). Pins
+ * hold the only references left once the tool exits. */
+int vfw_empty_pin_dir(const char *path)
+{
+	char pin[PATH_MAX];
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlink(vfw_pin_path(pin, sizeof(pin), path, de->d_name)) && !err)
+			err = -errno;
+	}
+	closedir(d);
+	return err;
+}
+
+int vfw_remove_pin_dir(const char *path)
+{
+	int err = vfw_empty_pin_dir(path);
+
+	if (err == -ENOENT)
+		return 0;
+	if (rmdir(path) && !err)
+		err = -errno;
+	return err;
+}
+
+int vfw_pin_fd(int fd, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	return bpf_obj_pin(fd, vfw_pin_path(path, sizeof(path), dir, name)) ? -errno : 0;
+}
+
+int vfw_pin_maps(struct bpf_object *obj, const char *dir, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	int ret;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		ret = vfw_pin_fd(bpf_map__fd(map), dir, bpf_map__name(map));
+		if (ret) {
+			vfw_set_err(err, errlen, "cannot pin map %s in %s: %s",
+				bpf_map__name(map), dir, strerror(-ret));
+			return ret;
+		}
+		vfw_fault_point("attach-pin-map");
+	}
+	return 0;
+}
+
+static int prog_id_of_fd(int fd, __u32 *id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+/* Id of the program pinned in dir, or 0 when there is no such pin. */
+__u32 vfw_pinned_prog_id(const char *dir)
+{
+	char path[PATH_MAX];
+	__u32 id = 0;
+	int fd;
+
+	fd = bpf_obj_get(vfw_pin_path(path, sizeof(path), dir, VFW_PROG_NAME));
+	if (fd < 0)
+		return 0;
+	if (prog_id_of_fd(fd, &id))
+		id = 0;
+	close(fd);
+	return id;
+}
+
+/* ------------------------------------------------------------------ */
+/* The map registry                                                    */
+
+#define VFW_MAP_ENTRY(field, ident) { #ident, offsetof(struct vfw_maps, field##_fd) },
+static const struct {
+	const char *name;
+	size_t fd_offset;
+} map_table[] = {
+	VFW_PINNED_MAPS(VFW_MAP_ENTRY)
+};
+#undef VFW_MAP_ENTRY
+
+#define MAP_COUNT (sizeof(map_table) / sizeof(map_table[0]))
+
+static int *map_fd(struct vfw_maps *maps, size_t i)
+{
+	return (int *)((char *)maps + map_table[i].fd_offset);
+}
+
+void vfw_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+struct vfw_maps vfw_maps_none(void)
+{
+	struct vfw_maps maps;
+	size_t i;
+
+	for (i = 0; i < MAP_COUNT; i++)
+		*map_fd(&maps, i) = -1;
+	return maps;
+}
+
+void vfw_maps_close(struct vfw_maps *maps)
+{
+	size_t i;
+
+	for (i = 0; i < MAP_COUNT; i++)
+		vfw_close_fd(map_fd(maps, i));
+}
+
+/*
+ * A pinned map must have the layout this vaultfw's program declares: maps
+ * made by another version (a different VFW_MAX_RULES, say) would be read
+ * and written wrongly. The declarations come from the object itself, which
+ * is opened (parsed, not loaded) for the comparison.
+ */
+static int check_layout(const struct bpf_object *obj, int fd, const char *path,
+			const char *name, char *err, size_t errlen)
+{
+	const struct bpf_map *want = bpf_object__find_map_by_name(obj, name);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!want || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno ?: ENOENT));
+		return -errno ?: -ENOENT;
+	}
+	if (info.type == bpf_map__type(want) && info.key_size == bpf_map__key_size(want) &&
+	    info.value_size == bpf_map__value_size(want) &&
+	    info.max_entries == bpf_map__max_entries(want))
+		return 0;
+	snprintf(err, errlen,
+		 "%s has %u entries of %u bytes, this vaultfw expects %u of %u: it was made "
+		 "by another version (detach, then attach again)", path, info.max_entries,
+		 info.value_size, bpf_map__max_entries(want), bpf_map__value_size(want));
+	return -EPROTO;
+}
+
+int vfw_open_object(struct vaultfw_bpf **skel, char *err, size_t errlen)
+{
+	int ret;
+
+	*skel = vaultfw_bpf__open();
+	if (*skel)
+		return 0;
+	ret = -errno;
+	vfw_set_err(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+	return ret;
+}
+
+int vfw_maps_open_pinned(const char *pin_dir, struct vfw_maps *maps, char *err,
+			 size_t errlen)
+{
+	struct vaultfw_bpf *declared;
+	char path[PATH_MAX];
+	size_t i;
+	int ret;
+
+	*maps = vfw_maps_none();
+	ret = vfw_open_object(&declared, err, errlen);
+	if (ret)
+		return ret;
+	for (i = 0; i < MAP_COUNT && !ret; i++) {
+		*map_fd(maps, i) = bpf_obj_get(vfw_pin_path(path, sizeof(path), pin_dir,
+							     map_table[i].name));
+		if (*map_fd(maps, i) < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		} else {
+			ret = check_layout(declared->obj, *map_fd(maps, i), path,
+					   map_table[i].name, err, errlen);
+		}
+	}
+	vaultfw_bpf__destroy(declared);
+	if (ret)
+		vfw_maps_close(maps);
+	return ret;
+}
+
+void vfw_maps_from_skel(const struct vaultfw_bpf *skel, struct vfw_maps *maps)
+{
+#define VFW_MAP_FROM_SKEL(field, ident) maps->field##_fd = bpf_map__fd(skel->maps.ident);
+	VFW_PINNED_MAPS(VFW_MAP_FROM_SKEL)
+#undef VFW_MAP_FROM_SKEL
+}
+
+int vfw_with_pinned_maps(const char *ifname, bool exclusive, vfw_pinned_fn fn, void *ctx,
+			 char *err, size_t errlen)
+{
+	struct vfw_maps maps = vfw_maps_none();
+	char pin_dir[VFW_PIN_DIR_MAX];
+	int dir_fd, ret;
+
+	ret = vfw_require_privilege(err, errlen) ?:
+	      vfw_pin_dir(ifname, pin_dir, sizeof(pin_dir), err, errlen);
+	if (ret)
+		return ret;
+	ret = dir_fd = vfw_lock_existing(ifname, pin_dir, exclusive ? LOCK_EX : LOCK_SH, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = vfw_maps_open_pinned(pin_dir, &maps, err, errlen);
+	if (!ret)
+		ret = fn(ifname, &maps, pin_dir, ctx, err, errlen);
+	vfw_maps_close(&maps);
+	vfw_unlock_dir(dir_fd);
+	return ret;
+}
+
+int vfw_reuse_pinned_maps(struct bpf_object *obj, const char *pin_dir,
+			  bool (*skip)(const struct bpf_map *map), char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int fd, ret;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map) || (skip && skip(map)))
+			continue;
+		fd = bpf_obj_get(vfw_pin_path(path, sizeof(path), pin_dir, bpf_map__name(map)));
+		if (fd < 0) {
+			ret = -errno;
+			vfw_set_err(err, errlen, "cannot open %s (attached by an older vaultfw? "
+				    "re-attach): %s", path, strerror(-ret));
+			return ret;
+		}
+		ret = bpf_map__reuse_fd(map, fd);	/* keeps its own dup */
+		close(fd);
+		if (ret) {
+			vfw_set_err(err, errlen, "cannot share %s: %s", path, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}

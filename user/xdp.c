@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/* XDP attachment through libxdp, dispatcher or legacy: see xdp.h. */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "vaultfw.skel.h"
+#include "log.h"
+#include "pins.h"
+#include "xdp.h"
+
+static const struct {
+	const char *name;
+	enum xdp_attach_mode mode;
+} xdp_modes[] = {
+	{ "native", XDP_MODE_NATIVE },
+	{ "generic", XDP_MODE_SKB },
+};
+
+int vfw_parse_xdp_mode(const char *name, enum xdp_attach_mode *mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
+		if (!strcmp(name, xdp_modes[i].name)) {
+			*mode = xdp_modes[i].mode;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *vfw_xdp_mode_name(enum xdp_attach_mode mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++)
+		if (xdp_modes[i].mode == mode)
+			return xdp_modes[i].name;
+	return mode == XDP_MODE_HW ? "offload" : "unknown";
+}
+
+/*
+ * Create the maps without the program, so that the rule set is installed
+ * before any program exists that could run without one (fail closed).
+ */
+int vfw_load_maps_only(struct vaultfw_bpf **out, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	struct vaultfw_bpf *skel;
+	int ret;
+
+	ret = vfw_open_object(&skel, err, errlen);
+	if (ret)
+		return ret;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	ret = vaultfw_bpf__load(skel);
+	if (ret) {
+		vfw_set_err(err, errlen, "cannot create the BPF maps: %s", strerror(-ret));
+		vaultfw_bpf__destroy(skel);
+		return ret;
+	}
+	*out = skel;
+	return 0;
+}
+
+static int reuse_maps(struct bpf_object *obj, struct bpf_object *from)
+{
+	struct bpf_map *map, *src;
+	int ret;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		src = bpf_object__find_map_by_name(from, bpf_map__name(map));
+		if (!src)
+			return -ENOENT;
+		ret = bpf_map__reuse_fd(map, bpf_map__fd(src));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Hand libxdp a fresh, unloaded copy of the object that shares the maps
+ * already holding the rule set (those of maps_skel, or when it is NULL the
+ * ones pinned in pin_dir): libxdp loads it as a dispatcher component
+ * where the kernel allows, or as a plain XDP program where it does not.
+ */
+int vfw_xdp_attach(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
+		   int ifindex, enum xdp_attach_mode mode,
+		   struct vaultfw_bpf **prog_skel, struct xdp_program **xprog,
+		   char *err, size_t errlen)
+{
+	struct xdp_program *prog;
+	struct vaultfw_bpf *skel;
+	int ret;
+
+	ret = vfw_open_object(&skel, err, errlen);
+	if (ret)
+		return ret;
+	*prog_skel = skel;
+	if (!maps_skel)
+		ret = vfw_reuse_pinned_maps(skel->obj, pin_dir, NULL, err, errlen);
+	else if ((ret = reuse_maps(skel->obj, maps_skel->obj)))
+		vfw_set_err(err, errlen, "cannot share the maps: %s", strerror(-ret));
+	if (ret)
+		return ret;
+	prog = xdp_program__from_bpf_obj(skel->obj,
+					 bpf_program__section_name(skel->progs.vaultfw_xdp));
+	ret = libxdp_get_error(prog);
+	if (ret) {
+		vfw_set_err(err, errlen, "libxdp cannot use the program: %s", strerror(-ret));
+		return ret;
+	}
+	*xprog = prog;
+	ret = xdp_program__attach(prog, ifindex, mode, 0);
+	if (ret)
+		vfw_set_err(err, errlen, "cannot attach in %s mode: %s", vfw_xdp_mode_name(mode),
+			strerror(-ret));
+	return ret;
+}
+
+static bool is_ours(const struct xdp_program *prog, __u32 pinned_id)
+{
+	if (!prog)
+		return false;
+	if (pinned_id)
+		return xdp_program__id(prog) == pinned_id;
+	return !strcmp(xdp_program__name(prog), VFW_PROG_NAME);
+}
+
+/* Our program among what is attached to the interface: the program itself
+ * when attached alone (legacy), or one component of a dispatcher. */
+struct xdp_program *vfw_xdp_find_ours(const struct xdp_multiprog *mp, __u32 pinned_id)
+{
+	struct xdp_program *prog;
+
+	if (xdp_multiprog__is_legacy(mp)) {
+		prog = xdp_multiprog__main_prog(mp);
+		return is_ours(prog, pinned_id) ? prog : NULL;
+	}
+	for (prog = xdp_multiprog__next_prog(NULL, mp); prog;
+	     prog = xdp_multiprog__next_prog(prog, mp))
+		if (is_ours(prog, pinned_id))
+			return prog;
+	return NULL;
+}
+
+/* NULL when nothing is attached to ifindex. */
+struct xdp_multiprog *vfw_xdp_get(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+
+	if (libxdp_get_error(mp))
+		return NULL;
+	return mp;
+}
+
+/* The program tag in hex, as bpftool prints it. */
+static void prog_tag_hex(const struct xdp_program *prog, char buf[2 * BPF_TAG_SIZE + 1])
+{
+	const unsigned char *tag = xdp_program__tag(prog);
+	int i;
+
+	for (i = 0; i < BPF_TAG_SIZE; i++)
+		sprintf(buf + 2 * i, "%02x", tag[i]);
+}
+
+void vfw_attachment_describe(FILE *out, const struct vfw_attachment *a)
+{
+	fprintf(out, "%s mode, ", a->mode);
+	if (a->dispatcher)
+		fprintf(out, "libxdp dispatcher with %d program(s)", a->n_progs);
+	else
+		fprintf(out, "legacy (single program, no libxdp dispatcher)");
+	fprintf(out, ", program id %u name %s tag %s", a->prog_id, a->prog_name, a->tag);
+}
+
+static void read_prog(const struct xdp_multiprog *mp, const struct xdp_program *prog,
+		      struct vfw_attachment *a)
+{
+	a->attached = true;
+	a->mode = vfw_xdp_mode_name(xdp_multiprog__attach_mode(mp));
+	a->dispatcher = !xdp_multiprog__is_legacy(mp);
+	a->n_progs = a->dispatcher ? xdp_multiprog__program_count(mp) : 1;
+	a->prog_id = xdp_program__id(prog);
+	snprintf(a->prog_name, sizeof(a->prog_name), "%s", xdp_program__name(prog));
+	prog_tag_hex(prog, a->tag);
+}
+
+void vfw_xdp_report_attached(const char *ifname, int ifindex, __u32 prog_id)
+{
+	struct xdp_multiprog *mp = vfw_xdp_get(ifindex);
+	struct xdp_program *prog = mp ? vfw_xdp_find_ours(mp, prog_id) : NULL;
+	struct vfw_attachment a = {};
+
+	if (vfw_log_level >= VFW_LOG_INFO && prog) {
+		read_prog(mp, prog, &a);
+		fprintf(stderr, "%s: attached vaultfw: ", ifname);
+		vfw_attachment_describe(stderr, &a);
+		fputc('\n', stderr);
+	}
+	xdp_multiprog__close(mp);
+}
+
+bool vfw_is_dead_attach(const char *ifname, const char *dir)
+{
+	unsigned int ifindex = if_nametoindex(ifname);
+	struct xdp_multiprog *mp;
+	bool attached;
+
+	if (vfw_pinned_prog_id(dir))
+		return false;
+	mp = ifindex ? vfw_xdp_get(ifindex) : NULL;
+	attached = mp && vfw_xdp_find_ours(mp, 0);
+	xdp_multiprog__close(mp);
+	return !attached;
+}
+
+/* 0 when detached, -ENOENT when vaultfw was not attached to ifindex. */
+int vfw_xdp_detach_ours(int ifindex, __u32 pinned_id)
+{
+	struct xdp_multiprog *mp = vfw_xdp_get(ifindex);
+	struct xdp_program *prog;
+	int ret = -ENOENT;
+
+	if (!mp)
+		return -ENOENT;
+	prog = vfw_xdp_find_ours(mp, pinned_id);
+	if (!prog)
+		goto out;
+	if (xdp_multiprog__is_legacy(mp))
+		ret = xdp_multiprog__detach(mp);
+	else	/* leave the other programs of the dispatcher in place */
+		ret = xdp_program__detach(prog, ifindex, xdp_multiprog__attach_mode(mp), 0);
+out:
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
+void vfw_xdp_read_attachment(const char *ifname, const char *dir, struct vfw_attachment *a)
+{
+	unsigned int ifindex = if_nametoindex(ifname);
+	struct xdp_multiprog *mp = ifindex ? vfw_xdp_get(ifindex) : NULL;
+	struct xdp_program *prog = mp ? vfw_xdp_find_ours(mp, vfw_pinned_prog_id(dir)) : NULL;
+
+	memset(a, 0, sizeof(*a));
+	a->iface_gone = !ifindex;
+	if (prog)
+		read_prog(mp, prog, a);
+	xdp_multiprog__close(mp);
+}
