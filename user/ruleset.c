@@ -539,8 +539,7 @@ static void publish_pin(struct install *in, const char *pin_dir)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, VFW_PIN_RULES);
-	if (rename(in->tmp_pin, path)) {
+	if (rename(in->tmp_pin, vfw_pin_path(path, sizeof(path), pin_dir, VFW_PIN_RULES))) {
 		/* The new rules are live; only the bpftool view lags. */
 		call_failed("new rules are live but %s still shows the old ones", path);
 		return;

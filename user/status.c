@@ -96,8 +96,7 @@ static int add_pinned(struct usage_list *l, const char *pin_dir)
 	while (!ret && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
-		fd = bpf_obj_get(path);
+		fd = bpf_obj_get(vfw_pin_path(path, sizeof(path), pin_dir, de->d_name));
 		if (fd < 0)
 			continue;
 		ret = add_map(l, fd, de->d_name);
