@@ -339,13 +339,32 @@ static __always_inline enum vfw_frame parse_frame(struct vfw_cursor *c,
 	return frame;
 }
 
+/*
+ * The whole frame's length: with multi-buffer XDP (jumbo frames) data_end
+ * ends the first buffer only. Bounded for the verifier; no frame is longer.
+ */
+static __always_inline __u32 frame_len(struct xdp_md *ctx)
+{
+	__u64 len = bpf_xdp_get_buff_len(ctx);
+
+	return len < VFW_FRAME_LEN_MAX ? len : VFW_FRAME_LEN_MAX;
+}
+
+/*
+ * Headers are read from the first buffer, where every driver puts them
+ * (they are a few hundred bytes; a buffer is a page or more): a header
+ * that lies past it fails its pull and the frame is malformed, failing
+ * closed. Lengths (the IPv4 total length) are checked against the whole
+ * frame.
+ */
 static __always_inline enum vfw_frame parse_frame_of(struct xdp_md *ctx,
 						     const struct vfw_config *cfg,
 						     struct vfw_pkt *pkt)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct vfw_cursor cursor = { .pos = data, .end = data_end, .limit = data_end };
+	struct vfw_cursor cursor = { .pos = data, .end = data_end,
+				     .limit = data + frame_len(ctx) };
 
 	return parse_frame(&cursor, cfg, pkt);
 }
@@ -704,10 +723,12 @@ static __always_inline void maybe_log(struct xdp_md *ctx, __u32 reason, int verd
 		  lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX);
 }
 
-SEC("xdp")
+/* xdp.frags: the program takes multi-buffer frames, so that native mode
+ * attaches at jumbo MTUs (9000) too. */
+SEC("xdp.frags")
 int vaultfw_xdp(struct xdp_md *ctx)
 {
-	__u64 bytes = ctx->data_end - ctx->data;
+	__u64 bytes = frame_len(ctx);
 	struct vfw_pkt pkt = {};
 	bool would_deny = false;
 	struct vfw_config *cfg;

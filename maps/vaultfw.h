@@ -32,6 +32,7 @@
 #define VFW_MAX_DP_ADDRS	16
 #define VFW_MAX_DP_PORTS	16
 #define VFW_NAME_MAX		256
+#define VFW_FRAME_LEN_MAX	0xffff	/* bytes of one frame the program reads lengths in */
 
 /* Limits of the rule set (SPEC §1 and the project's own, see README). */
 #define VFW_MAX_IP_RULES	1000

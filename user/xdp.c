@@ -6,12 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "vaultfw.skel.h"
 #include "log.h"
 #include "pins.h"
 #include "xdp.h"
+
+/* Above this, a frame does not fit one page-sized XDP buffer (Ethernet,
+ * headroom and the skb_shared_info tail included): multi-buffer territory. */
+#define VFW_SINGLE_BUFFER_MTU	3498
 
 static const struct {
 	const char *name;
@@ -93,6 +99,53 @@ static int reuse_maps(struct bpf_object *obj, struct bpf_object *from)
  * ones pinned in pin_dir): libxdp loads it as a dispatcher component
  * where the kernel allows, or as a plain XDP program where it does not.
  */
+/* The MTU of ifindex in this network namespace, or 0. */
+static int iface_mtu(int ifindex)
+{
+	struct ifreq ifr = {};
+	int fd, mtu = 0;
+
+	if (!if_indextoname(ifindex, ifr.ifr_name))
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+/*
+ * What an operator can act on, instead of the bare errno: who holds the
+ * hook (EBUSY, EEXIST), or that the driver cannot run native XDP at this
+ * MTU (ERANGE, EOPNOTSUPP, EINVAL with a jumbo MTU).
+ */
+static void explain_attach_failure(int ifindex, enum xdp_attach_mode mode, int ret,
+				   char *err, size_t errlen)
+{
+	struct xdp_multiprog *mp = vfw_xdp_get(ifindex);
+	struct xdp_program *holder = mp ? xdp_multiprog__main_prog(mp) : NULL;
+	int mtu = iface_mtu(ifindex);
+
+	if ((ret == -EBUSY || ret == -EEXIST) && holder)
+		vfw_set_err(err, errlen, "cannot attach in %s mode: the XDP hook is held by "
+			    "program %s (id %u%s): detach that program first (vaultfw "
+			    "shares the hook only through libxdp's dispatcher)",
+			    vfw_xdp_mode_name(mode), xdp_program__name(holder),
+			    xdp_program__id(holder),
+			    xdp_multiprog__is_legacy(mp) ? "" : ", a libxdp dispatcher");
+	else if (mode == XDP_MODE_NATIVE && mtu > VFW_SINGLE_BUFFER_MTU &&
+		 (ret == -ERANGE || ret == -EOPNOTSUPP || ret == -EINVAL))
+		vfw_set_err(err, errlen, "cannot attach in native mode at MTU %d: this driver "
+			    "cannot give XDP frames larger than a page (no multi-buffer XDP); "
+			    "lower the MTU or use --mode generic (kernel: %s)", mtu, strerror(-ret));
+	else
+		vfw_set_err(err, errlen, "cannot attach in %s mode: %s", vfw_xdp_mode_name(mode),
+			    strerror(-ret));
+	xdp_multiprog__close(mp);
+}
+
 int vfw_xdp_attach(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
 		   int ifindex, enum xdp_attach_mode mode,
 		   struct vaultfw_bpf **prog_skel, struct xdp_program **xprog,
@@ -122,8 +175,7 @@ int vfw_xdp_attach(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
 	*xprog = prog;
 	ret = xdp_program__attach(prog, ifindex, mode, 0);
 	if (ret)
-		vfw_set_err(err, errlen, "cannot attach in %s mode: %s", vfw_xdp_mode_name(mode),
-			strerror(-ret));
+		explain_attach_failure(ifindex, mode, ret, err, errlen);
 	return ret;
 }
 
