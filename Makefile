@@ -78,8 +78,16 @@ fuzz-datapath: deps $(BUILD)/fuzz_datapath
 $(BUILD)/bench_gen.bpf.o: tests/bench_gen.bpf.c tests/bench_gen.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -Itests -c $< -o $@
 
-$(BUILD)/bench: tests/bench.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS) $(BUILD)/bench_gen.skel.h
-	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_OBJS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%.o,$(BENCH_SRCS))
+
+$(BUILD)/tests/bench/%.o: tests/bench/%.c tests/bench/bench.h $(TEST_HDRS) $(SKELS) \
+			  $(BUILD)/bench_gen.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/bench: $(BENCH_OBJS) $(BUILD)/libvaultfw.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # Sanitizer build: the whole userspace again with ASan+UBSan in its own
 # directory, so the normal build stays untouched. tests/e2e/sanitize.sh runs
