@@ -6,18 +6,14 @@
  * rules and subnets they hit or miss, the rules documents that carry them
  * and the verdict each program under test should give each frame.
  */
-#include <arpa/inet.h>
+#include "frames.h"	/* before linux/ headers: it brings the libc ones */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/bpf.h>
-#include <linux/if_arp.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
-#include <linux/ip.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
 
 #include "bench.h"
+#include "log.h"
 
 #define BENCH_SEED		0x5eed5eedULL
 
@@ -39,11 +35,12 @@ static const char *const class_names[FC_COUNT] = {
 /* One in this many tagged frames comes from outside its subnet. */
 #define TAGGED_STRANGER_EVERY	4
 
-#define DP_PORT_TEXT		"tcp/443"
-#define DP_ADDR			0xc000020aU	/* 192.0.2.10 */
-#define OTHER_ADDR		0xc000020bU	/* 192.0.2.11, not data plane */
-#define VTEP_NET		0x0aff0000U	/* the trusted remotes: */
-#define VTEP_NET_TEXT		"10.255.0.0/16"
+#define STRINGIFY_(x)		#x
+#define STRINGIFY(x)		STRINGIFY_(x)
+#define DP_PORT_TEXT		"tcp/" STRINGIFY(DP_PORT)
+#define OTHER_ADDR_TEXT		"192.0.2.11"	/* the host's, not data plane */
+/* VXLAN sources: the rules document trusts them as host.vxlan.remotes. */
+static const struct vfw_prefix vtep_net = { .addr = 0x0aff0000U, .len = 16 };
 
 /* ---- deterministic generation ---- */
 
@@ -163,158 +160,84 @@ static uint32_t random_denied_source(struct bench_data *d)
 
 /* ---- frames ---- */
 
+/* A frame's IPv4 flow: the source as the rules hold it, to one of the host's addresses. */
 struct flow {
-	uint32_t src, dst;	/* host order */
+	uint32_t src;		/* host order */
+	const char *dst;
 	uint8_t proto;
 	uint16_t sport, dport;
 };
 
-static const uint8_t host_mac[ETH_ALEN] = { 0x02, 0x76, 0x66, 0x77, 0x00, 0x01 };
-static const uint8_t peer_mac[ETH_ALEN] = { 0x02, 0x76, 0x66, 0x77, 0x00, 0x02 };
-
-static size_t put_eth(uint8_t *p, uint16_t vlan, uint16_t ethertype)
+static struct frame_spec flow_spec(const struct flow *fl, char src[INET_ADDRSTRLEN])
 {
-	struct ethhdr *eth = (struct ethhdr *)p;
-	uint16_t tci = htons(vlan), type = htons(ethertype);
+	struct in_addr in = { .s_addr = htonl(fl->src) };
 
-	memcpy(eth->h_dest, host_mac, ETH_ALEN);
-	memcpy(eth->h_source, peer_mac, ETH_ALEN);
-	if (!vlan) {
-		eth->h_proto = type;
-		return ETH_HLEN;
+	inet_ntop(AF_INET, &in, src, INET_ADDRSTRLEN);
+	/* Live traffic goes on past XDP into the stack, which checks the header. */
+	return (struct frame_spec){ .src = src, .dst = fl->dst, .proto = fl->proto,
+				    .sport = fl->sport, .dport = fl->dport, .ip_csum = true };
+}
+
+/*
+ * The corpus keeps frames in the generator's slot size, so the bound is
+ * checked once, here; shorter ones are padded with zeros (fr starts zeroed)
+ * to the Ethernet minimum, as a NIC would.
+ */
+static bool corpus_put(struct corpus_frame *fr, const struct frame_spec *s)
+{
+	struct frame f;
+
+	if (!frame_build(s, &f) || f.len > sizeof(fr->data))
+		return false;
+	memcpy(fr->data, f.data, f.len);
+	fr->len = f.len < BENCH_FRAME_MIN ? BENCH_FRAME_MIN : f.len;
+	return true;
+}
+
+static bool build_plain(struct corpus_frame *fr, uint16_t vlan, const struct flow *fl)
+{
+	char src[INET_ADDRSTRLEN];
+	struct frame_spec s = flow_spec(fl, src);
+
+	if (vlan) {
+		s.tags[0] = (struct frame_tag){ .tpid = ETH_P_8021Q, .vid = vlan };
+		s.n_tags = 1;
 	}
-	eth->h_proto = htons(ETH_P_8021Q);
-	memcpy(p + ETH_HLEN, &tci, sizeof(tci));
-	memcpy(p + ETH_HLEN + 2, &type, sizeof(type));
-	return ETH_HLEN + 4;
-}
-
-static uint16_t ip_checksum(const void *hdr, size_t len)
-{
-	const uint16_t *w = hdr;
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i < len / 2; i++)
-		sum += w[i];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static size_t l4_header_len(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return sizeof(struct tcphdr);
-	case IPPROTO_UDP:
-		return sizeof(struct udphdr);
-	default:
-		return 8;	/* ICMP echo */
-	}
-}
-
-static void put_l4(uint8_t *p, const struct flow *f, size_t payload_len)
-{
-	if (f->proto == IPPROTO_TCP) {
-		struct tcphdr *tcp = (struct tcphdr *)p;
-
-		tcp->source = htons(f->sport);
-		tcp->dest = htons(f->dport);
-		tcp->doff = sizeof(*tcp) / 4;
-		tcp->syn = 1;
-		tcp->window = htons(64240);
-	} else if (f->proto == IPPROTO_UDP) {
-		struct udphdr *udp = (struct udphdr *)p;
-
-		udp->source = htons(f->sport);
-		udp->dest = htons(f->dport);
-		udp->len = htons(sizeof(*udp) + payload_len);
-	} else {
-		p[0] = 8;	/* ICMP echo request; ids vary with sport */
-		memcpy(p + 4, &f->sport, sizeof(f->sport));
-	}
-}
-
-/* IPv4 header, L4 header, then `payload`. Returns the bytes written. */
-static size_t put_ipv4(uint8_t *p, const struct flow *f,
-		       const uint8_t *payload, size_t payload_len)
-{
-	struct iphdr *ip = (struct iphdr *)p;
-	size_t l4_len = l4_header_len(f->proto);
-	size_t total = sizeof(*ip) + l4_len + payload_len;
-
-	ip->version = 4;
-	ip->ihl = sizeof(*ip) / 4;
-	ip->tot_len = htons(total);
-	ip->id = htons(f->sport);
-	ip->ttl = 64;
-	ip->protocol = f->proto;
-	ip->saddr = htonl(f->src);
-	ip->daddr = htonl(f->dst);
-	ip->check = ip_checksum(ip, sizeof(*ip));
-	put_l4(p + sizeof(*ip), f, payload_len);
-	memcpy(p + sizeof(*ip) + l4_len, payload, payload_len);
-	return total;
-}
-
-static void finish_frame(struct corpus_frame *fr, size_t len)
-{
-	fr->len = len < BENCH_FRAME_MIN ? BENCH_FRAME_MIN : len;
-}
-
-static void build_plain(struct corpus_frame *fr, uint16_t vlan, const struct flow *f)
-{
-	size_t off = put_eth(fr->data, vlan, ETH_P_IP);
-
-	off += put_ipv4(fr->data + off, f, NULL, 0);
-	finish_frame(fr, off);
 	fr->outer_ipv4 = true;
-	fr->outer_src = f->src;
+	fr->outer_src = fl->src;
+	return corpus_put(fr, &s);
 }
 
-static void build_vxlan(struct corpus_frame *fr, uint32_t vni, uint32_t vtep,
+static bool build_vxlan(struct corpus_frame *fr, uint32_t vni, uint32_t vtep,
 			const struct flow *inner, uint16_t sport)
 {
-	uint8_t payload[BENCH_FRAME_MAX];
-	uint32_t vx_flags = htonl(0x08000000U), vx_vni = htonl(vni << 8);
 	struct flow outer = {
-		.src = vtep, .dst = DP_ADDR, .proto = IPPROTO_UDP,
+		.src = vtep, .dst = DP_ADDR_TEXT, .proto = IPPROTO_UDP,
 		.sport = sport, .dport = VFW_VXLAN_PORT,
 	};
-	size_t plen = 8, off;
+	char inner_src[INET_ADDRSTRLEN], outer_src[INET_ADDRSTRLEN];
+	struct frame_spec packet = flow_spec(inner, inner_src);
+	struct frame_spec s = flow_spec(&outer, outer_src);
 
-	memset(payload, 0, sizeof(payload));
-	memcpy(payload, &vx_flags, sizeof(vx_flags));
-	memcpy(payload + 4, &vx_vni, sizeof(vx_vni));
-	plen += put_eth(payload + plen, 0, ETH_P_IP);
-	plen += put_ipv4(payload + plen, inner, NULL, 0);
-
-	off = put_eth(fr->data, 0, ETH_P_IP);
-	off += put_ipv4(fr->data + off, &outer, payload, plen);
-	finish_frame(fr, off);
+	s.inner = &packet;
+	s.vxlan_flags = FRAME_VXLAN_I;
+	s.vni = vni;
 	fr->outer_ipv4 = true;
 	fr->outer_src = vtep;
+	return corpus_put(fr, &s);
 }
 
-static void build_arp_request(struct corpus_frame *fr, uint32_t sender, uint32_t target)
+/*
+ * frames.h's ARP request names no addresses, so xdp-filter, which judges
+ * the sender and the target, looks up 0.0.0.0 for both and lists neither.
+ */
+static bool build_arp_request(struct corpus_frame *fr)
 {
-	uint8_t *p = fr->data + put_eth(fr->data, 0, ETH_P_ARP);
-	struct arphdr *arp = (struct arphdr *)p;
-	uint32_t spa = htonl(sender), tpa = htonl(target);
+	struct frame_spec s = { .ethertype = ETH_P_ARP };
 
-	arp->ar_hrd = htons(ARPHRD_ETHER);
-	arp->ar_pro = htons(ETH_P_IP);
-	arp->ar_hln = ETH_ALEN;
-	arp->ar_pln = 4;
-	arp->ar_op = htons(ARPOP_REQUEST);
-	p += sizeof(*arp);
-	memcpy(p, peer_mac, ETH_ALEN);
-	memcpy(p + ETH_ALEN, &spa, 4);
-	memset(p + ETH_ALEN + 4, 0, ETH_ALEN);
-	memcpy(p + 2 * ETH_ALEN + 4, &tpa, 4);
-	finish_frame(fr, ETH_HLEN + sizeof(*arp) + 2 * (ETH_ALEN + 4));
-	fr->outer_ipv4 = true;	/* xdp-filter judges the ARP sender address */
-	fr->outer_src = sender;
+	fr->outer_ipv4 = true;
+	fr->outer_src = 0;
+	return corpus_put(fr, &s);
 }
 
 static uint16_t ephemeral_port(struct bench_data *d)
@@ -325,19 +248,19 @@ static uint16_t ephemeral_port(struct bench_data *d)
 static struct flow data_plane_flow(struct bench_data *d, uint32_t src)
 {
 	struct flow f = {
-		.src = src, .dst = DP_ADDR, .proto = IPPROTO_TCP,
+		.src = src, .dst = DP_ADDR_TEXT, .proto = IPPROTO_TCP,
 		.sport = ephemeral_port(d), .dport = DP_PORT,
 	};
 	return f;
 }
 
-static void gen_untagged(struct bench_data *d, struct corpus_frame *fr, uint32_t src)
+static bool gen_untagged(struct bench_data *d, struct corpus_frame *fr, uint32_t src)
 {
 	struct flow f = data_plane_flow(d, src);
 
-	build_plain(fr, 0, &f);
 	fr->data_plane = true;
 	fr->src = src;
+	return build_plain(fr, 0, &f);
 }
 
 /* A source inside the subnet, or now and then one from outside it. */
@@ -351,7 +274,7 @@ static uint32_t subnet_source(struct bench_data *d, const struct bench_subnet *s
 	return s->prefix.addr | host;
 }
 
-static void gen_tagged(struct bench_data *d, struct corpus_frame *fr, unsigned int k,
+static bool gen_tagged(struct bench_data *d, struct corpus_frame *fr, unsigned int k,
 		       enum vfw_tag_kind kind)
 {
 	/* VNI subnets sit at even indexes, VLAN subnets at odd ones. */
@@ -359,23 +282,26 @@ static void gen_tagged(struct bench_data *d, struct corpus_frame *fr, unsigned i
 		       (kind == VFW_TAG_VLAN);
 	const struct bench_subnet *s = &d->subnet[idx];
 	struct flow f = data_plane_flow(d, subnet_source(d, s, k));
+	uint16_t sport;
+	uint32_t vtep;
 
-	if (kind == VFW_TAG_VLAN)
-		build_plain(fr, s->tag.id, &f);
-	else
-		build_vxlan(fr, s->tag.id, VTEP_NET | rand_below(&d->rng, 1U << 16),
-			    &f, ephemeral_port(d));
 	fr->data_plane = true;
 	fr->tag = s->tag;
 	fr->src = f.src;
+	if (kind == VFW_TAG_VLAN)
+		return build_plain(fr, s->tag.id, &f);
+	/* Port, then address: in another order the draws make other frames. */
+	sport = ephemeral_port(d);
+	vtep = vtep_net.addr | rand_below(&d->rng, 1U << (32 - vtep_net.len));
+	return build_vxlan(fr, s->tag.id, vtep, &f, sport);
 }
 
 /* Other services of the host: never filtered by vaultfw. */
-static void gen_control(struct bench_data *d, struct corpus_frame *fr, unsigned int k)
+static bool gen_control(struct bench_data *d, struct corpus_frame *fr, unsigned int k)
 {
 	uint32_t src = random_denied_source(d);
 	struct flow f = {
-		.src = src, .dst = DP_ADDR, .proto = IPPROTO_TCP,
+		.src = src, .dst = DP_ADDR_TEXT, .proto = IPPROTO_TCP,
 		.sport = ephemeral_port(d), .dport = 22,
 	};
 
@@ -390,17 +316,17 @@ static void gen_control(struct bench_data *d, struct corpus_frame *fr, unsigned 
 		f.proto = IPPROTO_ICMP;
 		break;
 	case 3:
-		f.dst = OTHER_ADDR;		/* https to another address */
+		f.dst = OTHER_ADDR_TEXT;	/* https to another address */
 		f.dport = DP_PORT;
 		break;
 	default:
-		build_arp_request(fr, src, DP_ADDR);
-		return;
+		/* src and the port went unused, yet were drawn: the frames after stay. */
+		return build_arp_request(fr);
 	}
-	build_plain(fr, 0, &f);
+	return build_plain(fr, 0, &f);
 }
 
-static void gen_frame(struct bench_data *d, struct corpus_frame *fr,
+static bool gen_frame(struct bench_data *d, struct corpus_frame *fr,
 		      enum frame_class cls, unsigned int k)
 {
 	memset(fr, 0, sizeof(*fr));
@@ -408,31 +334,31 @@ static void gen_frame(struct bench_data *d, struct corpus_frame *fr,
 	switch (cls) {
 	case FC_ALLOWED:
 		/* Spread over all rules, so smaller rule sets allow fewer. */
-		gen_untagged(d, fr, d->ip_host[(size_t)k * BENCH_IP_RULES /
-					       class_frames[FC_ALLOWED]]);
-		break;
+		return gen_untagged(d, fr, d->ip_host[(size_t)k * BENCH_IP_RULES /
+						      class_frames[FC_ALLOWED]]);
 	case FC_DENIED:
-		gen_untagged(d, fr, random_denied_source(d));
-		break;
+		return gen_untagged(d, fr, random_denied_source(d));
 	case FC_VLAN:
-		gen_tagged(d, fr, k, VFW_TAG_VLAN);
-		break;
+		return gen_tagged(d, fr, k, VFW_TAG_VLAN);
 	case FC_VXLAN:
-		gen_tagged(d, fr, k, VFW_TAG_VNI);
-		break;
+		return gen_tagged(d, fr, k, VFW_TAG_VNI);
 	default:
-		gen_control(d, fr, k);
-		break;
+		return gen_control(d, fr, k);
 	}
 }
 
-static void gen_corpus(struct bench_data *d)
+static int gen_corpus(struct bench_data *d)
 {
 	size_t n = 0;
 
 	for (int cls = 0; cls < FC_COUNT; cls++)
-		for (unsigned int k = 0; k < class_frames[cls]; k++)
-			gen_frame(d, &d->corpus[n++], cls, k);
+		for (unsigned int k = 0; k < class_frames[cls]; k++, n++)
+			if (!gen_frame(d, &d->corpus[n], cls, k)) {
+				pr_warn("bench: corpus frame %zu (%s) does not fit %d bytes\n",
+					n, class_names[cls], BENCH_FRAME_MAX);
+				return -EOVERFLOW;
+			}
+	return 0;
 }
 
 int corpus_generate(struct bench_data *d)
@@ -440,8 +366,7 @@ int corpus_generate(struct bench_data *d)
 	d->rng = BENCH_SEED;
 	gen_ip_rules(d);
 	gen_subnets(d);
-	gen_corpus(d);
-	return 0;
+	return gen_corpus(d);
 }
 
 struct frame_span corpus_class_span(enum frame_class cls)
@@ -543,9 +468,11 @@ static json_t *subnets_json(const struct bench_data *d, size_t n)
 
 char *rules_document(const struct bench_data *d, size_t n_ip, size_t n_subnets)
 {
+	char vtep_text[24];
 	json_t *doc;
 	char *text;
 
+	vfw_prefix_str(&vtep_net, vtep_text, sizeof(vtep_text));
 	doc = json_pack("{s:s,s:{s:s,s:{s:s,s:s,s:o,s:o}},s:{s:{s:[s],s:[s]},s:{s:[s]},s:o}}",
 			"name", "bench-vault",
 			"properties",
@@ -557,7 +484,7 @@ char *rules_document(const struct bench_data *d, size_t n_ip, size_t n_subnets)
 			    "virtualNetworkRules", vnet_rules_json(n_subnets),
 			"host",
 			  "dataPlane", "addresses", DP_ADDR_TEXT, "ports", DP_PORT_TEXT,
-			  "vxlan", "remotes", VTEP_NET_TEXT,
+			  "vxlan", "remotes", vtep_text,
 			  "subnets", subnets_json(d, n_subnets));
 	if (!doc)
 		return NULL;
