@@ -19,6 +19,7 @@
 #include "bench_gen.h"
 #include "rules.h"
 
+/* Each figure keeps one value a round, in arrays of this size. */
 #define MAX_ROUNDS		64
 
 /* The biggest rule set measured: the SPEC limits on both rule kinds. */
@@ -46,7 +47,8 @@ struct options {
 
 /* ---- the corpus (corpus.c) ---- */
 
-/* Corpus composition, in corpus order; the classes add up to BENCH_CORPUS_FRAMES. */
+/* The corpus's kinds of frame, in corpus order; their counts add up to
+ * BENCH_CORPUS_FRAMES. */
 enum frame_class {
 	FC_ALLOWED,		/* untagged, source inside one of the IP rules */
 	FC_DENIED,		/* untagged, public source no rule covers */
@@ -116,7 +118,10 @@ struct target {
 int expected_verdict(const struct bench_data *d, const struct target *t,
 		     const struct corpus_frame *fr);
 
-/* The rule counts measured; the last of each is the one kept for memory and live traffic. */
+/*
+ * The rule counts measured. Kernel memory is read at the last vaultfw and
+ * xdp-filter points, and live traffic runs vaultfw at its last.
+ */
 struct rule_point {
 	size_t n_ip, n_subnets;
 };
@@ -142,8 +147,9 @@ struct loaded {
 	struct bpf_object *xdpfilter[N_XDPFILTER];
 };
 
-/* Parse and compile the first n_ip IP rules and n_subnets subnet rules. */
 struct vfw_compiled;
+
+/* Parse and compile the first n_ip IP rules and n_subnets subnet rules. */
 int compile_rules(const struct bench_data *d, size_t n_ip, size_t n_subnets,
 		  struct vfw_compiled *out, double *parse_ms, double *compile_ms);
 int vaultfw_load(const struct bench_data *d, size_t n_ip, size_t n_subnets,

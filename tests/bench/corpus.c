@@ -160,7 +160,7 @@ static uint32_t random_denied_source(struct bench_data *d)
 
 /* ---- frames ---- */
 
-/* A frame's IPv4 flow: the source as the rules hold it, to one of the host's addresses. */
+/* An IPv4 flow: the source as the rules hold it, to one of the host's addresses. */
 struct flow {
 	uint32_t src;		/* host order */
 	const char *dst;

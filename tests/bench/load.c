@@ -98,7 +98,7 @@ static int floor_load(struct loaded *l, struct target *t)
 	return 0;
 }
 
-/* targets[] gets the floor first (every ratio is to it), then vaultfw, then xdp-filter. */
+/* targets[] opens with the floor: every ratio is to it. */
 int load_all(const struct bench_data *d, const struct options *o,
 	     struct loaded *l, struct target *targets)
 {

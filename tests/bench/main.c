@@ -193,10 +193,26 @@ static void release(struct bench_run *run)
 	unload_all(&run->loaded);
 }
 
-int main(int argc, char **argv)
+/* Measure, print the tables, write the JSON. */
+static int bench(const struct bench_data *d, const struct options *o)
 {
 	struct bench_run run = {};
 	json_t *results = NULL;
+	int err;
+
+	err = measure(d, o, &run);
+	if (!err) {
+		print_tables(&run, o);
+		results = results_json(&run, o);
+		err = results ? write_results(o->out, results) : -ENOMEM;
+	}
+	json_decref(results);
+	release(&run);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
 	struct bench_data *d;
 	struct options o;
 	int err;
@@ -208,20 +224,10 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	err = corpus_generate(d);
-	if (!err && o.dump_corpus) {
+	if (!err && o.dump_corpus)
 		corpus_dump(d, stdout);
-		goto out;
-	}
-	if (!err)
-		err = measure(d, &o, &run);
-	if (!err) {
-		print_tables(&run, &o);
-		results = results_json(&run, &o);
-		err = results ? write_results(o.out, results) : -ENOMEM;
-	}
-	json_decref(results);
-	release(&run);
-out:
+	else if (!err)
+		err = bench(d, &o);
 	free(d);
 	return err ? 1 : 0;
 }
