@@ -85,13 +85,23 @@ fuzz-datapath: deps $(BUILD)/fuzz_datapath
 	$(BUILD)/fuzz_datapath $(if $(SEED),--seed $(SEED)) \
 		$(if $(RULESETS),--rulesets $(RULESETS)) $(if $(FRAMES),--frames $(FRAMES))
 
-# The benchmark driver is not a test_* suite, so `make test` skips it. Its
-# live-traffic generator is a bench tool, not part of vaultfw: it stays in tests/.
-$(BUILD)/bench_gen.bpf.o: tests/bench_gen.bpf.c tests/bench_gen.h | $(BUILD)
-	$(CLANG) $(BPF_CFLAGS) -Itests -c $< -o $@
+# The benchmark driver is not a test_* suite, so `make test` skips it. It and
+# its live-traffic generator are bench tools, not part of vaultfw: they live
+# in tests/bench/, one file per measurement.
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
+BENCH_OBJS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%.o,$(BENCH_SRCS))
+BENCH_HDRS := $(wildcard tests/bench/*.h)
 
-$(BUILD)/bench: tests/bench.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS) $(BUILD)/bench_gen.skel.h
-	$(CC) $(CFLAGS) $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+$(BUILD)/bench_gen.bpf.o: tests/bench/bench_gen.bpf.c tests/bench/bench_gen.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/bench/%.o: tests/bench/%.c $(BENCH_HDRS) $(TEST_HDRS) $(SKELS) \
+			  $(BUILD)/bench_gen.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/bench: $(BENCH_OBJS) $(BUILD)/libvaultfw.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # Sanitizer build: the whole userspace again with ASan+UBSan in its own
 # directory, so the normal build stays untouched. tests/e2e/sanitize.sh runs

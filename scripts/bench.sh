@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make bench`: runs build/bench (tests/bench.c), which prints the tables and
+# `make bench`: runs build/bench (tests/bench/), which prints the tables and
 # writes the results as JSON, then plots per-frame cost against rule count
 # beside them. Usage: scripts/bench.sh [RESULTS.json] [bench options...];
 # the results path also comes from $BENCH_OUT (default bench/results.json).
 #
 # The driver attaches each program under test to an idle veth of a private
-# namespace while it measures (see hold_in_dispatcher() in tests/bench.c),
-# and sends live traffic over a veth pair of the same namespace (see "live
-# traffic" there); the namespace is created here and removed on exit.
+# namespace while it measures (see hold_in_dispatcher() in
+# tests/bench/testrun.c), and sends live traffic over a veth pair of the same
+# namespace (see tests/bench/live.c); the namespace is created here and
+# removed on exit.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/build/bench
-# One device per program under test; tests/bench.c loads fewer than this.
+# One device per program under test; tests/bench/ loads fewer than this.
 HOLD_DEVICES=16
 HOLD_PREFIX=vfwb
 LIVE_TX=vfwbtx

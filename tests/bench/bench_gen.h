@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The benchmark corpus as both sides see it: tests/bench.c builds the
- * frames, tests/bench_gen.bpf.c replays them as live traffic.
+ * The benchmark corpus as both sides see it: corpus.c builds the frames,
+ * bench_gen.bpf.c replays them as live traffic.
  */
 #ifndef VFW_BENCH_GEN_H
 #define VFW_BENCH_GEN_H
