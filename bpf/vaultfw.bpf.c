@@ -82,6 +82,14 @@ struct {
 	__type(value, struct vfw_document);
 } vfw_document SEC(".maps");
 
+/* Userspace state only: see struct vfw_ident. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vfw_ident);
+} vfw_ident SEC(".maps");
+
 /* Fast path for IPv4 sources: statically declared arrays, whose
  * lookups the verifier inlines (those into an inner map are not). */
 struct {

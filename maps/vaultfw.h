@@ -249,6 +249,20 @@ struct vfw_fast_slot_vals {
 };
 
 /*
+ * Which interface a pin directory belongs to (docs/design.md "Interface
+ * identity"): its network namespace and index, and the name it had when
+ * vaultfw last wrote its rules. Userspace state only, like vfw_document.
+ */
+#define VFW_MAP_IDENT		"vfw_ident"
+#define VFW_IFNAME_MAX		16	/* IFNAMSIZ */
+
+struct vfw_ident {
+	__u64 netns;		/* inode of the network namespace (/proc/PID/ns/net) */
+	__u32 ifindex;
+	char ifname[VFW_IFNAME_MAX];
+};
+
+/*
  * The rules document a slot was compiled from (SPEC §1 JSON, compact), so
  * that `show` and the rule edits build on exactly what is live. Written
  * into the inactive slot before the flip; the program never reads it.

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include "document.h"
 #include "edit.h"
+#include "iface.h"
 #include "pins.h"
 #include "log.h"
 
@@ -376,7 +377,7 @@ int vfw_rule_cmd(const char *action, const char *ifname, const struct vfw_edit *
 		return vfw_set_err(err, errlen, "--json applies to list only");
 	snprintf(what, sizeof(what), "rule %s", action);
 	run.what = what;
-	return vfw_with_pinned_maps(ifname, run.action != RULE_LIST, rule_locked, &run,
+	return vfw_with_pinned_maps(ifname, run.action == RULE_LIST ? VFW_PINS_READ : VFW_PINS_ENFORCE, rule_locked, &run,
 				    err, errlen);
 }
 
@@ -429,7 +430,7 @@ int vfw_update_cmd(const char *ifname, const struct vfw_edit *e, char *err, size
 	if (!e->default_action && !e->bypass && !e->public_network_access)
 		return vfw_set_err(err, errlen, "nothing to update: give --default-action, --bypass "
 			       "or --public-network-access");
-	return vfw_with_pinned_maps(ifname, true, update_locked, &run, err, errlen);
+	return vfw_with_pinned_maps(ifname, VFW_PINS_ENFORCE, update_locked, &run, err, errlen);
 }
 
 static int show_locked(const char *ifname, const struct vfw_maps *maps, const char *pin_dir,
@@ -449,5 +450,5 @@ static int show_locked(const char *ifname, const struct vfw_maps *maps, const ch
 
 int vfw_show(const char *ifname, char *err, size_t errlen)
 {
-	return vfw_with_pinned_maps(ifname, false, show_locked, NULL, err, errlen);
+	return vfw_with_pinned_maps(ifname, VFW_PINS_READ, show_locked, NULL, err, errlen);
 }

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include "events.h"
+#include "iface.h"
 #include "pins.h"
 #include "signals.h"
 #include "log.h"
@@ -476,7 +477,7 @@ static int read_events(const struct vfw_events_opts *o, struct reader *rd,
 	struct ring_buffer *rb = NULL;
 	int ret;
 
-	ret = vfw_with_pinned_maps(o->ifname, false, dup_log_fds_locked, &fds, err, errlen);
+	ret = vfw_with_pinned_maps(o->ifname, VFW_PINS_READ, dup_log_fds_locked, &fds, err, errlen);
 	if (ret)
 		return ret;
 	rd->rule_meta_fd = fds.rule_meta;
@@ -510,7 +511,7 @@ int vfw_events_run(const struct vfw_events_opts *o, char *err, size_t errlen)
 				 "read events in a separate call");
 			return -EINVAL;
 		}
-		return vfw_with_pinned_maps(o->ifname, true, change_settings, (void *)o,
+		return vfw_with_pinned_maps(o->ifname, VFW_PINS_WRITE, change_settings, (void *)o,
 					    err, errlen);
 	}
 	if (o->reason) {

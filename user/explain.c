@@ -13,6 +13,7 @@
 #include "document.h"
 #include "explain.h"
 #include "frames.h"
+#include "iface.h"
 #include "pins.h"
 #include "log.h"
 #include "stats.h"
@@ -493,7 +494,7 @@ int vfw_explain(const char *target, const struct vfw_explain_request *req,
 	int ret;
 
 	if (!is_rules_file(target))
-		return vfw_with_pinned_maps(target, false, explain_live, &live, err, errlen);
+		return vfw_with_pinned_maps(target, VFW_PINS_READ, explain_live, &live, err, errlen);
 	ret = vfw_explain_open_file(target, &t, err, errlen);
 	if (ret)
 		return ret;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -25,45 +27,80 @@ const char *vfw_pin_path(char *buf, size_t len, const char *dir, const char *nam
 	return buf;
 }
 
+/*
+ * What loading, attaching and reading vaultfw takes on this kernel, found
+ * by experiment (docs/design.md "Privilege"): CAP_BPF for the bpf()
+ * calls, CAP_NET_ADMIN for the XDP hook, and CAP_SYS_ADMIN for the
+ * *_GET_FD_BY_ID calls with which libxdp reads the hook and the slot
+ * tries are opened.
+ */
+static const struct {
+	int cap;
+	const char *name;
+} needed_caps[] = {
+	{ CAP_BPF, "CAP_BPF" },
+	{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
+};
+
+static bool cap_effective(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
 int vfw_require_privilege(char *err, size_t errlen)
 {
-	if (geteuid() == 0)
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	char missing[64] = "";
+	size_t i, n = 0;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return vfw_set_err(err, errlen, "cannot read this process's capabilities: %s",
+				   strerror(errno));
+	for (i = 0; i < sizeof(needed_caps) / sizeof(needed_caps[0]); i++)
+		if (!cap_effective(data, needed_caps[i].cap))
+			n += snprintf(missing + n, sizeof(missing) - n, "%s%s", n ? ", " : "",
+				      needed_caps[i].name);
+	if (!n)
 		return 0;
-	vfw_set_err(err, errlen, "must be run as root (loading XDP programs and %s are root-only)",
-		VFW_PIN_ROOT);
+	vfw_set_err(err, errlen, "missing %s: vaultfw needs CAP_BPF, CAP_NET_ADMIN and "
+		    "CAP_SYS_ADMIN (run it as root, or grant them)", missing);
 	return -EPERM;
 }
 
-/* The name becomes a directory under VFW_PIN_ROOT, so nothing that could
- * walk out of it is accepted. */
-int vfw_pin_dir(const char *ifname, char *buf, size_t len, char *err, size_t errlen)
+static bool same_mount_ns_as_init(void)
 {
-	if (!*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
-	    !strcmp(ifname, ".") || !strcmp(ifname, "..")) {
-		vfw_set_err(err, errlen, "invalid interface name '%s'", ifname);
-		return -EINVAL;
-	}
-	vfw_pin_path(buf, len, VFW_PIN_ROOT, ifname);
-	return 0;
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		return true;	/* cannot tell: no reason to refuse */
+	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
 }
 
-int vfw_ensure_bpffs(char *err, size_t errlen)
+int vfw_check_bpffs(bool may_mount, char *err, size_t errlen)
 {
 	char mnt[] = VFW_PIN_ROOT;
 	struct statfs st;
 
 	*strrchr(mnt, '/') = '\0';
-	if (statfs(mnt, &st)) {
-		vfw_set_err(err, errlen, "%s: %s", mnt, strerror(errno));
-		return -errno;
-	}
+	if (statfs(mnt, &st))
+		return vfw_set_err(err, errlen, "%s: %s", mnt, strerror(errno));
 	if (st.f_type == BPF_FS_MAGIC)
 		return 0;
+	/* A bpffs mounted here would be this mount namespace's own, gone with
+	 * it, and the program would stay attached with no pins to manage it. */
+	if (!same_mount_ns_as_init())
+		return vfw_set_err(err, errlen, "%s is not the host's bpffs: this process runs in "
+				   "a private mount namespace (as `ip netns exec` makes), where "
+				   "vaultfw's state would vanish when it exits; run it with "
+				   "`nsenter --net=/run/netns/NAME vaultfw ...` instead", mnt);
+	if (!may_mount)
+		return 0;
 	pr_debug("mounting bpffs on %s\n", mnt);
-	if (mount("bpf", mnt, "bpf", 0, "mode=0700")) {
-		vfw_set_err(err, errlen, "cannot mount bpffs on %s: %s", mnt, strerror(errno));
-		return -errno;
-	}
+	if (mount("bpf", mnt, "bpf", 0, "mode=0700"))
+		return vfw_set_err(err, errlen, "cannot mount bpffs on %s: %s", mnt,
+				   strerror(errno));
 	return 0;
 }
 
@@ -107,20 +144,6 @@ void vfw_unlock_dir(int fd)
 {
 	if (fd >= 0)
 		close(fd);	/* closing the last fd drops the flock */
-}
-
-/* Lock an existing pin directory; "not attached" when it is gone. */
-int vfw_lock_existing(const char *ifname, const char *dir, int how, char *err, size_t errlen)
-{
-	int fd = vfw_lock_dir(dir, how);
-
-	if (fd == -ENOENT || fd == -ESTALE) {
-		vfw_set_err(err, errlen, "vaultfw is not attached to %s (no %s)", ifname, dir);
-		return -ENOENT;
-	}
-	if (fd < 0)
-		vfw_set_err(err, errlen, "cannot lock %s: %s", dir, strerror(-fd));
-	return fd;
 }
 
 int vfw_dir_is_empty(const char *path)
@@ -345,28 +368,6 @@ void vfw_maps_from_skel(const struct vaultfw_bpf *skel, struct vfw_maps *maps)
 #define VFW_MAP_FROM_SKEL(field, ident) maps->field##_fd = bpf_map__fd(skel->maps.ident);
 	VFW_PINNED_MAPS(VFW_MAP_FROM_SKEL)
 #undef VFW_MAP_FROM_SKEL
-}
-
-int vfw_with_pinned_maps(const char *ifname, bool exclusive, vfw_pinned_fn fn, void *ctx,
-			 char *err, size_t errlen)
-{
-	struct vfw_maps maps = vfw_maps_none();
-	char pin_dir[VFW_PIN_DIR_MAX];
-	int dir_fd, ret;
-
-	ret = vfw_require_privilege(err, errlen) ?:
-	      vfw_pin_dir(ifname, pin_dir, sizeof(pin_dir), err, errlen);
-	if (ret)
-		return ret;
-	ret = dir_fd = vfw_lock_existing(ifname, pin_dir, exclusive ? LOCK_EX : LOCK_SH, err, errlen);
-	if (ret < 0)
-		return ret;
-	ret = vfw_maps_open_pinned(pin_dir, &maps, err, errlen);
-	if (!ret)
-		ret = fn(ifname, &maps, pin_dir, ctx, err, errlen);
-	vfw_maps_close(&maps);
-	vfw_unlock_dir(dir_fd);
-	return ret;
 }
 
 int vfw_reuse_pinned_maps(struct bpf_object *obj, const char *pin_dir,

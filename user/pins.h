@@ -16,8 +16,9 @@
 #include <linux/types.h>
 #include "../maps/vaultfw.h"
 
-/* VFW_PIN_ROOT/IFACE; the pins inside take PATH_MAX buffers. */
-#define VFW_PIN_DIR_MAX	(sizeof(VFW_PIN_ROOT) + IFNAMSIZ)
+/* VFW_PIN_ROOT/net<NETNS>-if<IFINDEX> (iface.h); the pins inside take
+ * PATH_MAX buffers. */
+#define VFW_PIN_DIR_MAX	(sizeof(VFW_PIN_ROOT) + 48)
 
 /*
  * Every map vaultfw pins, as X(field, BPF identifier): the identifier is
@@ -36,7 +37,8 @@
 	X(fast_vals, vfw_fast_vals)		\
 	X(events, vfw_events)			\
 	X(log_config, vfw_log_config)		\
-	X(log_bucket, vfw_log_bucket)
+	X(log_bucket, vfw_log_bucket)		\
+	X(ident, vfw_ident)
 
 #define VFW_MAP_FD_FIELD(field, ident) int field##_fd;
 struct vfw_maps {
@@ -50,14 +52,15 @@ struct bpf_object;
 /* -EPERM with a one-line reason unless this process may load and pin. */
 int vfw_require_privilege(char *err, size_t errlen);
 
-/* VFW_PIN_ROOT/IFNAME into buf (VFW_PIN_DIR_MAX); -EINVAL for a name that
- * could walk out of VFW_PIN_ROOT. */
-int vfw_pin_dir(const char *ifname, char *buf, size_t len, char *err, size_t errlen);
 /* DIR/NAME into buf (PATH_MAX); returns buf. */
 const char *vfw_pin_path(char *buf, size_t len, const char *dir, const char *name);
 
-/* Mount bpffs on VFW_PIN_ROOT's parent if nothing is mounted there. */
-int vfw_ensure_bpffs(char *err, size_t errlen);
+/*
+ * VFW_PIN_ROOT's parent must be the host's bpffs: refused (one line saying
+ * what to run instead) in a private mount namespace, where state would
+ * vanish with the command; mounted when may_mount and nothing is there.
+ */
+int vfw_check_bpffs(bool may_mount, char *err, size_t errlen);
 int vfw_make_dir(const char *path, char *err, size_t errlen);
 
 /*
@@ -67,8 +70,6 @@ int vfw_make_dir(const char *path, char *err, size_t errlen);
  */
 int vfw_lock_dir(const char *path, int how);
 void vfw_unlock_dir(int fd);
-/* The same for a directory that must exist; "not attached" when it does not. */
-int vfw_lock_existing(const char *ifname, const char *dir, int how, char *err, size_t errlen);
 
 /* 1 when empty, 0 when not, or a negative errno. */
 int vfw_dir_is_empty(const char *path);
@@ -106,15 +107,5 @@ void vfw_close_fd(int *fd);
 struct bpf_map;
 int vfw_reuse_pinned_maps(struct bpf_object *obj, const char *pin_dir,
 			  bool (*skip)(const struct bpf_map *map), char *err, size_t errlen);
-
-/*
- * Run fn on the pinned maps of ifname while holding the interface lock,
- * exclusive for writers, shared for readers. fn returns 0 or a negative
- * errno with err set.
- */
-typedef int (*vfw_pinned_fn)(const char *ifname, const struct vfw_maps *maps,
-			     const char *pin_dir, void *ctx, char *err, size_t errlen);
-int vfw_with_pinned_maps(const char *ifname, bool exclusive, vfw_pinned_fn fn, void *ctx,
-			 char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include "log.h"
 #include "names.h"
+#include "iface.h"
 #include "pins.h"
 #include "stats.h"
 
@@ -223,5 +224,5 @@ cleanup:
 
 int vfw_show_stats(const char *ifname, bool json, char *err, size_t errlen)
 {
-	return vfw_with_pinned_maps(ifname, false, show_stats_locked, &json, err, errlen);
+	return vfw_with_pinned_maps(ifname, VFW_PINS_READ, show_stats_locked, &json, err, errlen);
 }

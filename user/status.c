@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "check.h"
 #include "events.h"
+#include "iface.h"
 #include "log.h"
 #include "pins.h"
 #include "stats.h"
@@ -195,12 +196,16 @@ static json_t *usage_json(const struct vfw_map_usage *u, size_t n)
 
 static json_t *xdp_json(const struct vfw_attachment *xdp)
 {
-	if (!xdp->attached)
-		return json_pack("{s:b, s:b}", "attached", 0, "interface_gone", xdp->iface_gone);
-	return json_pack("{s:b, s:s, s:b, s:i, s:{s:I, s:s, s:s}}", "attached", 1,
-			 "mode", xdp->mode, "dispatcher", xdp->dispatcher,
-			 "programs", xdp->n_progs, "program", "id", (json_int_t)xdp->prog_id,
-			 "name", xdp->prog_name, "tag", xdp->tag);
+	if (xdp->attached)
+		return json_pack("{s:b, s:s, s:b, s:i, s:{s:I, s:s, s:s}}", "attached", 1,
+				 "mode", xdp->mode, "dispatcher", xdp->dispatcher,
+				 "programs", xdp->n_progs, "program", "id", (json_int_t)xdp->prog_id,
+				 "name", xdp->prog_name, "tag", xdp->tag);
+	if (xdp->held_by_other)
+		return json_pack("{s:b, s:b, s:{s:I, s:s}}", "attached", 0, "interface_gone", 0,
+				 "held_by", "id", (json_int_t)xdp->holder_id,
+				 "name", xdp->holder_name);
+	return json_pack("{s:b, s:b}", "attached", 0, "interface_gone", xdp->iface_gone);
 }
 
 static const char *perimeter_mode(__u32 flags)
@@ -239,7 +244,10 @@ static json_t *rule_set_json(int slot, const struct vfw_config *cfg)
 /* Everything status shows of one interface; a part that could not be read
  * is marked so, and both renderings say so in their own way. */
 struct iface_status {
-	const char *ifname;
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	__u64 netns;
+	bool other_netns;		/* managed from another namespace: nothing read */
 	char pin_dir[VFW_PIN_DIR_MAX];
 	bool locked;			/* the pin directory exists: show it */
 	struct vfw_attachment xdp;
@@ -274,9 +282,9 @@ static int collect_locked(struct iface_status *st, char *err, size_t errlen)
 	struct vfw_maps maps = vfw_maps_none();
 	int ret;
 
-	vfw_xdp_read_attachment(st->ifname, st->pin_dir, &st->xdp);
+	vfw_xdp_read_attachment(st->ifindex, st->pin_dir, &st->xdp);
 	ret = vfw_maps_open_pinned(st->pin_dir, &maps, err, errlen);
-	if (ret && vfw_is_dead_attach(st->ifname, st->pin_dir))
+	if (ret && vfw_is_dead_attach(st->ifindex, st->pin_dir))
 		vfw_set_err(err, errlen, "vaultfw on %s is incomplete (an attach did not finish): "
 			"attach again, or detach", st->ifname);
 	if (ret)
@@ -299,22 +307,74 @@ cleanup:
 	return ret;
 }
 
-static int collect(const char *ifname, struct iface_status *st, char *err, size_t errlen)
+/* The state of a pin directory, locked shared while it is read. */
+static int collect_dir(struct iface_status *st, char *err, size_t errlen)
 {
 	int dir_fd, ret;
 
+	ret = dir_fd = vfw_lock_dir(st->pin_dir, LOCK_SH);
+	if (ret < 0)
+		return vfw_set_err(err, errlen, "cannot lock %s: %s", st->pin_dir, strerror(-ret));
+	st->locked = true;
+	ret = collect_locked(st, err, errlen);
+	vfw_unlock_dir(dir_fd);
+	return ret;
+}
+
+static int collect(const char *ifname, struct iface_status *st, char *err, size_t errlen)
+{
+	struct vfw_iface ifc;
+	int dir_fd, ret;
+
 	memset(st, 0, sizeof(*st));
-	st->ifname = ifname;
-	ret = vfw_pin_dir(ifname, st->pin_dir, sizeof(st->pin_dir), err, errlen);
+	ret = vfw_iface_resolve(ifname, &ifc, err, errlen);
 	if (ret)
 		return ret;
-	ret = dir_fd = vfw_lock_existing(ifname, st->pin_dir, LOCK_SH, err, errlen);
+	snprintf(st->ifname, sizeof(st->ifname), "%s", ifname);
+	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", ifc.pin_dir);
+	st->ifindex = ifc.ifindex;
+	st->netns = ifc.netns;
+	ret = dir_fd = vfw_iface_lock(&ifc, LOCK_SH, err, errlen);
 	if (ret < 0)
 		return ret;
 	st->locked = true;
 	ret = collect_locked(st, err, errlen);
 	vfw_unlock_dir(dir_fd);
 	return ret;
+}
+
+/*
+ * One entry of VFW_PIN_ROOT as `status` lists it: named by the interface's
+ * name now, or the name it had when it went; another namespace's state is
+ * shown as such and never read further.
+ */
+static int collect_entry(const char *entry, struct iface_status *st, char *err, size_t errlen)
+{
+	struct vfw_maps maps = vfw_maps_none();
+	struct vfw_ident id = {};
+	char ignored[256];
+
+	memset(st, 0, sizeof(*st));
+	vfw_pin_path(st->pin_dir, sizeof(st->pin_dir), VFW_PIN_ROOT, entry);
+	if (!vfw_parse_pin_dir_name(entry, &st->netns, &st->ifindex)) {
+		/* Not ours to judge: listed, and no reason for status to fail. */
+		pr_warn("%s holds pins of an older vaultfw (named by interface only): detach "
+			"with that version, or remove it\n", st->pin_dir);
+		return 1;
+	}
+	if (!vfw_maps_open_pinned(st->pin_dir, &maps, ignored, sizeof(ignored)))
+		vfw_ident_read(&maps, &id);
+	vfw_maps_close(&maps);
+	if (id.ifname[0])
+		snprintf(st->ifname, sizeof(st->ifname), "%s", id.ifname);
+	else
+		snprintf(st->ifname, sizeof(st->ifname), "if%d", st->ifindex);
+	if (st->netns != vfw_netns_self()) {
+		st->other_netns = true;
+		return 0;
+	}
+	if_indextoname(st->ifindex, st->ifname);	/* its name now, if it has one */
+	return collect_dir(st, err, errlen);
 }
 
 static void status_free(struct iface_status *st)
@@ -327,15 +387,23 @@ static void status_free(struct iface_status *st)
 
 static void print_attachment(const struct iface_status *st)
 {
+	const struct vfw_attachment *a = &st->xdp;
+
 	printf("  xdp: ");
-	if (st->xdp.iface_gone) {
-		printf("interface gone (pins remain; run detach)\n");
-	} else if (st->xdp.attached) {
+	if (st->other_netns) {
+		printf("in network namespace net:[%llu]: managed only from there\n",
+		       (unsigned long long)st->netns);
+	} else if (a->iface_gone) {
+		printf("interface gone (pins remain; run detach %s)\n", st->ifname);
+	} else if (a->attached) {
 		printf("attached, ");
-		vfw_attachment_describe(stdout, &st->xdp);
+		vfw_attachment_describe(stdout, a);
 		putchar('\n');
+	} else if (a->held_by_other) {
+		printf("NOT attached: attached by another program (%s, id %u); vaultfw does not "
+		       "enforce (remove it, then attach --replace)\n", a->holder_name, a->holder_id);
 	} else {
-		printf("NOT attached (pins remain)\n");
+		printf("NOT attached (pins remain: attach --replace re-arms, detach removes)\n");
 	}
 }
 
@@ -365,6 +433,7 @@ static void print_rule_set(const struct iface_status *st)
 static void print_status(const struct iface_status *st)
 {
 	printf("%s:\n", st->ifname);
+	printf("  state: %s\n", st->pin_dir);
 	print_attachment(st);
 	if (!st->have_rule_set)
 		return;
@@ -416,7 +485,11 @@ static json_t *status_json(const struct iface_status *st)
 {
 	json_t *obj;
 
-	obj = json_pack("{s:s, s:o}", "iface", st->ifname, "xdp", xdp_json(&st->xdp));
+	obj = json_pack("{s:s, s:s, s:I, s:i, s:b}", "iface", st->ifname, "pin_dir", st->pin_dir,
+			"netns", (json_int_t)st->netns, "ifindex", st->ifindex,
+			"other_namespace", st->other_netns);
+	if (obj && !st->other_netns)
+		json_object_set_new(obj, "xdp", xdp_json(&st->xdp));
 	if (!obj || !st->have_rule_set)
 		return obj;
 	json_object_set_new(obj, "rule_set", rule_set_json(st->slot, &st->cfg));
@@ -432,23 +505,27 @@ static json_t *status_json(const struct iface_status *st)
 }
 
 /* json_out NULL: print text; else append the interface's JSON to it. */
+static int show(struct iface_status *st, int ret, json_t *json_out)
+{
+	if (!json_out && (st->locked || st->other_netns))
+		print_status(st);
+	else if (json_out && !ret && json_array_append_new(json_out, status_json(st)))
+		ret = -ENOMEM;
+	status_free(st);
+	return ret;
+}
+
 static int status_one(const char *ifname, json_t *json_out, char *err, size_t errlen)
 {
 	struct iface_status st;
-	int ret;
 
-	ret = collect(ifname, &st, err, errlen);
-	if (!json_out && st.locked)
-		print_status(&st);
-	else if (json_out && !ret && json_array_append_new(json_out, status_json(&st)))
-		ret = -ENOMEM;
-	status_free(&st);
-	return ret;
+	return show(&st, collect(ifname, &st, err, errlen), json_out);
 }
 
 static int status_all(json_t *json_out, char *err, size_t errlen)
 {
 	int ret, first_err = 0, n = 0;
+	struct iface_status st;
 	struct dirent *de;
 	DIR *d;
 
@@ -458,12 +535,15 @@ static int status_all(json_t *json_out, char *err, size_t errlen)
 		return -errno;
 	}
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
+		ret = collect_entry(de->d_name, &st, err, errlen);
+		if (ret == 1)
+			continue;	/* another version's: warned about */
 		if (n++ && !json_out)
 			putchar('\n');
 		/* One broken interface must not hide the others. */
-		ret = status_one(de->d_name, json_out, err, errlen);
+		ret = show(&st, ret, json_out);
 		if (ret && !first_err)
 			first_err = ret;
 	}
@@ -489,7 +569,7 @@ static int print_status_json(json_t *all)
 int vfw_status(const char *ifname, bool json, char *err, size_t errlen)
 {
 	json_t *all = NULL;
-	int ret = vfw_require_privilege(err, errlen);
+	int ret = vfw_require_privilege(err, errlen) ?: vfw_check_bpffs(false, err, errlen);
 
 	if (ret)
 		return ret;

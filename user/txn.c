@@ -13,11 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "vaultfw.skel.h"
 #include "document.h"
 #include "events.h"
 #include "fault.h"
+#include "iface.h"
 #include "log.h"
 #include "pins.h"
 #include "ruleset.h"
@@ -28,8 +30,9 @@
  * removed; it then starts over, at most this many times. */
 #define LOCK_RETRIES	3
 
-static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size_t errlen)
+static int lock_new_pin_dir(const struct vfw_iface *ifc, char *err, size_t errlen)
 {
+	const char *ifname = ifc->name, *dir = ifc->pin_dir;
 	int fd = -ESTALE, tries, ret;
 
 	ret = vfw_make_dir(VFW_PIN_ROOT, err, errlen);
@@ -46,7 +49,7 @@ static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size
 		return fd;
 	}
 	ret = vfw_dir_is_empty(dir);
-	if (ret == 0 && vfw_is_dead_attach(ifname, dir)) {
+	if (ret == 0 && vfw_is_dead_attach(ifc->ifindex, dir)) {
 		pr_info("%s: clearing what an attach that did not finish left in %s\n", ifname, dir);
 		ret = vfw_empty_pin_dir(dir) ?: 1;
 	}
@@ -63,15 +66,25 @@ static int lock_new_pin_dir(const char *ifname, const char *dir, char *err, size
 	return ret;
 }
 
-static int ifindex_of(const char *ifname, char *err, size_t errlen)
+/*
+ * An interface of this name that is gone (deleted, or recreated with a new
+ * index) took its program with it: its pins are state nothing enforces, so
+ * a new attach clears them rather than leave them to confuse status.
+ */
+static void clear_stale_dir(const struct vfw_iface *ifc)
 {
-	unsigned int ifindex = if_nametoindex(ifname);
+	char dir[VFW_PIN_DIR_MAX];
+	int fd;
 
-	if (!ifindex) {
-		vfw_set_err(err, errlen, "no interface %s: %s", ifname, strerror(errno));
-		return -ENODEV;
-	}
-	return ifindex;
+	if (!vfw_iface_stale_dir(ifc, dir, sizeof(dir)))
+		return;
+	fd = vfw_lock_dir(dir, LOCK_EX);
+	if (fd < 0)
+		return;
+	pr_info("%s: removing %s, left by an earlier %s that is gone\n", ifc->name, dir,
+		ifc->name);
+	vfw_remove_pin_dir(dir);
+	vfw_unlock_dir(fd);
 }
 
 /* Attach a program to the maps pinned in pin_dir, and pin it there. */
@@ -108,19 +121,21 @@ cleanup:
  * stays attached, so the interface is never without the filter. Only a
  * program that is gone (pins left behind) is attached again.
  */
-static int replace_attached(const char *ifname, const char *pin_dir, const struct vfw_doc *doc,
-			    const char *source, int ifindex, enum xdp_attach_mode mode,
-			    char *err, size_t errlen)
+static int replace_attached(struct vfw_iface *ifc, const struct vfw_doc *doc,
+			    const char *source, enum xdp_attach_mode mode, char *err, size_t errlen)
 {
+	const char *ifname = ifc->name, *pin_dir = ifc->pin_dir;
 	struct vfw_maps maps = vfw_maps_none();
 	struct xdp_multiprog *mp = NULL;
+	int ifindex = ifc->ifindex;
 	struct xdp_program *prog;
 	int dir_fd, ret;
 
-	ret = dir_fd = vfw_lock_existing(ifname, pin_dir, LOCK_EX, err, errlen);
+	ret = dir_fd = vfw_iface_lock(ifc, LOCK_EX, err, errlen);
 	if (ret < 0)
 		return ret;
-	ret = vfw_maps_open_pinned(pin_dir, &maps, err, errlen);
+	ret = vfw_maps_open_pinned(pin_dir, &maps, err, errlen) ?:
+	      vfw_ident_write(&maps, ifc);
 	if (ret)
 		goto cleanup;
 	ret = vfw_ruleset_install_document(&maps, &doc->compiled, doc->text, source, pin_dir);
@@ -152,11 +167,12 @@ cleanup:
  * changes nothing. `source` (PATH_MAX) gets the file's real path, recorded
  * with the rule set. On failure nothing is left to free.
  */
-static int prepare_write(const char *ifname, const char *rules_path, char *pin_dir,
+static int prepare_write(const char *ifname, const char *rules_path, struct vfw_iface *ifc,
 			 char *source, struct vfw_doc *doc, char *err, size_t errlen)
 {
 	int ret = vfw_require_privilege(err, errlen) ?:
-		  vfw_pin_dir(ifname, pin_dir, VFW_PIN_DIR_MAX, err, errlen) ?:
+		  vfw_check_bpffs(false, err, errlen) ?:
+		  vfw_iface_resolve(ifname, ifc, err, errlen) ?:
 		  vfw_doc_from_file(rules_path, doc, err, errlen);
 
 	if (ret)
@@ -172,26 +188,31 @@ static int prepare_write(const char *ifname, const char *rules_path, char *pin_d
 static int attach_iface(const char *ifname, const char *rules_path, enum xdp_attach_mode mode,
 			__u32 log_rate, bool replace, char *err, size_t errlen)
 {
+	struct vfw_iface ifc;
 	struct vaultfw_bpf *maps_skel = NULL, *prog_skel = NULL;
-	char pin_dir[VFW_PIN_DIR_MAX], source[PATH_MAX];
-	struct vfw_doc doc = {};
 	struct xdp_program *xprog = NULL;
 	bool attached = false, own_dir = false;
+	const char *pin_dir = ifc.pin_dir;
+	char source[PATH_MAX];
+	struct vfw_doc doc = {};
 	int ifindex, dir_fd = -1, ret;
 	struct vfw_maps maps;
 
-	ret = prepare_write(ifname, rules_path, pin_dir, source, &doc, err, errlen);
+	ret = prepare_write(ifname, rules_path, &ifc, source, &doc, err, errlen);
 	if (ret)
 		return ret;
-	ret = ifindex = ifindex_of(ifname, err, errlen);
-	if (ret < 0)
+	ifindex = ifc.ifindex;
+	if (!ifindex) {
+		ret = vfw_set_err(err, errlen, "no interface %s in this network namespace", ifname);
 		goto cleanup;
-	ret = vfw_ensure_bpffs(err, errlen);
+	}
+	ret = vfw_check_bpffs(true, err, errlen);
 	if (ret)
 		goto cleanup;
-	ret = dir_fd = lock_new_pin_dir(ifname, pin_dir, err, errlen);
+	clear_stale_dir(&ifc);
+	ret = dir_fd = lock_new_pin_dir(&ifc, err, errlen);
 	if (ret == -EEXIST && replace) {
-		ret = replace_attached(ifname, pin_dir, &doc, source, ifindex, mode, err, errlen);
+		ret = replace_attached(&ifc, &doc, source, mode, err, errlen);
 		goto cleanup;
 	}
 	if (ret < 0)
@@ -203,7 +224,8 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	if (ret)
 		goto cleanup;
 	vfw_maps_from_skel(maps_skel, &maps);
-	ret = vfw_events_config_init(maps.log_config_fd, log_rate);
+	ret = vfw_events_config_init(maps.log_config_fd, log_rate) ?:
+	      vfw_ident_write(&maps, &ifc);
 	if (ret) {
 		vfw_set_err(err, errlen, "cannot set up the diagnostic log: %s", strerror(-ret));
 		goto cleanup;
@@ -258,21 +280,24 @@ int vfw_attach_replace(const char *ifname, const char *rules_path,
 int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen)
 {
 	struct vfw_maps maps = vfw_maps_none();
-	char pin_dir[VFW_PIN_DIR_MAX], source[PATH_MAX];
+	char source[PATH_MAX];
 	struct vfw_doc doc = {};
+	struct vfw_iface ifc;
 	struct vfw_config cfg;
 	int dir_fd = -1, ret;
 
-	ret = prepare_write(ifname, rules_path, pin_dir, source, &doc, err, errlen);
+	ret = prepare_write(ifname, rules_path, &ifc, source, &doc, err, errlen);
 	if (ret)
 		return ret;
-	ret = dir_fd = vfw_lock_existing(ifname, pin_dir, LOCK_EX, err, errlen);
+	ret = dir_fd = vfw_iface_lock(&ifc, LOCK_EX, err, errlen);
 	if (ret < 0)
 		goto cleanup;
-	ret = vfw_maps_open_pinned(pin_dir, &maps, err, errlen);
+	/* Nothing is applied where vaultfw no longer enforces. */
+	ret = vfw_maps_open_pinned(ifc.pin_dir, &maps, err, errlen) ?:
+	      vfw_iface_check_enforcing(&ifc, err, errlen);
 	if (ret)
 		goto cleanup;
-	ret = vfw_ruleset_install_document(&maps, &doc.compiled, doc.text, source, pin_dir);
+	ret = vfw_ruleset_install_document(&maps, &doc.compiled, doc.text, source, ifc.pin_dir);
 	if (ret) {
 		vfw_set_err(err, errlen, "cannot install the rule set (previous rules stay in force): %s",
 			strerror(-ret));
@@ -284,6 +309,10 @@ int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errl
 			strerror(-ret));
 		goto cleanup;
 	}
+	vfw_ident_write(&maps, &ifc);
+	ret = vfw_iface_check_enforcing(&ifc, err, errlen);
+	if (ret)
+		goto cleanup;
 	printf("%s: applied %s: generation %llu, %zu rules, %zu trie entries\n",
 	       ifname, source, (unsigned long long)cfg.generation,
 	       doc.compiled.n_rules, doc.compiled.n_entries);
@@ -295,30 +324,46 @@ cleanup:
 	return ret;
 }
 
+/* The pin directory detach works on: the interface's own, or else one an
+ * interface of this name left behind when it went. */
+static const char *detach_dir(const struct vfw_iface *ifc, char *stale, size_t len)
+{
+	struct stat st;
+
+	if (ifc->pin_dir[0] && !stat(ifc->pin_dir, &st))
+		return ifc->pin_dir;
+	return vfw_iface_stale_dir(ifc, stale, len) ? stale : NULL;
+}
+
 int vfw_detach(const char *ifname, char *err, size_t errlen)
 {
 	bool had_pins, was_attached = false;
-	char pin_dir[VFW_PIN_DIR_MAX];
-	unsigned int ifindex;
-	int dir_fd, ret;
+	char stale[VFW_PIN_DIR_MAX];
+	const char *pin_dir;
+	struct vfw_iface ifc;
+	int dir_fd = -1, ret;
 
-	ret = vfw_require_privilege(err, errlen);
+	ret = vfw_require_privilege(err, errlen) ?:
+	      vfw_check_bpffs(false, err, errlen) ?:
+	      vfw_iface_resolve(ifname, &ifc, err, errlen);
 	if (ret)
 		return ret;
-	ret = vfw_pin_dir(ifname, pin_dir, sizeof(pin_dir), err, errlen);
-	if (ret)
-		return ret;
-	dir_fd = vfw_lock_dir(pin_dir, LOCK_EX);
-	if (dir_fd < 0 && dir_fd != -ENOENT && dir_fd != -ESTALE) {
-		vfw_set_err(err, errlen, "cannot lock %s: %s", pin_dir, strerror(-dir_fd));
-		return dir_fd;
+	pin_dir = detach_dir(&ifc, stale, sizeof(stale));
+	if (pin_dir) {
+		dir_fd = vfw_lock_dir(pin_dir, LOCK_EX);
+		if (dir_fd < 0 && dir_fd != -ENOENT && dir_fd != -ESTALE) {
+			vfw_set_err(err, errlen, "cannot lock %s: %s", pin_dir, strerror(-dir_fd));
+			return dir_fd;
+		}
+	} else if (vfw_iface_state_elsewhere(&ifc)) {
+		/* Not here, but elsewhere: say where, and change nothing. */
+		return vfw_iface_lock(&ifc, LOCK_EX, err, errlen);
 	}
 	had_pins = dir_fd >= 0;
 
 	/* The interface may be gone (and its program with it): pins remain. */
-	ifindex = if_nametoindex(ifname);
-	if (ifindex) {
-		ret = vfw_xdp_detach_ours(ifindex, had_pins ? vfw_pinned_prog_id(pin_dir) : 0);
+	if (ifc.ifindex && (!had_pins || pin_dir == ifc.pin_dir)) {
+		ret = vfw_xdp_detach_ours(ifc.ifindex, had_pins ? vfw_pinned_prog_id(pin_dir) : 0);
 		if (ret && ret != -ENOENT) {
 			vfw_set_err(err, errlen, "cannot detach from %s: %s", ifname, strerror(-ret));
 			goto cleanup;
@@ -332,7 +377,7 @@ int vfw_detach(const char *ifname, char *err, size_t errlen)
 	}
 	if (was_attached || had_pins)
 		printf("%s: vaultfw detached%s\n", ifname,
-		       ifindex ? "" : " (interface gone; pins removed)");
+		       pin_dir == stale ? " (interface gone; pins removed)" : "");
 	else
 		printf("%s: vaultfw is not attached; nothing to do\n", ifname);
 cleanup:

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "iface.h"
 #include "pins.h"
 #include "signals.h"
 #include "stats.h"
@@ -109,7 +110,7 @@ static int read_snapshot(const char *ifname, const struct vfw_maps *maps, const 
  * two refreshes. */
 static int snapshot(const char *ifname, struct vfw_stats *stats, char *err, size_t errlen)
 {
-	return vfw_with_pinned_maps(ifname, false, read_snapshot, stats, err, errlen);
+	return vfw_with_pinned_maps(ifname, VFW_PINS_READ, read_snapshot, stats, err, errlen);
 }
 
 static int export_prometheus(const char *ifname, const char *output, char *err, size_t errlen)

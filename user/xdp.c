@@ -262,9 +262,8 @@ void vfw_xdp_report_attached(const char *ifname, int ifindex, __u32 prog_id)
 	xdp_multiprog__close(mp);
 }
 
-bool vfw_is_dead_attach(const char *ifname, const char *dir)
+bool vfw_is_dead_attach(int ifindex, const char *dir)
 {
-	unsigned int ifindex = if_nametoindex(ifname);
 	struct xdp_multiprog *mp;
 	bool attached;
 
@@ -297,15 +296,23 @@ out:
 	return ret;
 }
 
-void vfw_xdp_read_attachment(const char *ifname, const char *dir, struct vfw_attachment *a)
+void vfw_xdp_read_attachment(int ifindex, const char *dir, struct vfw_attachment *a)
 {
-	unsigned int ifindex = if_nametoindex(ifname);
-	struct xdp_multiprog *mp = ifindex ? vfw_xdp_get(ifindex) : NULL;
-	struct xdp_program *prog = mp ? vfw_xdp_find_ours(mp, vfw_pinned_prog_id(dir)) : NULL;
+	char name[IFNAMSIZ];
+	struct xdp_multiprog *mp;
+	struct xdp_program *prog, *holder;
 
 	memset(a, 0, sizeof(*a));
-	a->iface_gone = !ifindex;
-	if (prog)
+	a->iface_gone = !ifindex || !if_indextoname(ifindex, name);
+	mp = a->iface_gone ? NULL : vfw_xdp_get(ifindex);
+	prog = mp ? vfw_xdp_find_ours(mp, vfw_pinned_prog_id(dir)) : NULL;
+	holder = mp ? xdp_multiprog__main_prog(mp) : NULL;
+	if (prog) {
 		read_prog(mp, prog, a);
+	} else if (holder) {
+		a->held_by_other = true;
+		a->holder_id = xdp_program__id(holder);
+		snprintf(a->holder_name, sizeof(a->holder_name), "%s", xdp_program__name(holder));
+	}
 	xdp_multiprog__close(mp);
 }

@@ -50,7 +50,7 @@ int vfw_xdp_detach_ours(int ifindex, __u32 pinned_id);
  * Pins without a pinned program while no vaultfw program is attached: what
  * an attach killed before its end leaves (docs/design.md "Crash safety").
  */
-bool vfw_is_dead_attach(const char *ifname, const char *dir);
+bool vfw_is_dead_attach(int ifindex, const char *dir);
 
 /* What is known of the attachment; attached false: the rest is unset. */
 struct vfw_attachment {
@@ -62,9 +62,12 @@ struct vfw_attachment {
 	__u32 prog_id;
 	char prog_name[BPF_OBJ_NAME_LEN];
 	char tag[2 * BPF_TAG_SIZE + 1];	/* hex, as bpftool prints it */
+	bool held_by_other;		/* not ours: another program holds the hook */
+	__u32 holder_id;
+	char holder_name[BPF_OBJ_NAME_LEN];
 };
 
-void vfw_xdp_read_attachment(const char *ifname, const char *dir, struct vfw_attachment *a);
+void vfw_xdp_read_attachment(int ifindex, const char *dir, struct vfw_attachment *a);
 /* "native mode, legacy (...), program id N name X tag T" */
 void vfw_attachment_describe(FILE *out, const struct vfw_attachment *a);
 
