@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The datapath against the reference model (tests/diffrun.h): every
+ * The datapath against the reference model (tests/diffrun.c): every
  * regression case committed under tests/regress/ replayed frame by frame
  * with exact counter checks, then a small seeded sample of what `make
  * fuzz-datapath` runs at length. VFW_DIFF_SEED replaces the sample's seed.

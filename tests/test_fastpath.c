@@ -14,10 +14,16 @@
  * tables must fall back to the LPM trie.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
+#include "compile.h"
+#include "diffgen.h"
 #include "diffrun.h"
+#include "explain.h"
 #include "fastpath.h"
 #include "log.h"
 #include "testlib.h"
