@@ -33,7 +33,7 @@ TEST_HDRS := $(wildcard tests/*.h) $(USER_HDRS)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # Code the suites share (the harness, the differential generator and
 # runner, the datapath case table), built once into build/tests/libvfwtest.a.
-TESTLIB_SRCS := tests/testlib.c tests/diffgen.c tests/diffrun.c
+TESTLIB_SRCS := tests/testlib.c tests/diffgen.c tests/diffrun.c tests/datapath_cases.c
 TESTLIB_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
 TESTLIB   := $(BUILD)/tests/libvfwtest.a
 

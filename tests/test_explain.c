@@ -24,8 +24,6 @@
 #include "testlib.h"
 #include "vaultfw.skel.h"
 
-#define N_CASES		(sizeof(cases) / sizeof(cases[0]))
-
 struct env {
 	char tmp_dir[64];
 	char files[RS_COUNT][128];	/* each rule set as a rules file */
@@ -55,7 +53,7 @@ static int write_rule_files(struct env *env)
 
 	for (i = 0; i < RS_COUNT; i++) {
 		snprintf(env->files[i], sizeof(env->files[i]), "%s/ruleset-%d.json", env->tmp_dir, i);
-		json = json_from_single_quotes(ruleset_text[i]);
+		json = json_from_single_quotes(dp_ruleset_text[i]);
 		if (!json)
 			return -ENOMEM;
 		ret = write_file(env->files[i], json);
@@ -138,11 +136,11 @@ static void run_cases(struct test_totals *totals, const struct vfw_explain_targe
 	char name[192];
 	size_t i;
 
-	for (i = 0; i < N_CASES; i++) {
-		if (cases[i].rules != rs)
+	for (i = 0; i < dp_n_cases; i++) {
+		if (dp_cases[i].rules != rs)
 			continue;
-		snprintf(name, sizeof(name), "explain %s: %s", mode, cases[i].desc);
-		test_report(totals, name, explain_case(t, &cases[i]));
+		snprintf(name, sizeof(name), "explain %s: %s", mode, dp_cases[i].desc);
+		test_report(totals, name, explain_case(t, &dp_cases[i]));
 	}
 }
 
@@ -184,7 +182,7 @@ static int apply_live(struct env *env, enum ruleset_id rs, bool with_document)
 		fprintf(stderr, "  %s\n", err);
 		return ret;
 	}
-	json = with_document ? json_from_single_quotes(ruleset_text[rs]) : NULL;
+	json = with_document ? json_from_single_quotes(dp_ruleset_text[rs]) : NULL;
 	ret = vfw_ruleset_install_document(&env->live_maps, &compiled, json, env->files[rs],
 					   env->pin_dir);
 	free(json);
@@ -257,7 +255,7 @@ static bool explain_live_without_document(struct env *env)
 	    !ASSERT_EQ(vfw_explain_open_pinned(env->pin_dir, &t, err, sizeof(err)), 0, err))
 		return false;
 	ok = ASSERT_STR_CONTAINS(t.rules_from, env->files[RS_BASIC], "rules from the file") &
-	     explain_case(&t, &cases[0]);
+	     explain_case(&t, &dp_cases[0]);
 	vfw_explain_close(&t);
 	return ok;
 }
@@ -303,7 +301,7 @@ int main(void)
 		fprintf(stderr, "test_explain: out of memory\n");
 		return 1;
 	}
-	ruleset_text[RS_BIG] = big;
+	dp_ruleset_text[RS_BIG] = big;
 	err = env_open(&env);
 	if (err) {
 		fprintf(stderr, "test_explain: setup: %s\n", strerror(-err));
