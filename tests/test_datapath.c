@@ -231,7 +231,7 @@ static void env_close(struct dp_env *env)
 	free(env->percpu);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct counters *before = calloc(1, sizeof(*before));
 	struct counters *after = calloc(1, sizeof(*after));
@@ -241,6 +241,7 @@ int main(void)
 	size_t i;
 	int err;
 
+	test_init(argc, argv);
 	if (!before || !after || !big) {
 		fprintf(stderr, "test_datapath: out of memory\n");
 		return 1;
@@ -251,13 +252,13 @@ int main(void)
 		fprintf(stderr, "test_datapath: cannot load the XDP program: %s\n", strerror(-err));
 		return 1;
 	}
-	test_report(&totals, "datapath: no rule set: pass, count nothing",
-		    run_without_rules(&env, before, after));
+	TEST_CASE(&totals, "datapath: no rule set: pass, count nothing",
+		  run_without_rules(&env, before, after));
 	for (i = 0; i < dp_n_cases; i++) {
 		char name[160];
 
 		snprintf(name, sizeof(name), "datapath: %s", dp_cases[i].desc);
-		test_report(&totals, name, run_case(&env, &dp_cases[i], before, after));
+		TEST_CASE(&totals, name, run_case(&env, &dp_cases[i], before, after));
 	}
 	env_close(&env);
 	free(big);
