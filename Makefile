@@ -32,7 +32,8 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HDRS := $(wildcard tests/*.h) $(USER_HDRS)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # Code the suites share (the harness, the differential generator and
-# runner, the datapath case table), built once into build/tests/libvfwtest.a.
+# runner, the datapath case table): one archive that every test binary,
+# fuzz_datapath and the asan copies link.
 TESTLIB_SRCS := tests/testlib.c tests/diffgen.c tests/diffrun.c tests/datapath_cases.c
 TESTLIB_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
 TESTLIB   := $(BUILD)/tests/libvfwtest.a
