@@ -36,6 +36,12 @@ USER_HDRS := $(wildcard user/*.h user/cli/*.h) maps/vaultfw.h VERSION
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HDRS := $(wildcard tests/*.h) $(USER_HDRS)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+# Code the suites share (the harness, the differential generator and
+# runner, the datapath case table): one archive that every test binary,
+# fuzz_datapath and the asan copies link.
+TESTLIB_SRCS := tests/testlib.c tests/diffgen.c tests/diffrun.c tests/datapath_cases.c
+TESTLIB_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
+TESTLIB   := $(BUILD)/tests/libvfwtest.a
 
 .PHONY: all deps test demo bench clean asan fuzz-rules mutate
 .DELETE_ON_ERROR:
@@ -70,16 +76,24 @@ $(BUILD)/libvaultfw.a: $(LIB_OBJS)
 	@rm -f $@	# ar adds to an archive: a removed source must leave it too
 	$(AR) rcs $@ $^
 
-$(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
+$(BUILD)/tests/lib/%.o: tests/%.c $(TEST_HDRS) $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests -c $< -o $@
+
+# Before libvaultfw.a on the command line: the test code calls into it.
+$(TESTLIB): $(TESTLIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(TESTLIB) $(BUILD)/libvaultfw.a $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests $< $(TESTLIB) $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
 # The long differential run of the datapath against the reference model;
 # `make test` runs a sample of it (test_differential). Optional: SEED=,
 # RULESETS=, FRAMES= (the total over all rule sets).
 .PHONY: fuzz-datapath
-$(BUILD)/fuzz_datapath: tests/fuzz_datapath.c $(TEST_HDRS) $(BUILD)/libvaultfw.a $(SKELS)
-	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
+$(BUILD)/fuzz_datapath: tests/fuzz_datapath.c $(TEST_HDRS) $(TESTLIB) $(BUILD)/libvaultfw.a $(SKELS)
+	$(CC) $(CFLAGS) -Itests $< $(TESTLIB) $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
 fuzz-datapath: deps $(BUILD)/fuzz_datapath
 	$(BUILD)/fuzz_datapath $(if $(SEED),--seed $(SEED)) \
@@ -111,6 +125,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=undefined
 ASAN_OBJS  := $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(USER_OBJS))
 ASAN_TESTS := $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(TEST_BINS))
+ASAN_TESTLIB := $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(TESTLIB))
 
 $(ASAN_DIR)/user/%.o: user/%.c $(USER_HDRS) $(SKELS)
 	@mkdir -p $(@D)
@@ -123,9 +138,17 @@ $(ASAN_DIR)/libvaultfw.a: $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(LIB_OBJS))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(ASAN_DIR)/tests/%: tests/%.c $(TEST_HDRS) $(ASAN_DIR)/libvaultfw.a $(SKELS)
+$(ASAN_DIR)/tests/lib/%.o: tests/%.c $(TEST_HDRS) $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests $< $(ASAN_DIR)/libvaultfw.a -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests -c $< -o $@
+
+$(ASAN_TESTLIB): $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(TESTLIB_OBJS))
+	$(AR) rcs $@ $^
+
+$(ASAN_DIR)/tests/%: tests/%.c $(TEST_HDRS) $(ASAN_TESTLIB) $(ASAN_DIR)/libvaultfw.a $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests $< $(ASAN_TESTLIB) $(ASAN_DIR)/libvaultfw.a \
+		-o $@ $(LDLIBS)
 
 # The fuzz target without libFuzzer: replays files and directories.
 $(ASAN_DIR)/fuzz_rules_replay: tests/fuzz_rules.c $(ASAN_DIR)/libvaultfw.a

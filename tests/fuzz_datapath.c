@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `make fuzz-datapath`: the long differential run of the XDP program
- * against the reference model (see tests/diffrun.h). Not a test_* suite:
+ * against the reference model (see tests/diffrun.c). Not a test_* suite:
  * `make test` runs a small sample of the same through test_differential.
  *
  * fuzz_datapath [--seed N] [--rulesets N] [--frames N] [--first-set N]
  * --frames is the total, spread evenly over the rule sets.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

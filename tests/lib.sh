@@ -6,8 +6,15 @@ VFW_ROOT=${VFW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 VAULTFW=${VAULTFW:-$VFW_ROOT/build/vaultfw}
 T_FAILED=0
 
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; T_FAILED=$((T_FAILED + 1)); }
+# tests/run.sh -t SUITE/CASE sets VFW_TEST_CASE to the glob CASE: only the
+# checks it matches are reported. Every check still runs and counts, so a
+# script stops and fails just as it would unfiltered, and says why.
+t_reported() { [[ -z ${VFW_TEST_CASE:-} || $1 == $VFW_TEST_CASE ]]; }
+pass() { t_reported "$*" && echo "PASS: $*"; return 0; }
+fail() {
+	if t_reported "$*"; then echo "FAIL: $*"; else echo "failed, not reported: $*"; fi
+	T_FAILED=$((T_FAILED + 1))
+}
 
 # check NAME CMD...: PASS when CMD exits 0.
 check() {

@@ -1118,7 +1118,7 @@ static bool test_large_set_timing(void)
 	return ok;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -1150,7 +1150,8 @@ int main(void)
 	};
 	size_t i;
 
+	test_init(argc, argv);
 	for (i = 0; i < ARRAY_SIZE(tests); i++)
-		test_report(&totals, tests[i].name, tests[i].fn());
+		TEST_CASE(&totals, tests[i].name, tests[i].fn());
 	return test_exit(&totals);
 }

@@ -101,7 +101,7 @@ static int install_rules(struct dp_env *env, enum ruleset_id id)
 	int ret;
 
 	snprintf(source, sizeof(source), "ruleset-%d", id);
-	json = json_from_single_quotes(ruleset_text[id]);
+	json = json_from_single_quotes(dp_ruleset_text[id]);
 	if (!json)
 		return -ENOMEM;
 	ret = vfw_rules_parse(json, strlen(json), source, &rules, err, sizeof(err));
@@ -231,7 +231,7 @@ static void env_close(struct dp_env *env)
 	free(env->percpu);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct counters *before = calloc(1, sizeof(*before));
 	struct counters *after = calloc(1, sizeof(*after));
@@ -241,23 +241,24 @@ int main(void)
 	size_t i;
 	int err;
 
+	test_init(argc, argv);
 	if (!before || !after || !big) {
 		fprintf(stderr, "test_datapath: out of memory\n");
 		return 1;
 	}
-	ruleset_text[RS_BIG] = big;
+	dp_ruleset_text[RS_BIG] = big;
 	err = env_open(&env);
 	if (err) {
 		fprintf(stderr, "test_datapath: cannot load the XDP program: %s\n", strerror(-err));
 		return 1;
 	}
-	test_report(&totals, "datapath: no rule set: pass, count nothing",
-		    run_without_rules(&env, before, after));
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	TEST_CASE(&totals, "datapath: no rule set: pass, count nothing",
+		  run_without_rules(&env, before, after));
+	for (i = 0; i < dp_n_cases; i++) {
 		char name[160];
 
-		snprintf(name, sizeof(name), "datapath: %s", cases[i].desc);
-		test_report(&totals, name, run_case(&env, &cases[i], before, after));
+		snprintf(name, sizeof(name), "datapath: %s", dp_cases[i].desc);
+		TEST_CASE(&totals, name, run_case(&env, &dp_cases[i], before, after));
 	}
 	env_close(&env);
 	free(big);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The datapath against the reference model (tests/diffrun.h): every
+ * The datapath against the reference model (tests/diffrun.c): every
  * regression case committed under tests/regress/ replayed frame by frame
  * with exact counter checks, then a small seeded sample of what `make
  * fuzz-datapath` runs at length. VFW_DIFF_SEED replaces the sample's seed.
@@ -53,34 +53,40 @@ static void replay_all(struct test_totals *totals, struct diff_env *env, const c
 	int n, i;
 
 	n = scandir(dir, &names, is_case, alphasort);
-	test_report(totals, "differential: regression cases are readable", n > 0);
+	TEST_CASE(totals, "differential: regression cases are readable", n > 0);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
 		snprintf(name, sizeof(name), "differential: replay %s", path);
-		test_report(totals, name, replay_case(env, path));
+		TEST_CASE(totals, name, replay_case(env, path));
 		free(names[i]);
 	}
 	if (n > 0)
 		free(names);
 }
 
+/* Each set draws from its own generator: one runs alone as it runs here. */
+static bool sample_set(struct diff_env *env, uint64_t seed, unsigned int set)
+{
+	long long found = diff_fuzz(env, seed, set, 1, SAMPLE_FRAMES, false);
+
+	return ASSERT_EQ(found, 0, "mismatches (see MISMATCH above)");
+}
+
 static void run_sample(struct test_totals *totals, struct diff_env *env, uint64_t seed)
 {
 	unsigned int set;
 	char name[128];
-	long long found;
 
 	printf("differential sample: seed %llu (VFW_DIFF_SEED replaces it)\n",
 	       (unsigned long long)seed);
 	for (set = 0; set < SAMPLE_RULESETS; set++) {
-		found = diff_fuzz(env, seed, set, 1, SAMPLE_FRAMES, false);
 		snprintf(name, sizeof(name), "differential: seed %llu rule set %u, %d frames",
 			 (unsigned long long)seed, set, SAMPLE_FRAMES);
-		test_report(totals, name, ASSERT_EQ(found, 0, "mismatches (see MISMATCH above)"));
+		TEST_CASE(totals, name, sample_set(env, seed, set));
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct diff_env env = { .save_dir = DIFF_SAVE_DIR };
 	const char *seed_text = getenv("VFW_DIFF_SEED");
@@ -88,6 +94,7 @@ int main(void)
 	struct test_totals totals = {};
 	int err;
 
+	test_init(argc, argv);
 	vfw_log_level = VFW_LOG_QUIET;	/* generated sets merge duplicates on purpose */
 	err = diff_env_open(&env);
 	if (err) {

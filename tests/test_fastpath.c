@@ -14,10 +14,16 @@
  * tables must fall back to the LPM trie.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
+#include "compile.h"
+#include "diffgen.h"
 #include "diffrun.h"
+#include "explain.h"
 #include "fastpath.h"
 #include "log.h"
 #include "testlib.h"
@@ -518,7 +524,7 @@ static bool test_overflow(struct diff_env *env)
 	return ok;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct gen_rng rng = { .state = FP_SEED };
 	struct test_totals totals = {};
@@ -527,6 +533,7 @@ int main(void)
 	char name[128];
 	int err, i;
 
+	test_init(argc, argv);
 	vfw_log_level = VFW_LOG_WARN;
 	if (!s)
 		return 1;
@@ -535,18 +542,20 @@ int main(void)
 		fprintf(stderr, "test_fastpath: cannot load the XDP program: %s\n", strerror(-err));
 		return 1;
 	}
-	test_report(&totals, "fastpath: walk reaches the longest matching entry",
-		    test_walk(&rng));
+	/* It draws the rule sets it walks from rng: the rule sets below come
+	 * after them, so it runs whatever the filter. */
+	test_report_setup(&totals, "fastpath: walk reaches the longest matching entry",
+			  test_walk(&rng));
 	for (i = 0; i < FP_RULE_SETS; i++) {
 		random_set(&rng, s);
 		snprintf(name, sizeof(name),
 			 "fastpath: rule set %d: fast path and LPM trie agree on %zu sources",
 			 i, s->n_sources);
-		test_report(&totals, name, check_set(&env, s));
+		TEST_CASE(&totals, name, check_set(&env, s));
 		vfw_rules_free(&s->rules);
 	}
-	test_report(&totals, "fastpath: too big for the fast tables: LPM trie answers",
-		    test_overflow(&env));
+	TEST_CASE(&totals, "fastpath: too big for the fast tables: LPM trie answers",
+		  test_overflow(&env));
 	diff_env_close(&env);
 	free(s);
 	return test_exit(&totals);

@@ -207,7 +207,7 @@ static bool run_case(const struct model_case *tc)
 	return ok;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct test_totals totals = {};
 	struct vfw_model_result res;
@@ -215,15 +215,16 @@ int main(void)
 	char name[160];
 	size_t i;
 
+	test_init(argc, argv);
 	vfw_log_level = VFW_LOG_QUIET;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(name, sizeof(name), "model: %s", cases[i].desc);
-		test_report(&totals, name, run_case(&cases[i]));
+		TEST_CASE(&totals, name, run_case(&cases[i]));
 	}
-	test_report(&totals, "model: NULL arguments are refused",
-		    ASSERT_EQ(vfw_model_eval(&rules, NULL, 10, &res), -EINVAL, "eval"));
-	test_report(&totals, "model: a frame shorter than Ethernet is malformed",
-		    ASSERT_EQ(vfw_model_eval(&rules, "abc", 3, &res), 0, "eval") &&
-		    ASSERT_EQ(res.reason, R(MALFORMED), "reason"));
+	TEST_CASE(&totals, "model: NULL arguments are refused",
+		  ASSERT_EQ(vfw_model_eval(&rules, NULL, 10, &res), -EINVAL, "eval"));
+	TEST_CASE(&totals, "model: a frame shorter than Ethernet is malformed",
+		  ASSERT_EQ(vfw_model_eval(&rules, "abc", 3, &res), 0, "eval") &&
+		  ASSERT_EQ(res.reason, R(MALFORMED), "reason"));
 	return test_exit(&totals);
 }

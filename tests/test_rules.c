@@ -1150,22 +1150,23 @@ static const struct {
 	{ "prefix text", test_prefix_str },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct test_totals totals = { 0 };
 	char name[160];
 	size_t i;
 
+	test_init(argc, argv);
 	for (i = 0; i < sizeof(reject_cases) / sizeof(reject_cases[0]); i++) {
 		snprintf(name, sizeof(name), "reject: %s", reject_cases[i].name);
-		test_report(&totals, name, run_reject_case(&reject_cases[i]));
+		TEST_CASE(&totals, name, run_reject_case(&reject_cases[i]));
 	}
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		test_report(&totals, tests[i].name, tests[i].fn());
+		TEST_CASE(&totals, tests[i].name, tests[i].fn());
 	for (i = 0; i < sizeof(public_neighbours) / sizeof(public_neighbours[0]); i++) {
 		snprintf(name, sizeof(name), "accept: %s, public, beside %s",
 			 public_neighbours[i].value, public_neighbours[i].beside);
-		test_report(&totals, name, accept_public_neighbour(public_neighbours[i].value));
+		TEST_CASE(&totals, name, accept_public_neighbour(public_neighbours[i].value));
 	}
 	return test_exit(&totals);
 }
