@@ -29,9 +29,12 @@
 #   topo_vxlan NS NAME VNI PORT LOCAL REMOTE DEV [MAC]   a vxlan device, up
 #   topo_move NS DEV TO_NS      move a device to another namespace, up there
 #   topo_bridge NS NAME PORT... a bridge over PORTs, all up
-#   topo_bg NS CMD...           CMD in the background in NS until cleanup
-#                               (TOPO_BG_PID; call it from the main shell)
-#   topo_stop PID               end one such process now
+#   topo_bg NS CMD...           CMD in the background in NS ("" for here)
+#                               until cleanup (TOPO_BG_PID; call it from the
+#                               main shell, not a subshell, so the cleanup
+#                               knows it)
+#   topo_stop PID               end one such process now (a suite may also
+#                               signal and wait for it itself)
 #   topo_listen NS LOG ADDR PORT OPTION...   the recording listener
 #                               (scripts/listener.py) until cleanup
 #   topo_heard LOG REGEX        the listener's LOG has a line matching REGEX
@@ -152,13 +155,14 @@ _topo_alive() {
 	[ "${stat%% *}" != Z ]
 }
 
-# _topo_kill PID...: TERM, then KILL what still runs after 2 s; reaps
-# those that are children of this shell.
+# _topo_kill PID...: TERM, then KILL what still runs after 5 s (time for
+# a run of the harness to clean up after itself); reaps those that are
+# children of this shell.
 _topo_kill() {
 	local pid i alive=
 	[ $# -gt 0 ] || return 0
 	kill "$@" 2>/dev/null
-	for ((i = 0; i < 20; i++)); do
+	for ((i = 0; i < 50; i++)); do
 		alive=
 		for pid; do _topo_alive "$pid" && alive=1; done
 		[ -n "$alive" ] || break
@@ -188,6 +192,19 @@ _topo_unpin() {
 	rm -rf "${TOPO_PIN_ROOT:?}/$2"
 }
 
+# _topo_running: TOPO_RUNNING becomes the processes of topo_bg that still
+# run. Bash lists only children it has not seen exit, so a PID that a
+# finished one had, and the kernel may have handed to someone else since,
+# is never signalled. (Not in a pipeline or subshell: those see no jobs.)
+_topo_running() {
+	local pid all
+	TOPO_RUNNING=()
+	all=$(jobs -rp)
+	for pid in $all; do
+		[[ " ${TOPO_PIDS[*]} " != *" $pid "* ]] || TOPO_RUNNING+=("$pid")
+	done
+}
+
 topo_cleanup() {
 	local i entry
 	[ -n "${TOPO_PREFIX:-}" ] || return 0
@@ -196,7 +213,8 @@ topo_cleanup() {
 		eval "${TOPO_HOOKS[i]}"
 	done
 	TOPO_HOOKS=()
-	_topo_kill "${TOPO_PIDS[@]}"
+	_topo_running
+	_topo_kill "${TOPO_RUNNING[@]}"
 	TOPO_PIDS=()
 	for entry in "${TOPO_IF_LIST[@]}"; do
 		_topo_unpin "${entry%%:*}" "${entry#*:}"
@@ -290,17 +308,27 @@ topo_bridge() {
 }
 
 # topo_bg NS CMD...: stdin is /dev/null; redirect the call for the output.
-# nsenter execs CMD, so TOPO_BG_PID is CMD itself (for signals).
+# nsenter execs CMD, so TOPO_BG_PID is CMD itself (for signals). An empty
+# NS runs CMD where this shell runs (another run of the harness, say).
 topo_bg() {
 	local ns=$1; shift
-	nsenter --net="/run/netns/$ns" "$@" </dev/null &
+	if [ -n "$ns" ]; then
+		nsenter --net="/run/netns/$ns" "$@" </dev/null &
+	else
+		"$@" </dev/null &
+	fi
 	TOPO_BG_PID=$!
 	TOPO_PIDS+=("$TOPO_BG_PID")
 }
 
 topo_stop() {
 	local pid=$1 i
-	_topo_kill "$pid"
+	_topo_running
+	if [[ " ${TOPO_RUNNING[*]} " == *" $pid "* ]]; then
+		_topo_kill "$pid"
+	else
+		wait "$pid" 2>/dev/null
+	fi
 	for i in "${!TOPO_PIDS[@]}"; do
 		[ "${TOPO_PIDS[i]}" != "$pid" ] || unset 'TOPO_PIDS[i]'
 	done
