@@ -72,26 +72,7 @@ e2e_init() {
 # vaultfw and removes both namespaces.
 in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
 vfw() { in_ns "$VAULTFW" "$@"; }
-veth_ns_up() {
-	if [ -n "${TOPO_PREFIX:-}" ]; then
-		topo_pair_up "$NS" "$IFACE" "$PEER_NS" "$PEER" "$1" "${2:-}"
-		return
-	fi
-	# Until every suite calls e2e_init: names the suite chose itself,
-	# and its own trap calls veth_ns_down.
-	veth_ns_down
-	ip netns add "$NS" && ip netns add "$PEER_NS" &&
-	ip -n "$NS" link add "$IFACE" type veth peer name "$PEER" netns "$PEER_NS" &&
-	ip -n "$NS" addr add "$1" dev "$IFACE" &&
-	{ [ -z "${2:-}" ] || ip -n "$PEER_NS" addr add "$2" dev "$PEER"; } &&
-	ip -n "$NS" link set "$IFACE" up && ip -n "$PEER_NS" link set "$PEER" up
-}
-veth_ns_down() {
-	in_ns "$VAULTFW" -q detach "$IFACE" >/dev/null 2>&1
-	rm -rf "/sys/fs/bpf/vaultfw/$IFACE"
-	ip netns del "$NS" 2>/dev/null
-	ip netns del "$PEER_NS" 2>/dev/null
-}
+veth_ns_up() { topo_pair_up "$NS" "$IFACE" "$PEER_NS" "$PEER" "$1" "${2:-}"; }
 
 # no_ipv6: IPv6 off in NS and PEER_NS, so no neighbour discovery moves a
 # counter while a test compares maps.
