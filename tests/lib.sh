@@ -30,6 +30,14 @@
 # Tags, one letter per suite: b bad_input, c cli, k crash, e edit,
 # h harness, l log, o observe, p percpu, g pktgen, u privilege,
 # s sanitize, t traffic, n tunnels, w watch_apply (d is `make demo`).
+# tests/e2e/harness.sh checks the names and the cleanup themselves.
+#
+# Here, besides e2e_init: in_ns CMD (in NS), vfw ARGS (vaultfw in NS),
+# veth_ns_up (the pair), no_ipv6, run / rc_of / one_error_line (a
+# command's output and the one-line failure contract), dump_pinned,
+# wait_for and has_lines. The suites that need more than the pair use
+# scripts/topology.sh's topologies: topo_up (traffic), topo_tunnels_up
+# (tunnels).
 
 VFW_ROOT=${VFW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 VAULTFW=${VAULTFW:-$VFW_ROOT/build/vaultfw}
@@ -67,9 +75,9 @@ e2e_init() {
 	TMP=$TOPO_TMP
 }
 
-# The pair: NS and PEER_NS joined by the veth IFACE - PEER, both up, with
-# `veth_ns_up ADDR/LEN [PEER_ADDR/LEN]` on them. The cleanup detaches
-# vaultfw and removes both namespaces.
+# veth_ns_up ADDR/LEN [PEER_ADDR/LEN]: the pair, NS and PEER_NS joined by
+# the veth IFACE - PEER, both up, with those addresses. The cleanup
+# detaches vaultfw and removes both namespaces.
 in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
 vfw() { in_ns "$VAULTFW" "$@"; }
 veth_ns_up() { topo_pair_up "$NS" "$IFACE" "$PEER_NS" "$PEER" "$1" "${2:-}"; }

@@ -176,8 +176,8 @@ craft() {
 # seen WHAT MARKER: the listener logged it (WHAT: udp, tcp or raw).
 seen() {
 	case $1 in
-	raw) grep -qx "raw VFWT-$2" "$LOG" ;;
-	*) grep -qE "^$1 [0-9.]+ VFWT-$2\$" "$LOG" ;;
+	raw) topo_heard "$LOG" "^raw VFWT-$2\$" ;;
+	*) topo_heard "$LOG" "^$1 [0-9.]+ VFWT-$2\$" ;;
 	esac
 }
 # arrives NAME WHAT MARKER: it is seen within 5 s.
@@ -185,7 +185,7 @@ arrives() { check "$1" wait_for 5 seen "$2" "$3"; }
 # never NAME WHAT MARKER: not seen. Called once a frame sent after it on
 # the same path has arrived and vaultfw has counted the drop.
 never() { check_not "$1" seen "$2" "$3"; }
-accepted_from() { grep -qx "accept $1" "$LOG"; }
+accepted_from() { topo_heard "$LOG" "^accept $1\$"; }
 # rx_packets DEV: what a vault device has received (decapsulated, for vxlan).
 rx_packets() {
 	topo_vault ip -j -s link show dev "$1" |
