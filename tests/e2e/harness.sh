@@ -71,16 +71,18 @@ all_there() {
 # none_left PREFIX...: no namespace, pin directory or temporary directory
 # with any PREFIX is left, and no process of the holder in $LEFT_DIR runs.
 none_left() {
-	local p pid found=
+	local p f pid found=()
 	for p; do
-		found+=$(ls /run/netns "$TOPO_PIN_ROOT" /tmp 2>/dev/null | grep -E "^$p([-.]|[a-z])")
+		for f in /run/netns/"$p"[-a-z]* "$TOPO_PIN_ROOT/$p"[a-z]* /tmp/"$p".*; do
+			[ ! -e "$f" ] || found+=("$f")
+		done
 	done
 	if [ -n "${LEFT_DIR:-}" ]; then
 		for pid in $(field "$LEFT_DIR" pids); do
-			[ ! -d "/proc/$pid" ] || found+=" process $pid"
+			[ ! -d "/proc/$pid" ] || found+=("process $pid")
 		done
 	fi
-	[ -z "$found" ] || { echo "  left:" $found; return 1; }
+	[ ${#found[@]} -eq 0 ] || { echo "  left: ${found[*]}"; return 1; }
 }
 # holder_left_nothing DIR: the holder in DIR got as far as naming itself,
 # and nothing of it is left.
@@ -96,7 +98,7 @@ holder_names_ok() {
 	for ns in $(field "$1" ns); do
 		for dev in $(topo_in_ns "$ns" ip -o link show |
 			     awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-			[ "$dev" = lo ] || [[ $dev =~ ^$prefix[a-z][a-z0-9]{0,4}$ ]] ||
+			[ "$dev" = lo ] || [[ $dev =~ ^${prefix}[a-z][a-z0-9]{0,4}$ ]] ||
 				{ echo "  $ns: $dev"; return 1; }
 		done
 	done
@@ -135,7 +137,7 @@ check "harness: every interface of the holder is its prefix and a suffix of at m
 # Snapshots of the namespaces while the four run, to see them side by side.
 snapshots() {
 	while [ ! -e "$TMP/stop" ]; do
-		{ ip netns list 2>/dev/null | awk '{ print $1 }'; echo =; } >>"$TMP/snapshots"
+		{ ip netns list 2>/dev/null | awk '{ print $1 }'; echo '='; } >>"$TMP/snapshots"
 		sleep 0.2
 	done
 }
@@ -155,7 +157,7 @@ for pid in $EDIT_A $EDIT_B $DEMO_C $DEMO_D; do
 	echo $? >"$TMP/rc-$pid"
 done
 touch "$TMP/stop"
-wait $SNAP_PID
+wait "$SNAP_PID"
 
 # Both ran under their own names, at the same time.
 side_by_side() {
