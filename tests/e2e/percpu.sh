@@ -124,9 +124,9 @@ check "percpu: stats --format prometheus: the reason and the rule count the sum 
 # the wait, it is no timing check.
 refreshed() { [ "$(grep -c '^KIND ' "$TMP/watch.out")" -ge 2 ]; }
 # Not through in_ns: a function would run in a subshell, which ignores
-# SIGINT; timeout passes the SIGINT on to vaultfw and bounds the run should
-# vaultfw not stop (topo_bg: nsenter execs timeout, and the cleanup ends it
-# should the suite stop first).
+# SIGINT. topo_bg puts nsenter itself in the background, nsenter execs
+# timeout, and timeout passes the SIGINT on to vaultfw and bounds the run
+# should vaultfw not stop (the cleanup ends it should the suite stop first).
 topo_bg "$NS" timeout --preserve-status 30 "$VAULTFW" stats $IFACE --watch \
 	--interval 0.2 >"$TMP/watch.out" 2>"$TMP/watch.err"
 WATCH_PID=$TOPO_BG_PID
