@@ -3,8 +3,10 @@
 # `make demo`: builds the namespace topology of scripts/topology.sh, attaches
 # vaultfw to the vault's veth with scripts/demo-vault.json, sends allowed
 # and denied traffic (plain and VXLAN), shows what happened to each attempt,
-# the counters and the live rule trie. Everything is removed on exit; the
-# exit status is non-zero when any attempt did not behave as expected.
+# the counters and the live rule trie. Every name carries this run's PID,
+# so two demos (or a demo and the tests) never collide, and everything the
+# run made, and only that, is removed on exit; the exit status is non-zero
+# when any attempt did not behave as expected.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VAULTFW=$ROOT/build/vaultfw
@@ -53,9 +55,9 @@ section() { printf '\n== %s\n' "$*"; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, XDP, bpffs)"
 [ -x "$VAULTFW" ] || die "$VAULTFW is missing: run make first"
 
-topo_init vfwd
-trap topo_down EXIT
-trap 'exit 130' INT TERM
+# Names of this run only (vfdPID-vault, vfdPIDv0, ...); everything it
+# builds is removed on exit, interrupted or not, and nothing else.
+topo_run_init d || die "cannot name the run"
 
 section "topology (namespaces $TOPO_VAULT_NS, $TOPO_ROUTER_NS, $TOPO_SUBNET_NS)"
 topo_up || die "could not build the topology"

@@ -1,9 +1,48 @@
 # SPDX-License-Identifier: GPL-2.0
-# Shell side of the test harness: one "PASS: name" / "FAIL: name" line per
-# case, the format tests/run.sh counts. Source it from tests/e2e/*.sh.
+# The e2e harness. Source it from tests/e2e/*.sh and call e2e_init TAG
+# before anything else:
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   e2e_init c
+#
+# Results: one "PASS: name" / "FAIL: name" line per case, the format
+# tests/run.sh counts (pass, fail, check, check_not, t_exit).
+#
+# Names, topologies and cleanup come from scripts/topology.sh, sourced
+# here: the one place that builds namespaces, veth pairs, vxlan devices,
+# bridges and listeners, and removes them again (its header lists those
+# functions, topo_*, and the naming scheme). e2e_init TAG derives the
+# run's names once from TAG and the suite's PID and registers the one
+# cleanup (an EXIT trap, also run on SIGINT, SIGTERM and SIGHUP) that
+# removes everything the suite made with these functions: its namespaces
+# and every link in them, vaultfw's pins of its interfaces, its background
+# processes and TMP. A suite never sets a trap itself: it adds steps with
+# topo_on_cleanup CMD and starts background processes with topo_bg (or
+# topo_listen) so that the cleanup ends them. After e2e_init:
+#
+#   TOPO_PREFIX    vf + TAG + PID (vfc4242), the start of every name
+#   NS, IFACE      PREFIX-vault and PREFIXv0: where vaultfw runs
+#   PEER_NS, PEER  PREFIX-peer and PREFIXp0: the other end of the pair
+#   PIN_DIR        vaultfw's pin directory for IFACE
+#   NOSUCH         PREFIXnone, an interface name nothing creates
+#   TMP            a private directory
+#
+# Tags, one letter per suite: b bad_input, c cli, k crash, e edit,
+# h harness, l log, o observe, p percpu, g pktgen, u privilege,
+# s sanitize, t traffic, n tunnels, w watch_apply (d is `make demo`).
+# tests/e2e/harness.sh checks the names and the cleanup themselves.
+#
+# Here, besides e2e_init: in_ns CMD (in NS), vfw ARGS (vaultfw in NS),
+# veth_ns_up (the pair), no_ipv6, run / rc_of / one_error_line (a
+# command's output and the one-line failure contract), dump_pinned,
+# wait_for and has_lines. The suites that need more than the pair use
+# scripts/topology.sh's topologies: topo_up (traffic), topo_tunnels_up
+# (tunnels).
 
 VFW_ROOT=${VFW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 VAULTFW=${VAULTFW:-$VFW_ROOT/build/vaultfw}
+# shellcheck source=scripts/topology.sh
+. "$VFW_ROOT/scripts/topology.sh"
 T_FAILED=0
 
 # tests/run.sh -t SUITE/CASE sets VFW_TEST_CASE to the glob CASE: only the
@@ -30,25 +69,29 @@ check_not() {
 
 t_exit() { [ "$T_FAILED" -eq 0 ]; }
 
-# Two namespaces joined by a veth pair: set NS, IFACE (vaultfw's side),
-# PEER_NS and PEER, then `veth_ns_up ADDR/LEN [PEER_ADDR/LEN]`. veth_ns_down
-# detaches vaultfw and removes both namespaces; it is safe to call twice.
-in_ns() { nsenter --net=/run/netns/$NS "$@"; }
+# e2e_init TAG: the run's names (above), TMP and the cleanup. Touches no
+# network state; a failure ends the suite.
+e2e_init() {
+	topo_run_init "$1" || { fail "$1: harness setup"; exit 1; }
+	NS=$TOPO_VAULT_NS
+	IFACE=$TOPO_IFACE
+	PEER_NS=$(topo_ns_name peer)
+	PEER=$(topo_ifname p0)
+	PIN_DIR=$TOPO_PIN_DIR
+	NOSUCH=$(topo_ifname none)
+	TMP=$TOPO_TMP
+}
+
+# veth_ns_up ADDR/LEN [PEER_ADDR/LEN]: the pair, NS and PEER_NS joined by
+# the veth IFACE - PEER, both up, with those addresses. The cleanup
+# detaches vaultfw and removes both namespaces.
+in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
 vfw() { in_ns "$VAULTFW" "$@"; }
-veth_ns_down() {
-	in_ns "$VAULTFW" -q detach "$IFACE" >/dev/null 2>&1
-	rm -rf "/sys/fs/bpf/vaultfw/$IFACE"
-	ip netns del "$NS" 2>/dev/null
-	ip netns del "$PEER_NS" 2>/dev/null
-}
-veth_ns_up() {
-	veth_ns_down
-	ip netns add "$NS" && ip netns add "$PEER_NS" &&
-	ip -n "$NS" link add "$IFACE" type veth peer name "$PEER" netns "$PEER_NS" &&
-	ip -n "$NS" addr add "$1" dev "$IFACE" &&
-	{ [ -z "${2:-}" ] || ip -n "$PEER_NS" addr add "$2" dev "$PEER"; } &&
-	ip -n "$NS" link set "$IFACE" up && ip -n "$PEER_NS" link set "$PEER" up
-}
+veth_ns_up() { topo_pair_up "$NS" "$IFACE" "$PEER_NS" "$PEER" "$1" "${2:-}"; }
+
+# no_ipv6: IPv6 off in NS and PEER_NS, so no neighbour discovery moves a
+# counter while a test compares maps.
+no_ipv6() { topo_no_ipv6 "$NS" "$PEER_NS"; }
 
 # run NAME CMD...: keep stdout, stderr and exit status in $TMP for checks.
 run() {
@@ -73,27 +116,10 @@ dump_pinned() {
 	done
 }
 
-# no_ipv6: IPv6 off in NS and PEER_NS, so no neighbour discovery moves a
-# counter while a test compares maps.
-no_ipv6() {
-	local ns
-	for ns in "$NS" "$PEER_NS"; do
-		nsenter --net="/run/netns/$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
-}
-
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; false
 # after SECONDS. A bound on waiting for something to happen, never a
 # timing check.
-wait_for() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		"${@:2}" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_for() { topo_wait "$@"; }
 
 # has_lines FILE N: FILE exists and holds at least N lines.
 has_lines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }

@@ -9,21 +9,10 @@
 # and message, and every pinned map dumping exactly as before.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init b
 
-NS=vfwx-bad-$$
-PEER_NS=vfwx-badp-$$
-IFACE=vfwxb$$a
-PEER=vfwxb$$b
-PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 BAD=$VFW_ROOT/tests/bad
 HEADER=$VFW_ROOT/maps/vaultfw.h
-TMP=$(mktemp -d /tmp/vfwx-bad.XXXXXX)
-
-cleanup() {
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # No IPv6: nothing may cross the link and move a counter while the maps
 # are compared (IPv4 stays quiet unless asked).

@@ -2,62 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # End-to-end tests of the vaultfw command line: check, attach, status,
 # apply, stats, detach, errors and --help. Runs vaultfw inside the network
-# namespace vfwc-ns-PID on the veth vfwcPIDa, whose peer vfwcPIDb sits in
-# vfwc-peer-PID; everything is removed on exit.
+# namespace vfcPID-vault on the veth vfcPIDv0, whose peer vfcPIDp0 sits in
+# vfcPID-peer (the harness's names, tests/lib.sh); everything is removed on
+# exit.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init c
 
-# Per-run names ($$), so that concurrent runs never tear each other down.
-NS=vfwc-ns-$$
-PEER_NS=vfwc-peer-$$
-IFACE=vfwc$$a
-PEER=vfwc$$b
 HERE=$VFW_ROOT/tests/e2e
-PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 EXAMPLE=$VFW_ROOT/tests/rules/example.json
-TMP=$(mktemp -d /tmp/vfwc.XXXXXX)
 
-in_ns() { nsenter --net=/run/netns/$NS "$@"; }
-vfw() { in_ns "$VAULTFW" "$@"; }
-
-cleanup() {
-	in_ns "$VAULTFW" -q detach $IFACE >/dev/null 2>&1
-	rm -rf "$PIN_DIR"
-	ip netns del $NS 2>/dev/null
-	ip netns del $PEER_NS 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-setup() {
-	cleanup
-	TMP=$(mktemp -d /tmp/vfwc.XXXXXX)
-	ip netns add $NS && ip netns add $PEER_NS &&
-	ip -n $NS link add $IFACE type veth peer name $PEER netns $PEER_NS &&
-	ip -n $NS addr add 10.77.0.1/24 dev $IFACE &&
-	ip -n $PEER_NS addr add 10.77.0.2/24 dev $PEER &&
-	ip -n $NS link set $IFACE up && ip -n $PEER_NS link set $PEER up
-}
-
-# run NAME CMD...: run CMD, keeping stdout, stderr and exit status for checks.
-run() {
-	local name=$1; shift
-	"$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-	echo $? >"$TMP/$name.rc"
-}
-rc_of() { cat "$TMP/$1.rc"; }
 out_has() { grep -q -- "$2" "$TMP/$1.out"; }
-# The failure contract: non-zero exit, exactly one stderr line "vaultfw: CMD: ...".
-one_error_line() {
-	local name=$1 cmd=$2
-	[ "$(rc_of "$name")" -ne 0 ] &&
-	[ "$(wc -l <"$TMP/$name.err")" -eq 1 ] &&
-	grep -q "^vaultfw: $cmd: " "$TMP/$name.err"
-}
 generation() { vfw status $IFACE | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
 attached_prog_id() { ip -n $NS -d link show $IFACE | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
 
-if ! setup; then
+if ! veth_ns_up 10.77.0.1/24 10.77.0.2/24; then
 	fail "cli: namespace setup"
 	exit 1
 fi
@@ -110,7 +69,7 @@ run attach-bad vfw attach $IFACE "$HERE/cli-bad.json"
 check "cli: attach of a bad file fails with one line" one_error_line attach-bad attach
 check_not "cli: attach of a bad file leaves no pins" test -e "$PIN_DIR"
 check "cli: attach of a bad file leaves no XDP program" test -z "$(attached_prog_id)"
-run attach-noif vfw attach vfwc-nosuch "$HERE/cli-a.json"
+run attach-noif vfw attach $NOSUCH "$HERE/cli-a.json"
 check "cli: attach to a missing interface fails with one line" one_error_line attach-noif attach
 
 # attach
@@ -151,7 +110,7 @@ check "cli: status shows the new rule set" \
 run apply-bad vfw apply $IFACE "$HERE/cli-bad.json"
 check "cli: apply of a bad file fails with one line" one_error_line apply-bad apply
 check "cli: apply of a bad file keeps the generation" test "$(generation)" = 2
-run apply-noif vfw apply vfwc-nosuch "$HERE/cli-a.json"
+run apply-noif vfw apply $NOSUCH "$HERE/cli-a.json"
 check "cli: apply where vaultfw is not attached fails with one line" one_error_line apply-noif apply
 
 # stats: counters are summed; traffic stays between the two namespaces

@@ -14,23 +14,12 @@
 # another set's, at every step of the install.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init k
 
-NS=vfwa-c$$
-PEER_NS=vfwa-cp$$
-IFACE=vfwac$$
-PEER=vfwacp$$
-PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
-TMP=$(mktemp -d /tmp/vfwa-crash.XXXXXX)
 # No command may wait longer than this for the lock a killed one held.
 CMD_TIMEOUT=30
 ROUNDS=2		# of every named step
 RANDOM_KILLS=8		# per phase, after 0-99 ms
-
-cleanup() {
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # rules ACTION BYPASS NET...: a rules file with that defaultAction and
 # bypass, listing the NETs as IP rules.

@@ -3,27 +3,17 @@
 # End-to-end tests of the live rule state: show, rule add/remove/list,
 # update, attach --replace, idempotent detach, concurrent writers, limits on
 # edits, and failures that must leave the last good rules in force. Runs on
-# the veth vfwr0 in vfwr-ns; frames come from its peer vfwr1 in vfwr-peer.
+# the veth vfePIDv0 in vfePID-vault; frames come from its peer vfePIDp0 in
+# vfePID-peer (the harness's per-run names, so concurrent runs never meet).
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init e
 
-NS=vfwr-ns
-PEER_NS=vfwr-peer
-IFACE=vfwr0
-PEER=vfwr1
 HERE=$VFW_ROOT/tests/e2e
 BASE=$HERE/edit-base.json
 OPEN=$HERE/edit-open.json
-PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 SUBNET=/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app/subnets/web
 PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/vfwr.XXXXXX)
-
-cleanup() {
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 ok() { [ "$(rc_of "$1")" -eq 0 ]; }
 err_has() { grep -q -- "$2" "$TMP/$1.err"; }
@@ -279,7 +269,7 @@ check "edit: detach again is a no-op that exits 0" \
 	bash -c "[ $(rc_of detach2) -eq 0 ] && grep -q 'nothing to do' $TMP/detach2.out"
 run replace-fresh vfw attach $IFACE "$BASE" --mode generic --replace
 check "edit: --replace on a free interface attaches" ok replace-fresh
-run show-none vfw show vfwr-none
+run show-none vfw show $NOSUCH
 check "edit: show on an interface without vaultfw fails in one line" one_error_line show-none show
 
 t_exit

@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # End-to-end tests of the diagnostic log (`vaultfw log`): vaultfw runs in
-# the namespace vfwl-ns-PID on the veth vfwlPIDa; frames are sent from the
-# peer vfwlPIDb in vfwl-peer-PID with a raw socket. The PID keeps two runs
-# (of a shared tree's `make test`) from tearing down each other's setup. Events for denied traffic and none
+# the namespace vflPID-vault on the veth vflPIDv0; frames are sent from the
+# peer vflPIDp0 in vflPID-peer with a raw socket. The PID (tests/lib.sh
+# names every run) keeps two runs (of a shared tree's `make test`) from
+# tearing down each other's setup. Events for denied traffic and none
 # for allowed traffic, would-deny events in Learning mode, --reason, --json,
 # the rate limit under a flood, and switching a reason off live.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init l
 
-NS=vfwl-ns-$$
-PEER_NS=vfwl-peer-$$
-IFACE=vfwl$$a
-PEER=vfwl$$b
 PY=/usr/bin/python3	# the one with scapy
 DP_ADDR=10.88.0.1
 DENIED=198.51.100.50
@@ -22,13 +20,6 @@ WEB_VLAN=101
 WEB_SUBNET=/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app/subnets/web
 FLOOD_RATE=50
 FLOOD_FRAMES=3000
-TMP=$(mktemp -d /tmp/vfwl.XXXXXX)
-
-cleanup() {
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # rules FILE PERIMETER: ip rule 203.0.113.0/24, vnet rule on VLAN 101, and
 # the perimeter object PERIMETER ("" for none).
@@ -98,7 +89,7 @@ check "log: attach with --log-rate" vfw attach $IFACE "$TMP/deny.json" --log-rat
 check "log: status shows the log rate and held-back count" \
 	status_has "log: rate 500/s per CPU (burst 500), reasons all; held back 0"
 check "log: an out-of-range --log-rate is refused" \
-	refused badrate attach vfwl-none "$TMP/deny.json" --log-rate 2000000
+	refused badrate attach $NOSUCH "$TMP/deny.json" --log-rate 2000000
 
 # Denied traffic is logged, allowed traffic is not.
 drain empty
@@ -210,9 +201,10 @@ check "log: no events with rate 0" test "$(lines zero)" -eq 0
 
 # --follow prints events as they come and stops on SIGTERM.
 vfw log $IFACE --rate 100 >/dev/null
-# A simple command, so that $! is vaultfw itself (nsenter execs it).
-nsenter --net=/run/netns/$NS "$VAULTFW" log $IFACE --follow >"$TMP/follow.out" 2>"$TMP/follow.err" &
-follower=$!
+# TOPO_BG_PID is vaultfw itself (nsenter execs it); the cleanup ends it
+# should the suite stop before it does.
+topo_bg "$NS" "$VAULTFW" log $IFACE --follow >"$TMP/follow.out" 2>"$TMP/follow.err"
+follower=$TOPO_BG_PID
 send $DENIED 2
 check "log: --follow shows new events" wait_for 5 has_lines "$TMP/follow.out" 2
 kill -TERM $follower

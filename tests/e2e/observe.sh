@@ -3,29 +3,18 @@
 # End-to-end tests of what operators inspect: explain (live and from a
 # file), stats --watch and --format prometheus, status (text and JSON), and
 # the bpftool commands of the README's bpftool section. vaultfw runs in
-# vfwo-ns-PID on vfwoPIDa, frames come from vfwoPIDb in vfwo-peer-PID; the
-# rule set is the demo's, the one the README's captured output shows.
+# vfoPID-vault on vfoPIDv0, frames come from vfoPIDp0 in vfoPID-peer (the
+# harness's names, tests/lib.sh); the rule set is the demo's, the one the
+# README's captured output shows.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init o
 
-NS=vfwo-ns-$$
-PEER_NS=vfwo-peer-$$
-IFACE=vfwo$$a
-PEER=vfwo$$b
-PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 PY=/usr/bin/python3	# the one with scapy and prometheus_client
 DP_ADDR=192.0.2.10
 ALLOWED=203.0.113.5
 README=$VFW_ROOT/README.md
 README_IFACE=vfwdv0	# the interface of the README's captured session
-TMP=$(mktemp -d /tmp/vfwo.XXXXXX)
-
-cleanup() {
-	[ -n "${FLOOD_PID:-}" ] && kill "$FLOOD_PID" 2>/dev/null
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # No IPv6: router solicitations and MLD would move the counters that the
 # explain tests expect to stand still.
@@ -38,10 +27,9 @@ setup() {
 out_has() { grep -q -- "$2" "$TMP/$1.out"; }
 counters() { vfw stats $IFACE --json; }
 
-# flood SRC SECONDS: TCP SYNs to DP_ADDR:443 from the peer, in the background.
-flood() {
-	nsenter --net=/run/netns/$PEER_NS timeout "$2" $PY - $PEER "$1" $DP_ADDR \
-		>/dev/null 2>&1 <<-'EOF' &
+# flood SRC SECONDS: TCP SYNs to DP_ADDR:443 from the peer, in the
+# background (FLOOD_PID; the cleanup ends it if the suite does not).
+cat >"$TMP/flood.py" <<-'EOF'
 	import socket, sys, time
 	from scapy.all import Ether, IP, TCP, raw
 	frame = raw(Ether(dst="02:00:00:00:00:01") / IP(src=sys.argv[2], dst=sys.argv[3]) /
@@ -52,7 +40,9 @@ flood() {
 	    s.send(frame)
 	    time.sleep(0.001)
 	EOF
-	FLOOD_PID=$!
+flood() {
+	topo_bg "$PEER_NS" timeout "$2" $PY "$TMP/flood.py" $PEER "$1" $DP_ADDR >/dev/null 2>&1
+	FLOOD_PID=$TOPO_BG_PID
 }
 
 if ! setup; then
@@ -128,7 +118,7 @@ check "observe: explain IPv6 source to an IPv4 destination is one error line" \
 	one_error_line explain-family explain
 run explain-port vfw explain $IFACE --src $ALLOWED --dport 70000
 check "observe: explain --dport 70000 is one error line" one_error_line explain-port explain
-run explain-none vfw explain vfwo-none --src $ALLOWED
+run explain-none vfw explain $NOSUCH --src $ALLOWED
 check "observe: explain of an interface without vaultfw is one error line" \
 	one_error_line explain-none explain
 

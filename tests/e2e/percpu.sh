@@ -10,24 +10,12 @@
 # whenever the scheduler happened to use those, so no CPU is left to it.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init p
 
-NS=vfwp-ns-$$
-PEER_NS=vfwp-peer-$$
-IFACE=vfwp$$a
-PEER=vfwp$$b
-PIN_DIR=/sys/fs/bpf/vaultfw/$IFACE
 PY=/usr/bin/python3	# the one with scapy
 DP_ADDR=192.0.2.10
 SRC=203.0.113.5
 NET=203.0.113.0/24
-TMP=$(mktemp -d /tmp/vfwp.XXXXXX)
-
-cleanup() {
-	[ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # No IPv6: router solicitations and MLD would be counted beside the frames.
 setup() {
@@ -136,11 +124,12 @@ check "percpu: stats --format prometheus: the reason and the rule count the sum 
 # the wait, it is no timing check.
 refreshed() { [ "$(grep -c '^KIND ' "$TMP/watch.out")" -ge 2 ]; }
 # Not through in_ns: a function would run in a subshell, which ignores
-# SIGINT; timeout passes the SIGINT on (nsenter execs vaultfw) and bounds
-# the run should vaultfw not stop.
-timeout --preserve-status 30 nsenter --net=/run/netns/$NS "$VAULTFW" stats $IFACE --watch \
-	--interval 0.2 >"$TMP/watch.out" 2>"$TMP/watch.err" &
-WATCH_PID=$!
+# SIGINT. topo_bg puts nsenter itself in the background, nsenter execs
+# timeout, and timeout passes the SIGINT on to vaultfw and bounds the run
+# should vaultfw not stop (the cleanup ends it should the suite stop first).
+topo_bg "$NS" timeout --preserve-status 30 "$VAULTFW" stats $IFACE --watch \
+	--interval 0.2 >"$TMP/watch.out" 2>"$TMP/watch.err"
+WATCH_PID=$TOPO_BG_PID
 wait_for 10 refreshed
 kill -INT $WATCH_PID
 wait $WATCH_PID

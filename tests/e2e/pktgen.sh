@@ -6,11 +6,10 @@
 # sends: the device name below exists nowhere.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init g
 
 PKTGEN=$VFW_ROOT/scripts/pktgen.sh
-TMP=$(mktemp -d /tmp/vfwb-pktgen.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-DEV=vfwbpg$$
+DEV=$NOSUCH
 MAC=02:76:66:77:00:01
 ARGS=(-i "$DEV" -m "$MAC")
 

@@ -7,22 +7,12 @@
 # root-only, so that user can neither read nor change a pinned map.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init u
 
-NS=vfwx-priv-$$
-PEER_NS=vfwx-privp-$$
-IFACE=vfwxp$$a
-PEER=vfwxp$$b
 PIN_ROOT=$(sed -n 's/^#define VFW_PIN_ROOT[[:space:]]*"\(.*\)"/\1/p' "$VFW_ROOT/maps/vaultfw.h")
 PIN_DIR=$PIN_ROOT/$IFACE
 ACTIVE_MAP=$(sed -n 's/^#define VFW_MAP_ACTIVE[[:space:]]*"\(.*\)"/\1/p' "$VFW_ROOT/maps/vaultfw.h")
-TMP=$(mktemp -d /tmp/vfwx-priv.XXXXXX)
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-
-cleanup() {
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 if ! veth_ns_up 10.80.0.1/24 || ! no_ipv6 || ! vfw -q attach $IFACE "$VFW_ROOT/tests/rules/example.json"; then
 	fail "privilege: namespace setup and attach"

@@ -11,27 +11,17 @@
 # entry (all are valgrind not knowing what the bpf() syscall writes).
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init s
 
 ASAN=$VFW_ROOT/build/asan
-NS=vfwx-san-$$
-PEER_NS=vfwx-sanp-$$
-IFACE=vfwxs$$a
-PEER=vfwxs$$b
 SAN_EXIT=86
 VG_EXIT=99
-TMP=$(mktemp -d /tmp/vfwx-san.XXXXXX)
 
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:exitcode=$SAN_EXIT"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=$SAN_EXIT"
 VALGRIND=(valgrind -q --suppressions="$VFW_ROOT/tests/e2e/valgrind.supp"
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect
 	  --error-exitcode=$VG_EXIT)
-
-cleanup() {
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # A report is the sanitizers' or valgrind's exit code, or their text.
 no_report() {
@@ -79,7 +69,7 @@ CYCLE=(
 	"ok stats $IFACE"
 	"ok stats $IFACE --json"
 	"ok status"
-	"err stats vfwx-none0"
+	"err stats $NOSUCH"
 	"ok detach $IFACE"
 	"err stats $IFACE"
 )

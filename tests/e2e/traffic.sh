@@ -1,34 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # End-to-end: real TCP, ICMP and VXLAN traffic through vaultfw attached in
-# native mode to a veth (topology in scripts/topology.sh, prefix vfweNNNN).
-# Verdicts are read from what the connections did, counters from
-# `vaultfw stats --json`; a live `apply` runs under connection loops.
+# native mode to a veth (the demo's topology, topo_up of
+# scripts/topology.sh, with this run's names vftPID-*). Verdicts are read
+# from what the connections did, counters from `vaultfw stats --json`; a
+# live `apply` runs under connection loops.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib.sh
 . "$HERE/../lib.sh"
-# shellcheck source=scripts/topology.sh
-. "$VFW_ROOT/scripts/topology.sh"
+e2e_init t
 
 RULES=$HERE/traffic-vault.json		# IP rule 203.0.113.0/24, VNI 5001
 SWAPPED=$HERE/traffic-swapped.json	# IP rule 198.51.100.0/24 instead
 PY=/usr/bin/python3			# the system python, not the first on PATH
-WORK=$(mktemp -d /tmp/vfwe-traffic.XXXXXX)
+WORK=$TMP
 LOOP_PIDS=()
 
-cleanup() {
+# The connection loops run here, not in a namespace: they stop on a file.
+stop_loops() {
 	touch "$WORK/stop"
 	[ ${#LOOP_PIDS[@]} -eq 0 ] || wait "${LOOP_PIDS[@]}" 2>/dev/null
-	topo_down
-	rm -rf "$WORK"
 }
-
-# A per-run suffix: `make test` may run in several work trees at once, and
-# the longest derived name (vfweNNNNsx5001) still fits IFNAMSIZ.
-topo_init "vfwe$(printf %04d $(($$ % 10000)))"
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+topo_on_cleanup stop_loops
 
 # denied SRC PORT: the connection got no answer at all (the SYN was
 # dropped), as opposed to a reset or a wrong reply.

@@ -6,117 +6,40 @@
 # real AF_PACKET receiver on the vault's veth. XDP runs before AF_PACKET
 # taps, so a frame that vaultfw drops is never seen by that receiver.
 #
-#   PREFIX-tr    trusted tunnel endpoint 192.0.2.1 (host.vxlan.remotes)
-#                creates the tenants' vxlan devices and moves them to
-#   PREFIX-subnet  tenants, reaching 192.0.2.10 through their overlay:
-#                  VNI 5001/4789 10.1.0.2 (subnet rule)
-#                  VNI 5002/4789 10.9.0.2 (no rule), and nested in it
-#                    VNI 9001/4789 10.99.0.2 (a vxlan device over it)
-#                  VNI 7001/4789 10.7.0.2 (approved private endpoint)
-#                  VNI 5003/8472 10.3.0.2 (subnet rule)
-#                  VNI 5004/8472 10.4.0.2 (no rule)
-#   PREFIX-pub   public client, in no list of tunnel endpoints:
-#                198.51.100.99 (no rule): VNI 7001/4789 10.7.0.66,
-#                                         VNI 5004/8472 10.4.0.66
-#                203.0.113.5 (IP rule):   VNI 5003/8472 10.3.0.77
-#   PREFIX-router  a bridge joining the three to the vault's veth; crafted
-#                frames are sent with AF_PACKET on PREFIXr0, the vault
-#                veth's peer, so no receive in between strips a VLAN tag
-#   PREFIX-vault 192.0.2.10 on PREFIXv0 (vaultfw, native), a vxlan device
-#                per VNI above, listener and AF_PACKET receiver
-#
-# Names come from topo_init (scripts/topology.sh) with a per-run prefix
-# vfwtNNNN; topo_down removes the vault, router and subnet namespaces,
-# cleanup the two this suite adds.
+# The topology is topo_tunnels_up of scripts/topology.sh (its diagram is
+# there), with this run's names vfnPID-*: a trusted tunnel endpoint
+# 192.0.2.1 (PREFIX-tr) whose tenants' vxlan devices sit in PREFIX-subnet
+# (VNI 5001 and 5003 with subnet rules, 5002 and 5004 without, 9001 nested
+# in 5002, 7001 an approved private endpoint), a public client in no list
+# of tunnel endpoints (PREFIX-pub), and a bridge (PREFIX-router) joining
+# them to the vault's veth PREFIXv0 in PREFIX-vault; crafted frames are
+# sent with AF_PACKET on PREFIXr0, the vault veth's peer, so no receive in
+# between strips a VLAN tag. The listener is the harness's (topo_listen).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib.sh
 . "$HERE/../lib.sh"
-# shellcheck source=scripts/topology.sh
-. "$VFW_ROOT/scripts/topology.sh"
+e2e_init n
 
 RULES=$HERE/tunnels-vault.json		# host.vxlan ports [4789, 8472]
 RULES_4789=$HERE/tunnels-4789.json	# the same with ports [4789]
 PY=/usr/bin/python3			# the system python, not the first on PATH
-WORK=$(mktemp -d /tmp/vfwt-tunnels.XXXXXX)
+WORK=$TMP
 HELPER=$WORK/tunnels.py
 LOG=$WORK/seen.log
 VAULT=$TOPO_VAULT_ADDR			# 192.0.2.10
 REMOTE=$TOPO_VTEP_ADDR			# 192.0.2.1, the one trusted endpoint
 IP_RULE_SRC=$TOPO_ALLOWED_SRC		# 203.0.113.5, in the IP rule
 NO_RULE_SRC=$TOPO_DENIED_SRC		# 198.51.100.99, in no rule
-LISTENER_PID=
-
-topo_init "vfwt$(printf %04d $(($$ % 10000)))"
 P=$TOPO_PREFIX
-TR_NS=$P-tr
-PUB_NS=$P-pub
-VAULT_MAC=02:76:66:00:00:10
+TR_NS=$TOPO_TR_NS
+PUB_NS=$TOPO_PUB_NS
+VAULT_MAC=$TOPO_VAULT_MAC
 CRAFT_MAC=02:76:66:00:00:66
 
-cleanup() {
-	local ns pid
-	[ -z "$LISTENER_PID" ] || kill "$LISTENER_PID" 2>/dev/null
-	topo_down
-	for ns in "$TR_NS" "$PUB_NS"; do
-		[ -e "/run/netns/$ns" ] || continue
-		for pid in $(ip netns pids "$ns"); do
-			kill "$pid" 2>/dev/null
-		done
-		ip netns del "$ns"
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- the Python side: listener, receiver, clients, frames, counters -------
+# --- the Python side: clients, frames, counters ----------------------------
 cat >"$HELPER" <<'EOF'
-import os, re, select, socket, struct, sys
-
-MARK = re.compile(rb"VFWT-[A-Za-z0-9-]+")
-PACKET_OUTGOING = 4
-
-def listen(log, iface, addr, port):
-    """UDP and TCP on addr:port, AF_PACKET on iface; one line per event."""
-    out = open(log, "a", buffering=1)
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind((addr, port))
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind((addr, port))
-    tcp.listen(16)
-    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-    raw.bind((iface, 0))
-    out.write("ready\n")
-    conns = {}
-    while True:
-        ready, _, _ = select.select([udp, tcp, raw] + list(conns), [], [])
-        for s in ready:
-            if s is udp:
-                data, src = udp.recvfrom(4096)
-                for m in MARK.findall(data):
-                    out.write("udp %s %s\n" % (src[0], m.decode()))
-            elif s is tcp:
-                c, src = tcp.accept()
-                conns[c] = src[0]
-                out.write("accept %s\n" % src[0])
-            elif s is raw:
-                data, sll = raw.recvfrom(65535)
-                if sll[2] == PACKET_OUTGOING:	# the vault's own replies
-                    continue
-                for m in MARK.findall(data):
-                    out.write("raw %s\n" % m.decode())
-            else:
-                try:
-                    data = s.recv(4096)
-                except OSError:
-                    data = b""
-                for m in MARK.findall(data):
-                    out.write("tcp %s %s\n" % (conns[s], m.decode()))
-                    s.sendall(b"ok\n")
-                del conns[s]
-                s.close()
+import socket, struct, sys
 
 def udp_send(src, dst, port, marker, count):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -221,112 +144,20 @@ def grew(before, after, reason, least):
     print("reason %s: %d -> %d, at least +%s expected" % (reason, b, a, least))
     sys.exit(0 if a - b >= int(least) else 1)
 
-{"listen": lambda a: listen(a[0], a[1], a[2], int(a[3])),
- "udp": lambda a: udp_send(*a),
+{"udp": lambda a: udp_send(*a),
  "tcp": lambda a: tcp_send(*a),
  "frame": lambda a: frame(*a),
  "grew": lambda a: grew(*a)}[sys.argv[1]](sys.argv[2:])
 EOF
 
 # --- topology ----------------------------------------------------------------
-ns_add() {
-	ip netns add "$1" &&
-	topo_in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 &&
-	topo_in_ns "$1" ip link set lo up
-}
-
-# vxlan NS NAME VNI PORT LOCAL REMOTE DEV [MAC]: a kernel vxlan device, up.
-vxlan() {
-	topo_in_ns "$1" ip link add "$2" ${8:+address "$8"} type vxlan id "$3" \
-		dstport "$4" local "$5" remote "$6" dev "$7" &&
-	topo_in_ns "$1" ip link set "$2" up
-}
-
-# vault_vxlan NAME VNI PORT REMOTE DEV ADDR: the vault's decapsulating
-# device; its MAC is derived from the VNI so senders can pin neighbours.
-vault_mac() { printf '02:76:66:%02x:%02x:01' $(($1 >> 8)) $(($1 & 255)); }
-vault_vxlan() {
-	vxlan "$TOPO_VAULT_NS" "$1" "$2" "$3" "$VAULT" "$4" "$5" "$(vault_mac "$2")" &&
-	topo_vault ip addr add "$6/24" dev "$1"
-}
-
-# client NS DEV VNI ADDR: ADDR/24 on DEV; packets from ADDR reach the
-# vault's 192.0.2.10 through DEV (policy route, table VNI) with a pinned
-# neighbour, so nothing waits on ARP through a tunnel vaultfw may drop.
-client() {
-	local ns=$1 dev=$2 vni=$3 addr=$4 gw=${4%.*}.1
-	topo_in_ns "$ns" ip link set "$dev" up &&
-	topo_in_ns "$ns" ip addr add "$addr/24" dev "$dev" &&
-	topo_in_ns "$ns" ip neigh replace "$gw" lladdr "$(vault_mac "$vni")" \
-		dev "$dev" nud permanent &&
-	topo_in_ns "$ns" ip route add "$VAULT/32" via "$gw" dev "$dev" table "$vni" &&
-	topo_in_ns "$ns" ip rule add from "$addr" lookup "$vni"
-}
-
-# tenant VNI PORT ADDR: a vxlan device of the trusted endpoint, moved to
-# the subnet namespace (it keeps its UDP socket in PREFIX-tr).
-tenant() {
-	vxlan "$TR_NS" "${P}s$1" "$1" "$2" "$REMOTE" "$VAULT" "${P}t0" &&
-	topo_in_ns "$TR_NS" ip link set "${P}s$1" netns "$TOPO_SUBNET_NS" &&
-	client "$TOPO_SUBNET_NS" "${P}s$1" "$1" "$3"
-}
-
-# public VNI PORT OUTER_SRC ADDR: a vxlan device of the public client.
-public() {
-	vxlan "$PUB_NS" "${P}a$1" "$1" "$2" "$3" "$VAULT" "${P}p0" &&
-	client "$PUB_NS" "${P}a$1" "$1" "$4"
-}
-
+# The listener records UDP and TCP on 192.0.2.10:443 and AF_PACKET frames
+# on the vault's veth, each marker VFWT-... it finds; a TCP client that
+# sent one gets "ok".
 tunnels_up() {
-	local br=${P}br port
-	ns_add "$TOPO_VAULT_NS" && ns_add "$TOPO_ROUTER_NS" &&
-	ns_add "$TOPO_SUBNET_NS" && ns_add "$TR_NS" && ns_add "$PUB_NS" || return 1
-	ip link add "$TOPO_IFACE" netns "$TOPO_VAULT_NS" address "$VAULT_MAC" type veth \
-		peer name "$TOPO_PEER" netns "$TOPO_ROUTER_NS" &&
-	ip link add "${P}t0" netns "$TR_NS" type veth peer name "${P}bt" netns "$TOPO_ROUTER_NS" &&
-	ip link add "${P}p0" netns "$PUB_NS" type veth peer name "${P}bp" netns "$TOPO_ROUTER_NS" &&
-	topo_router ip link add "$br" type bridge || return 1
-	for port in "$TOPO_PEER" "${P}bt" "${P}bp"; do
-		topo_router ip link set "$port" master "$br" &&
-		topo_router ip link set "$port" up || return 1
-	done
-	topo_router ip link set "$br" up &&
-	topo_vault ip addr add "$VAULT/24" dev "$TOPO_IFACE" &&
-	topo_vault ip link set "$TOPO_IFACE" up &&
-	topo_vault ip route add 198.51.100.0/24 dev "$TOPO_IFACE" &&
-	topo_vault ip route add 203.0.113.0/24 dev "$TOPO_IFACE" &&
-	topo_in_ns "$TR_NS" ip addr add "$REMOTE/24" dev "${P}t0" &&
-	topo_in_ns "$TR_NS" ip link set "${P}t0" up &&
-	topo_in_ns "$PUB_NS" ip addr add "$NO_RULE_SRC/24" dev "${P}p0" &&
-	topo_in_ns "$PUB_NS" ip addr add "$IP_RULE_SRC/24" dev "${P}p0" &&
-	topo_in_ns "$PUB_NS" ip link set "${P}p0" up &&
-	topo_in_ns "$PUB_NS" ip route add 192.0.2.0/24 dev "${P}p0" || return 1
-
-	# The vault's devices: one per VNI and port, 9001 over 5002.
-	vault_vxlan "${P}x5001" 5001 4789 "$REMOTE" "$TOPO_IFACE" 10.1.0.1 &&
-	vault_vxlan "${P}x5002" 5002 4789 "$REMOTE" "$TOPO_IFACE" 10.9.0.1 &&
-	vault_vxlan "${P}x7001" 7001 4789 "$REMOTE" "$TOPO_IFACE" 10.7.0.1 &&
-	vault_vxlan "${P}x9001" 9001 4789 10.9.0.2 "${P}x5002" 10.99.0.1 &&
-	vault_vxlan "${P}x5003" 5003 8472 "$REMOTE" "$TOPO_IFACE" 10.3.0.1 &&
-	vault_vxlan "${P}x5004" 5004 8472 "$REMOTE" "$TOPO_IFACE" 10.4.0.1 || return 1
-
-	# The tenants behind the trusted endpoint, and the nested device.
-	tenant 5001 4789 10.1.0.2 && tenant 5002 4789 10.9.0.2 &&
-	tenant 7001 4789 10.7.0.2 && tenant 5003 8472 10.3.0.2 &&
-	tenant 5004 8472 10.4.0.2 &&
-	vxlan "$TOPO_SUBNET_NS" "${P}n9001" 9001 4789 10.9.0.2 "$VAULT" "${P}s5002" &&
-	client "$TOPO_SUBNET_NS" "${P}n9001" 9001 10.99.0.2 || return 1
-
-	# The public client's own tunnels.
-	public 7001 4789 "$NO_RULE_SRC" 10.7.0.66 &&
-	public 5004 8472 "$NO_RULE_SRC" 10.4.0.66 &&
-	public 5003 8472 "$IP_RULE_SRC" 10.3.0.77 || return 1
-
-	topo_vault "$PY" "$HELPER" listen "$LOG" "$TOPO_IFACE" "$VAULT" 443 \
-		</dev/null >"$WORK/listener.out" 2>&1 &
-	LISTENER_PID=$!
-	wait_for 10 grep -qsx ready "$LOG"
+	topo_tunnels_up &&
+	topo_listen "$TOPO_VAULT_NS" "$LOG" "$VAULT" 443 --udp --tcp --raw "$TOPO_IFACE" \
+		--mark 'VFWT-[A-Za-z0-9-]+' --answer ok
 }
 
 # --- sending and seeing -------------------------------------------------------
@@ -345,8 +176,8 @@ craft() {
 # seen WHAT MARKER: the listener logged it (WHAT: udp, tcp or raw).
 seen() {
 	case $1 in
-	raw) grep -qx "raw VFWT-$2" "$LOG" ;;
-	*) grep -qE "^$1 [0-9.]+ VFWT-$2\$" "$LOG" ;;
+	raw) topo_heard "$LOG" "^raw VFWT-$2\$" ;;
+	*) topo_heard "$LOG" "^$1 [0-9.]+ VFWT-$2\$" ;;
 	esac
 }
 # arrives NAME WHAT MARKER: it is seen within 5 s.
@@ -354,7 +185,7 @@ arrives() { check "$1" wait_for 5 seen "$2" "$3"; }
 # never NAME WHAT MARKER: not seen. Called once a frame sent after it on
 # the same path has arrived and vaultfw has counted the drop.
 never() { check_not "$1" seen "$2" "$3"; }
-accepted_from() { grep -qx "accept $1" "$LOG"; }
+accepted_from() { topo_heard "$LOG" "^accept $1\$"; }
 # rx_packets DEV: what a vault device has received (decapsulated, for vxlan).
 rx_packets() {
 	topo_vault ip -j -s link show dev "$1" |

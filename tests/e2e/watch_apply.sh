@@ -6,12 +6,8 @@
 # and SIGTERM. Verdicts are read with `vaultfw explain` on the live rules.
 set -u
 . "$(dirname "$0")/../lib.sh"
+e2e_init w
 
-NS=vfwa-w$$
-PEER_NS=vfwa-wp$$
-IFACE=vfwaw$$
-PEER=vfwawp$$
-TMP=$(mktemp -d /tmp/vfwa-watch.XXXXXX)
 CONF=$TMP/conf
 # Upper bound of every wait for the watcher; a wait that runs out fails.
 DEADLINE=20
@@ -21,12 +17,6 @@ stop_watcher() {
 	[ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
 	WATCH_PID=
 }
-cleanup() {
-	stop_watcher
-	veth_ns_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # rules NET: a rules file admitting NET only.
 rules() {
@@ -56,10 +46,11 @@ log_count() { grep -c -- "$1" "$TMP/watch.err"; }
 start_watcher() {
 	: >"$TMP/watch.out"
 	: >"$TMP/watch.err"
-	# nsenter execs vaultfw, so $! is the watcher itself (for the signals).
-	nsenter --net=/run/netns/$NS "$VAULTFW" apply $IFACE "$1" --watch \
-		>"$TMP/watch.out" 2>"$TMP/watch.err" &
-	WATCH_PID=$!
+	# TOPO_BG_PID is the watcher itself (for the signals); the cleanup
+	# ends it if the suite does not.
+	topo_bg "$NS" "$VAULTFW" apply $IFACE "$1" --watch \
+		>"$TMP/watch.out" 2>"$TMP/watch.err"
+	WATCH_PID=$TOPO_BG_PID
 	wait_for "$DEADLINE" log_has "watching"
 }
 
