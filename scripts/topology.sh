@@ -118,7 +118,8 @@ topo_run_init() {
 	TOPO_PUB_NS=$(topo_ns_name pub)
 	TOPO_IFACE=$(topo_ifname v0)
 	TOPO_PEER=$(topo_ifname r0)
-	TOPO_PIN_DIR=$TOPO_PIN_ROOT/$TOPO_IFACE
+	TOPO_PIN_DIR=	# known once TOPO_IFACE exists: topo_veth sets it
+	TOPO_PIN_DIRS=()
 	TOPO_TMP=$(mktemp -d "/tmp/$TOPO_PREFIX.XXXXXX") || return 1
 	trap topo_cleanup EXIT
 	trap 'exit 129' HUP
@@ -182,14 +183,21 @@ _topo_ns_del() {
 	ip netns del "$1"
 }
 
-# _topo_unpin NS IFACE: detach vaultfw from one of our interfaces and
-# remove its pins, where it left any.
+# topo_pin_dir NS IFACE: vaultfw's pin directory for that interface, named
+# by its network namespace and index (docs/design.md "Interface identity").
+topo_pin_dir() {
+	local ifindex
+	ifindex=$(ip -n "$1" -o link show dev "$2" 2>/dev/null | cut -d: -f1) &&
+	[ -n "$ifindex" ] &&
+	echo "$TOPO_PIN_ROOT/net$(stat -L -c %i "/run/netns/$1")-if$ifindex"
+}
+
+# _topo_unpin NS IFACE: detach vaultfw from one of our interfaces.
 _topo_unpin() {
-	[ -d "$TOPO_PIN_ROOT/$2" ] || return 0
 	if [ -e "/run/netns/$1" ] && [ -x "${VAULTFW:-}" ]; then
 		topo_in_ns "$1" "$VAULTFW" -q detach "$2" >/dev/null 2>&1
 	fi
-	rm -rf "${TOPO_PIN_ROOT:?}/$2"
+	return 0
 }
 
 # _topo_running: TOPO_RUNNING becomes the processes of topo_bg that still
@@ -220,6 +228,10 @@ topo_cleanup() {
 		_topo_unpin "${entry%%:*}" "${entry#*:}"
 	done
 	TOPO_IF_LIST=()
+	for entry in "${TOPO_PIN_DIRS[@]}"; do
+		[ ! -d "$entry" ] || rm -rf "${entry:?}"
+	done
+	TOPO_PIN_DIRS=()
 	for ((i = ${#TOPO_NS_LIST[@]} - 1; i >= 0; i--)); do
 		_topo_ns_del "${TOPO_NS_LIST[i]}"
 	done
@@ -275,7 +287,15 @@ topo_veth() {
 	ip link add "$if_a" netns "$ns_a" ${mac:+address "$mac"} type veth \
 		peer name "$if_b" netns "$ns_b" &&
 	topo_in_ns "$ns_a" ip link set "$if_a" up &&
-	topo_in_ns "$ns_b" ip link set "$if_b" up
+	topo_in_ns "$ns_b" ip link set "$if_b" up || return 1
+	[ "$if_a" != "$TOPO_IFACE" ] || _topo_note_pin_dir "$ns_a" "$if_a"
+}
+
+# The pin directory of the run's vaultfw interface, kept for the cleanup,
+# which removes what a detach could not (the interface gone meanwhile).
+_topo_note_pin_dir() {
+	TOPO_PIN_DIR=$(topo_pin_dir "$1" "$2") || return 1
+	TOPO_PIN_DIRS+=("$TOPO_PIN_DIR")
 }
 
 topo_vxlan() {

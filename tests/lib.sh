@@ -23,7 +23,7 @@
 #   TOPO_PREFIX    vf + TAG + PID (vfc4242), the start of every name
 #   NS, IFACE      PREFIX-vault and PREFIXv0: where vaultfw runs
 #   PEER_NS, PEER  PREFIX-peer and PREFIXp0: the other end of the pair
-#   PIN_DIR        vaultfw's pin directory for IFACE
+#   PIN_DIR        vaultfw's pin directory for IFACE (set by veth_ns_up)
 #   NOSUCH         PREFIXnone, an interface name nothing creates
 #   TMP            a private directory
 #
@@ -87,7 +87,9 @@ e2e_init() {
 # detaches vaultfw and removes both namespaces.
 in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
 vfw() { in_ns "$VAULTFW" "$@"; }
-veth_ns_up() { topo_pair_up "$NS" "$IFACE" "$PEER_NS" "$PEER" "$1" "${2:-}"; }
+veth_ns_up() {
+	topo_pair_up "$NS" "$IFACE" "$PEER_NS" "$PEER" "$1" "${2:-}" && PIN_DIR=$TOPO_PIN_DIR
+}
 
 # no_ipv6: IPv6 off in NS and PEER_NS, so no neighbour discovery moves a
 # counter while a test compares maps.

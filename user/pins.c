@@ -69,12 +69,14 @@ int vfw_require_privilege(char *err, size_t errlen)
 	return -EPERM;
 }
 
-static bool same_mount_ns_as_init(void)
+/* 1: this process shares PID 1's mount namespace, 0: it does not, -1: it
+ * cannot tell (PID 1's namespaces are not ours to read, as in a sandbox). */
+static int in_init_mount_ns(void)
 {
 	struct stat self, init;
 
 	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
-		return true;	/* cannot tell: no reason to refuse */
+		return -1;
 	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
 }
 
@@ -82,21 +84,28 @@ int vfw_check_bpffs(bool may_mount, char *err, size_t errlen)
 {
 	char mnt[] = VFW_PIN_ROOT;
 	struct statfs st;
+	int init_ns;
 
 	*strrchr(mnt, '/') = '\0';
 	if (statfs(mnt, &st))
 		return vfw_set_err(err, errlen, "%s: %s", mnt, strerror(errno));
 	if (st.f_type == BPF_FS_MAGIC)
 		return 0;
-	/* A bpffs mounted here would be this mount namespace's own, gone with
-	 * it, and the program would stay attached with no pins to manage it. */
-	if (!same_mount_ns_as_init())
-		return vfw_set_err(err, errlen, "%s is not the host's bpffs: this process runs in "
-				   "a private mount namespace (as `ip netns exec` makes), where "
-				   "vaultfw's state would vanish when it exits; run it with "
-				   "`nsenter --net=/run/netns/NAME vaultfw ...` instead", mnt);
+	/*
+	 * A bpffs mounted in a private mount namespace (ip netns exec makes
+	 * one) is gone when the command exits, and the program would stay
+	 * attached with no pins to manage it: mount only where this is the
+	 * host's own mount namespace, and never guess.
+	 */
+	init_ns = in_init_mount_ns();
+	if (init_ns <= 0)
+		return vfw_set_err(err, errlen, "%s is not a bpffs here: in a private mount "
+				   "namespace (as `ip netns exec` makes) vaultfw's state would "
+				   "vanish when it exits; run `nsenter --net=/run/netns/NAME "
+				   "vaultfw ...` instead, or on the host mount it first (mount -t "
+				   "bpf bpf %s)", mnt, mnt);
 	if (!may_mount)
-		return 0;
+		return 0;	/* the host has no bpffs: nothing is attached */
 	pr_debug("mounting bpffs on %s\n", mnt);
 	if (mount("bpf", mnt, "bpf", 0, "mode=0700"))
 		return vfw_set_err(err, errlen, "cannot mount bpffs on %s: %s", mnt,

@@ -55,7 +55,10 @@ static int lock_new_pin_dir(const struct vfw_iface *ifc, char *err, size_t errle
 	}
 	if (ret == 1)
 		return fd;
-	if (ret == 0) {
+	if (ret == 0 && vfw_iface_check_enforcing(ifc, err, errlen)) {
+		/* err says what holds the hook instead, and that --replace re-arms */
+		ret = -EEXIST;
+	} else if (ret == 0) {
 		vfw_set_err(err, errlen, "vaultfw is already attached to %s (%s holds pins); "
 			"use apply to change its rules, or attach --replace", ifname, dir);
 		ret = -EEXIST;

@@ -10,7 +10,6 @@ set -u
 e2e_init u
 
 PIN_ROOT=$(sed -n 's/^#define VFW_PIN_ROOT[[:space:]]*"\(.*\)"/\1/p' "$VFW_ROOT/maps/vaultfw.h")
-PIN_DIR=$PIN_ROOT/$IFACE
 ACTIVE_MAP=$(sed -n 's/^#define VFW_MAP_ACTIVE[[:space:]]*"\(.*\)"/\1/p' "$VFW_ROOT/maps/vaultfw.h")
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
