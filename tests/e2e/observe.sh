@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # End-to-end tests of what operators inspect: explain (live and from a
 # file), stats --watch and --format prometheus, status (text and JSON), and
-# the bpftool commands of the README's bpftool section. vaultfw runs in
+# the bpftool commands of docs/bpftool.md. vaultfw runs in
 # vfoPID-vault on vfoPIDv0, frames come from vfoPIDp0 in vfoPID-peer (the
 # harness's names, tests/lib.sh); the rule set is the demo's, the one the
 # README's captured output shows.
@@ -13,8 +13,9 @@ e2e_init o
 PY=/usr/bin/python3	# the one with scapy and prometheus_client
 DP_ADDR=192.0.2.10
 ALLOWED=203.0.113.5
-README=$VFW_ROOT/README.md
-README_IFACE=vfwdv0	# the interface of the README's captured session
+README=$VFW_ROOT/docs/bpftool.md
+README_PIN_DIR=/sys/fs/bpf/vaultfw/net4026531840-if2	# of the page's captured session
+README_IFACE=vfwdv0					# ... and its interface
 
 # No IPv6: router solicitations and MLD would move the counters that the
 # explain tests expect to stand still.
@@ -229,8 +230,7 @@ check "observe: status --json: tag, settings, rules, memlock of each map as bpft
 readme_bpftool() {
 	$PY - "$README" "$TMP/readme" <<-'EOF'
 	import os, sys
-	text = open(sys.argv[1]).read().split("## Inspecting it with bpftool", 1)[1]
-	text = text.split("\n## ", 1)[0]
+	text = open(sys.argv[1]).read()
 	os.makedirs(sys.argv[2], exist_ok=True)
 	n, cmd, out, fence = 0, None, [], False
 	def flush():
@@ -255,7 +255,7 @@ check "observe: the README's bpftool section has its commands" test "$n_cmds" -g
 prog_id=$(sed -n 's/.*program id \([0-9]*\) .*/\1/p' "$TMP/status.out")
 for f in "$TMP"/readme/*.cmd; do
 	[ -f "$f" ] || continue
-	cmd=$(sed "s/$README_IFACE/$IFACE/g" "$f")
+	cmd=$(sed -e "s|$README_PIN_DIR|$PIN_DIR|g" -e "s/$README_IFACE/$IFACE/g" "$f")
 	want=${f%.cmd}.want
 	name="observe: README: $(cat "$f")"
 	# shellcheck disable=SC2086
