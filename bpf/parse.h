@@ -52,17 +52,45 @@ struct vxlan_hdr {
 #define VXLAN_FLAG_I		0x08
 
 /*
- * `end` is the end of the frame, the bound the verifier knows. `limit` is
- * where the innermost IPv4 datagram seen so far ends (its total length):
- * bytes past it are Ethernet padding that the stack trims, so no header
- * may be read from them. IPv6 payload length is not checked: there only
- * the frame bounds the headers (docs/design.md).
+ * `end` is the end of the frame's first buffer, the bound the verifier
+ * knows and the only bytes headers are read from. `limit` is where the
+ * innermost IPv4 datagram seen so far ends (its total length): bytes past
+ * it are Ethernet padding that the stack trims, so no header may be read
+ * from them. IPv6 payload length is not checked: there only the frame
+ * bounds the headers (docs/design.md).
+ *
+ * A multi-buffer (jumbo) frame is longer than its first buffer; learning
+ * its length takes a helper call, so it is asked for only when an IP
+ * header claims more bytes than the first buffer holds: `ctx` until then,
+ * NULL after, with `len` the whole frame's length.
  */
 struct vfw_cursor {
 	void *pos;
 	void *end;
 	void *limit;
+	void *start;
+	struct xdp_md *ctx;
+	__u32 len;
 };
+
+/* The whole frame, once: limit moves to its end. False when it is no
+ * longer than what was known already (the datagram is truncated). */
+static __always_inline bool cursor_whole_frame(struct vfw_cursor *c)
+{
+	__u64 len;
+
+	if (!c->ctx || c->limit != c->end)
+		return false;
+	len = bpf_xdp_get_buff_len(c->ctx);
+	c->ctx = NULL;
+	if (len > VFW_FRAME_LEN_MAX)
+		len = VFW_FRAME_LEN_MAX;
+	if (c->start + len <= c->end)
+		return false;
+	c->len = len;
+	c->limit = c->start + len;
+	return true;
+}
 
 /* Return the next `len` bytes and step over them, or NULL if the frame
  * or datagram ends first. `len` must be bounded for the verifier. */
@@ -127,7 +155,11 @@ static __always_inline struct iphdr *parse_ipv4(struct vfw_cursor *c)
 		return NULL;
 	hlen = iph->ihl * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
-	if (tot_len < hlen || c->pos + tot_len > c->limit)
+	if (tot_len < hlen)
+		return NULL;
+	if (c->pos + tot_len > c->limit && !cursor_whole_frame(c))
+		return NULL;
+	if (c->pos + tot_len > c->limit)
 		return NULL;
 	c->limit = c->pos + tot_len;
 	if (!cursor_pull(c, hlen))
@@ -146,6 +178,9 @@ static __always_inline struct ipv6hdr *parse_ipv6(struct vfw_cursor *c)
 
 	if (!ip6h || ip6h->version != 6)
 		return NULL;
+	/* Only the byte count needs the whole length: a jumbo IPv6 frame. */
+	if (c->pos + bpf_ntohs(ip6h->payload_len) > c->limit)
+		cursor_whole_frame(c);
 	return ip6h;
 }
 

@@ -348,33 +348,25 @@ static __always_inline enum vfw_frame parse_frame(struct vfw_cursor *c,
 }
 
 /*
- * The whole frame's length: with multi-buffer XDP (jumbo frames) data_end
- * ends the first buffer only. Bounded for the verifier; no frame is longer.
- */
-static __always_inline __u32 frame_len(struct xdp_md *ctx)
-{
-	__u64 len = bpf_xdp_get_buff_len(ctx);
-
-	return len < VFW_FRAME_LEN_MAX ? len : VFW_FRAME_LEN_MAX;
-}
-
-/*
  * Headers are read from the first buffer, where every driver puts them
  * (they are a few hundred bytes; a buffer is a page or more): a header
  * that lies past it fails its pull and the frame is malformed, failing
  * closed. Lengths (the IPv4 total length) are checked against the whole
- * frame.
+ * frame, which *len gets (the first buffer's unless the frame has more).
  */
 static __always_inline enum vfw_frame parse_frame_of(struct xdp_md *ctx,
 						     const struct vfw_config *cfg,
-						     struct vfw_pkt *pkt)
+						     struct vfw_pkt *pkt, __u64 *len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct vfw_cursor cursor = { .pos = data, .end = data_end,
-				     .limit = data + frame_len(ctx) };
+	struct vfw_cursor cursor = { .pos = data, .end = data_end, .limit = data_end,
+				     .start = data, .ctx = ctx, .len = data_end - data };
+	enum vfw_frame frame;
 
-	return parse_frame(&cursor, cfg, pkt);
+	frame = parse_frame(&cursor, cfg, pkt);
+	*len = cursor.len;
+	return frame;
 }
 
 /* IPv4 destinations are a run of 4-byte compares over the packed copy. */
@@ -642,6 +634,7 @@ static __always_inline bool log_take_token(struct vfw_log_bucket *b, __u32 rate,
 		b->credit = full;
 	if (b->credit < NSEC_PER_SEC) {
 		b->held_back++;
+		b->skip = VFW_LOG_CLOCK_EVERY;
 		return false;
 	}
 	b->credit -= NSEC_PER_SEC;
@@ -677,19 +670,26 @@ static __always_inline const struct vfw_config *live_config(void)
  * even the config, looked up again here: a flip in between changes only
  * how a logged frame is described, never its verdict).
  */
-static __noinline int log_event(struct xdp_md *ctx, __u32 reason, bool would_deny,
-				__u32 rule_id, __u32 rate)
+/* What one event says beyond the frame itself. */
+struct vfw_log_req {
+	__u32 reason;
+	__u32 rule_id;
+	__u32 rate;
+	bool would_deny;
+};
+
+static __noinline int log_event(struct xdp_md *ctx, struct vfw_log_bucket *b,
+				const struct vfw_log_req *req)
 {
+	__u32 reason = req->reason, rule_id = req->rule_id;
+	bool would_deny = req->would_deny;
 	const struct vfw_config *cfg;
-	struct vfw_log_bucket *b;
 	struct vfw_pkt pkt = {};
 	struct vfw_event *ev;
-	__u32 zero = 0;
-	__u64 now;
+	__u64 now, len;
 
-	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
 	now = bpf_ktime_get_ns();
-	if (!b || !log_take_token(b, rate, now))
+	if (!log_take_token(b, req->rate, now))
 		return 0;
 	cfg = live_config();
 	if (!cfg)
@@ -700,7 +700,7 @@ static __noinline int log_event(struct xdp_md *ctx, __u32 reason, bool would_den
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));	/* reserved memory is not zeroed */
-	parse_frame_of(ctx, cfg, &pkt);
+	parse_frame_of(ctx, cfg, &pkt, &len);
 	ev->ktime_ns = now;
 	ev->ifindex = ctx->ingress_ifindex;
 	ev->rule_id = rule_id;
@@ -717,18 +717,34 @@ static __noinline int log_event(struct xdp_md *ctx, __u32 reason, bool would_den
 	return 0;
 }
 
-/* The log is off in most deployments: that costs one lookup and a branch. */
+/*
+ * The log is off in most deployments: that costs one lookup and a branch.
+ * On, a flood of denied frames is mostly held back, and that is decided
+ * here, inline and without the clock, while the bucket is empty and its
+ * next look at the clock is not due (VFW_LOG_CLOCK_EVERY).
+ */
 static __always_inline void maybe_log(struct xdp_md *ctx, __u32 reason, int verdict,
 				      bool would_deny, __u32 rule_id)
 {
+	struct vfw_log_req req = { .reason = reason, .rule_id = rule_id,
+				   .would_deny = would_deny };
 	struct vfw_log_config *lc;
+	struct vfw_log_bucket *b;
 	__u32 zero = 0;
 
 	lc = bpf_map_lookup_elem(&vfw_log_config, &zero);
 	if (!lc || !lc->rate || !log_wanted(lc, reason, verdict, would_deny))
 		return;
-	log_event(ctx, reason, would_deny, rule_id,
-		  lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX);
+	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
+	if (!b)
+		return;
+	if (b->credit < NSEC_PER_SEC && b->skip) {
+		b->skip--;
+		b->held_back++;
+		return;
+	}
+	req.rate = lc->rate < VFW_LOG_RATE_MAX ? lc->rate : VFW_LOG_RATE_MAX;
+	log_event(ctx, b, &req);
 }
 
 /* xdp.frags: the program takes multi-buffer frames, so that native mode
@@ -736,7 +752,7 @@ static __always_inline void maybe_log(struct xdp_md *ctx, __u32 reason, int verd
 SEC("xdp.frags")
 int vaultfw_xdp(struct xdp_md *ctx)
 {
-	__u64 bytes = frame_len(ctx);
+	__u64 bytes;
 	struct vfw_pkt pkt = {};
 	bool would_deny = false;
 	struct vfw_config *cfg;
@@ -755,7 +771,7 @@ int vaultfw_xdp(struct xdp_md *ctx)
 	if (!cfg || !(cfg->flags & VFW_CFG_VALID))
 		return XDP_PASS;
 
-	switch (parse_frame_of(ctx, cfg, &pkt)) {
+	switch (parse_frame_of(ctx, cfg, &pkt, &bytes)) {
 	case VFW_FRAME_IP:
 		reason = classify(cfg, &pkt);
 		break;

@@ -325,6 +325,15 @@ struct vfw_log_bucket {
 	__u64 last_ns;
 	__u64 held_back;	/* events the rate limit suppressed */
 	__u64 ring_full;	/* events lost because no reader kept up */
+	__u64 skip;		/* held-back events left before the clock is read again */
 };
+
+/*
+ * While the bucket is empty, the clock (a helper call, the dearest part of
+ * a held-back event) is read only every this many events: credit accrues
+ * by time all the same, so the rate stays exact, and a token is noticed at
+ * most this many denied frames late.
+ */
+#define VFW_LOG_CLOCK_EVERY	64
 
 #endif /* VAULTFW_MAPS_H */

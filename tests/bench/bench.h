@@ -102,7 +102,10 @@ void corpus_dump(const struct bench_data *d, FILE *f);
 
 /* ---- the programs under test (load.c, testrun.c) ---- */
 
-enum target_family { TF_FLOOR, TF_VAULTFW, TF_XDPFILTER };
+/* TF_VAULTFW_LOG: vaultfw at the last rule count with the diagnostic log at
+ * its default rate, as `vaultfw attach` leaves it; TF_VAULTFW runs with the
+ * log off. */
+enum target_family { TF_FLOOR, TF_VAULTFW, TF_VAULTFW_LOG, TF_XDPFILTER };
 
 struct target {
 	enum target_family family;
@@ -135,7 +138,7 @@ static const struct rule_point scale_points[] = {
 #define N_VAULTFW	(sizeof(vaultfw_points) / sizeof(vaultfw_points[0]))
 #define N_XDPFILTER	(sizeof(xdpfilter_points) / sizeof(xdpfilter_points[0]))
 #define N_SCALE		(sizeof(scale_points) / sizeof(scale_points[0]))
-#define N_TARGETS	(1 + N_VAULTFW + N_XDPFILTER)
+#define N_TARGETS	(1 + N_VAULTFW + 1 + N_XDPFILTER)
 
 struct vaultfw_bpf;
 struct xdp_drop_bpf;
@@ -144,6 +147,7 @@ struct bpf_object;
 struct loaded {
 	struct xdp_drop_bpf *floor;
 	struct vaultfw_bpf *vaultfw[N_VAULTFW];
+	struct vaultfw_bpf *vaultfw_log;
 	struct bpf_object *xdpfilter[N_XDPFILTER];
 };
 

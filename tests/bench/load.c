@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "compile.h"
+#include "events.h"
 #include "pins.h"
 #include "log.h"
 #include "ruleset.h"
@@ -83,6 +84,29 @@ cleanup:
 	return err;
 }
 
+/* The last rule count again, with the log on as attach leaves it. */
+static int vaultfw_log_load(const struct bench_data *d, struct vaultfw_bpf **skel,
+			    struct target *t)
+{
+	const struct rule_point *last = &vaultfw_points[N_VAULTFW - 1];
+	struct vfw_maps maps;
+	int err;
+
+	err = vaultfw_load(d, last->n_ip, last->n_subnets, skel);
+	if (err)
+		return err;
+	vfw_maps_from_skel(*skel, &maps);
+	err = vfw_events_config_init(maps.log_config_fd, VFW_LOG_RATE_DEFAULT);
+	if (err) {
+		pr_warn("bench: turning the log on: %s\n", strerror(-err));
+		return err;
+	}
+	*t = (struct target){ .family = TF_VAULTFW_LOG, .n_ip = last->n_ip,
+			      .n_subnets = last->n_subnets,
+			      .prog_fd = bpf_program__fd((*skel)->progs.vaultfw_xdp) };
+	return 0;
+}
+
 static int floor_load(struct loaded *l, struct target *t)
 {
 	int err;
@@ -118,6 +142,9 @@ int load_all(const struct bench_data *d, const struct options *o,
 				.n_subnets = vaultfw_points[i].n_subnets,
 				.prog_fd = bpf_program__fd(l->vaultfw[i]->progs.vaultfw_xdp) };
 	}
+	err = vaultfw_log_load(d, &l->vaultfw_log, &targets[n++]);
+	if (err)
+		return err;
 	for (size_t i = 0; i < N_XDPFILTER; i++) {
 		err = xdpfilter_load(o->xdpfilter_obj, d->ip_host, xdpfilter_points[i],
 				     &l->xdpfilter[i]);
@@ -135,6 +162,7 @@ void unload_all(struct loaded *l)
 	xdp_drop_bpf__destroy(l->floor);
 	for (size_t i = 0; i < N_VAULTFW; i++)
 		vaultfw_bpf__destroy(l->vaultfw[i]);
+	vaultfw_bpf__destroy(l->vaultfw_log);
 	for (size_t i = 0; i < N_XDPFILTER; i++)
 		bpf_object__close(l->xdpfilter[i]);
 }

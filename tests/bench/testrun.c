@@ -20,7 +20,7 @@
 #define HOLD_XDP_FLAGS		(XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST)
 
 static const char *const family_names[] = {
-	[TF_FLOOR] = "floor", [TF_VAULTFW] = "vaultfw",
+	[TF_FLOOR] = "floor", [TF_VAULTFW] = "vaultfw", [TF_VAULTFW_LOG] = "vaultfw+log",
 	[TF_XDPFILTER] = "xdp-filter",
 };
 
