@@ -29,16 +29,15 @@ const char *vfw_pin_path(char *buf, size_t len, const char *dir, const char *nam
 
 /*
  * What loading, attaching and reading vaultfw takes on this kernel, found
- * by experiment (docs/design.md "Privilege"): CAP_BPF for the bpf()
- * calls, CAP_NET_ADMIN for the XDP hook, and CAP_SYS_ADMIN for the
- * *_GET_FD_BY_ID calls with which libxdp reads the hook and the slot
- * tries are opened.
+ * by experiment (docs/design.md "Privilege"): CAP_NET_ADMIN for the XDP
+ * hook, and CAP_SYS_ADMIN for the *_GET_FD_BY_ID calls with which libxdp
+ * reads the hook and the slot tries are opened. CAP_SYS_ADMIN also grants
+ * what CAP_BPF would (the kernel's bpf_capable()), so CAP_BPF is not asked.
  */
 static const struct {
 	int cap;
 	const char *name;
 } needed_caps[] = {
-	{ CAP_BPF, "CAP_BPF" },
 	{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
 	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
 };
@@ -64,8 +63,8 @@ int vfw_require_privilege(char *err, size_t errlen)
 				      needed_caps[i].name);
 	if (!n)
 		return 0;
-	vfw_set_err(err, errlen, "missing %s: vaultfw needs CAP_BPF, CAP_NET_ADMIN and "
-		    "CAP_SYS_ADMIN (run it as root, or grant them)", missing);
+	vfw_set_err(err, errlen, "missing %s: vaultfw needs CAP_NET_ADMIN and CAP_SYS_ADMIN "
+		    "(run it as root, or grant them)", missing);
 	return -EPERM;
 }
 

@@ -137,9 +137,9 @@ check "identity: ... and the filter in force is unchanged" \
 run caps-short in_ns setpriv --bounding-set -all,+bpf,+net_admin "$VAULTFW" status $IFACE
 check "identity: without CAP_SYS_ADMIN, one line names the missing capability" \
 	refused caps-short status "missing CAP_SYS_ADMIN"
-run caps-enough in_ns setpriv --bounding-set -all,+bpf,+net_admin,+sys_admin \
+run caps-enough in_ns setpriv --bounding-set -all,+net_admin,+sys_admin \
 	"$VAULTFW" apply $IFACE "$RULES"
-check "identity: CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN alone are enough to apply" \
+check "identity: CAP_NET_ADMIN and CAP_SYS_ADMIN alone are enough to apply" \
 	test "$(rc_of caps-enough)" -eq 0
 
 run final-detach vfw detach $IFACE
