@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "document.h"
 #include "rules.h"
 #include "testlib.h"
 
@@ -534,7 +535,65 @@ static bool test_unbound_vnet_rule_skipped(void)
 			 &r, log, sizeof(log)))
 		return false;
 	ok = ASSERT_EQ(r.n_vnet_rules, 0, "not stored") &&
-	     ASSERT_STR_CONTAINS(log, "ignoreMissingVnetServiceEndpoint is true", "why");
+	     ASSERT_STR_CONTAINS(log, "ignoreMissingVnetServiceEndpoint is true", "why") &&
+	     ASSERT_EQ(r.n_skipped_vnet_rules, 1, "kept as skipped (issue 13.1)") &&
+	     ASSERT_STR_CONTAINS(r.skipped_vnet_rules[0].id, "/s/1/subnets/gone", "its id") &&
+	     ASSERT_TRUE(r.skipped_vnet_rules[0].ignore_missing_endpoint, "its flag");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* The ids of properties.networkAcls.virtualNetworkRules in a written-back document. */
+static bool written_vnet_ids(const struct vfw_rules *r, char *buf, size_t len)
+{
+	json_t *doc = vfw_document_json(r), *arr, *v;
+	size_t i, used = 0;
+
+	arr = json_object_get(json_object_get(json_object_get(doc, "properties"),
+					      "networkAcls"), "virtualNetworkRules");
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+					 json_string_value(json_object_get(v, "id")));
+	json_decref(doc);
+	return ASSERT_TRUE(arr != NULL, "document has virtualNetworkRules");
+}
+
+/* SPEC §1 (issue 13.1): the stored document keeps skipped rules where
+ * they were, so show | apply after adding a binding brings them in. */
+static bool test_skipped_vnet_rules_written_back(void)
+{
+	char ids[512], err[ERR_LEN] = "";
+	struct vfw_rules r, again;
+	bool ok;
+
+	ok = parse_ok("{'properties': {'networkAcls': {'virtualNetworkRules': [\n"
+		      " {'id': '/s/1/subnets/gone-a', 'ignoreMissingVnetServiceEndpoint': true},\n"
+		      " {'id': '/s/1/subnets/web'},\n"
+		      " {'id': '/s/1/subnets/gone-b', 'ignoreMissingVnetServiceEndpoint': true},\n"
+		      " {'id': '/s/1/subnets/GONE-A', 'ignoreMissingVnetServiceEndpoint': true},\n"
+		      " {'id': '/s/1/subnets/db'},\n"
+		      " {'id': '/s/1/subnets/gone-c', 'ignoreMissingVnetServiceEndpoint': true}]}},\n"
+		      " 'host': {'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10},"
+		      " {'id': '/s/1/subnets/db', 'vlan': 11}]}}", &r);
+	if (!ok)
+		return false;
+	ok = ASSERT_EQ(r.n_vnet_rules, 2, "bound") &&
+	     ASSERT_EQ(r.n_skipped_vnet_rules, 3, "skipped, the repeat merged") &&
+	     written_vnet_ids(&r, ids, sizeof(ids)) &&
+	     ASSERT_STR_CONTAINS(ids, "/s/1/subnets/gone-a /s/1/subnets/web /s/1/subnets/gone-b "
+				 "/s/1/subnets/db /s/1/subnets/gone-c", "in the file's order");
+	if (ok) {
+		json_t *doc = vfw_document_json(&r);
+		char *text = json_dumps(doc, JSON_COMPACT);
+
+		ok = ASSERT_EQ(vfw_rules_parse(text, strlen(text), "stored", &again, err,
+					       sizeof(err)), 0, err) &&
+		     ASSERT_EQ(again.n_skipped_vnet_rules, 3, "still skipped when read back");
+		vfw_rules_free(&again);
+		free(text);
+		json_decref(doc);
+	}
 	vfw_rules_free(&r);
 	return ok;
 }
@@ -779,6 +838,27 @@ static bool test_vnet_rules_over_limit(void)
 	size_t n;
 
 	return parse_generated(vnet_rules_doc(VFW_MAX_VNET_RULES + 1), -EINVAL, &n, count_vnet,
+			       "virtualNetworkRules[200]: more than 200 virtual network rules");
+}
+
+/* The vault stores (and counts) skipped rules: 199 bound and 2 skipped are 201. */
+static bool test_skipped_vnet_rules_count(void)
+{
+	char *doc = vnet_rules_doc(VFW_MAX_VNET_RULES - 1), *mark, *grown;
+	const char *extra = "{\"id\":\"/s/9/gone-1\",\"ignoreMissingVnetServiceEndpoint\":true},"
+			    "{\"id\":\"/s/9/gone-2\",\"ignoreMissingVnetServiceEndpoint\":true},";
+	size_t n, at;
+
+	mark = doc ? strstr(doc, "[{") : NULL;
+	if (!ASSERT_TRUE(mark, "generated"))
+		return false;
+	at = (size_t)(mark - doc) + 1;
+	grown = malloc(strlen(doc) + strlen(extra) + 1);
+	if (!ASSERT_TRUE(grown, "malloc"))
+		return false;
+	snprintf(grown, strlen(doc) + strlen(extra) + 1, "%.*s%s%s", (int)at, doc, extra, doc + at);
+	free(doc);
+	return parse_generated(grown, -EINVAL, &n, count_vnet,
 			       "virtualNetworkRules[200]: more than 200 virtual network rules");
 }
 
@@ -1124,6 +1204,7 @@ static const struct {
 	{ "ip rule duplicates merged with a warning", test_ip_duplicates_merged },
 	{ "vnet rule duplicates merged with a warning", test_vnet_duplicates_merged },
 	{ "unbound vnet rule skipped with a warning", test_unbound_vnet_rule_skipped },
+	{ "skipped vnet rules written back in their place", test_skipped_vnet_rules_written_back },
 	{ "outbound perimeter rule kept with a note", test_outbound_rule_noted },
 	{ "a UTF-8 byte-order mark is skipped", test_byte_order_mark_skipped },
 	{ "SPEC example", test_example_fixture },
@@ -1135,6 +1216,7 @@ static const struct {
 	{ "1001 ip rules rejected", test_ip_rules_over_limit },
 	{ "200 vnet rules accepted", test_vnet_rules_at_limit },
 	{ "201 vnet rules rejected", test_vnet_rules_over_limit },
+	{ "skipped vnet rules count towards 200", test_skipped_vnet_rules_count },
 	{ "data-plane address limit", test_dataplane_address_limit },
 	{ "host list limits", test_list_limits },
 	{ "name length limit", test_name_length },

@@ -88,6 +88,36 @@ static bool set_tag_lists(json_t *obj, const struct vfw_tag *tags, size_t n)
 	return set(obj, "vlans", vlans) && ok;
 }
 
+static json_t *vnet_rule_json(const struct vfw_vnet_rule *v)
+{
+	json_t *obj = json_object();
+
+	if (set(obj, "id", json_string(v->id)) &&
+	    set(obj, "ignoreMissingVnetServiceEndpoint", json_boolean(v->ignore_missing_endpoint)))
+		return obj;
+	json_decref(obj);
+	return NULL;
+}
+
+/*
+ * Bound and skipped rules in the order of the file: a skipped rule goes
+ * back where it was, after the bound rules that preceded it, so that the
+ * stored document is the operator's (SPEC §1).
+ */
+static bool append_vnet_rules(json_t *arr, const struct vfw_rules *r)
+{
+	size_t i, s = 0;
+	bool ok = true;
+
+	for (i = 0; ok && i <= r->n_vnet_rules; i++) {
+		for (; ok && s < r->n_skipped_vnet_rules && r->skipped_vnet_rules[s].after <= i; s++)
+			ok = append(arr, vnet_rule_json(&r->skipped_vnet_rules[s]));
+		if (ok && i < r->n_vnet_rules)
+			ok = append(arr, vnet_rule_json(&r->vnet_rules[i]));
+	}
+	return ok;
+}
+
 static json_t *network_acls_json(const struct vfw_rules *r)
 {
 	json_t *acls = json_object(), *ips = json_array(), *vnets = json_array(), *v;
@@ -100,13 +130,7 @@ static json_t *network_acls_json(const struct vfw_rules *r)
 		v = json_object();
 		ok = set(v, "value", prefix_json(&r->ip_rules[i].prefix)) && append(ips, v);
 	}
-	for (i = 0; ok && i < r->n_vnet_rules; i++) {
-		v = json_object();
-		ok = set(v, "id", json_string(r->vnet_rules[i].id)) &&
-		     set(v, "ignoreMissingVnetServiceEndpoint",
-			 json_boolean(r->vnet_rules[i].ignore_missing_endpoint)) &&
-		     append(vnets, v);
-	}
+	ok = ok && vnets && append_vnet_rules(vnets, r);
 	/* Both calls must run: each takes ownership of its array. */
 	ok = set(acls, "ipRules", ips) && ok;
 	ok = set(acls, "virtualNetworkRules", vnets) && ok;

@@ -1118,35 +1118,62 @@ static int parse_ip_rules(const struct parser *p, json_t *arr, const char *path,
 	return 0;
 }
 
-/* Reads one vnet rule; *keep is false when it is merged or skipped. */
+enum vnet_fate {
+	VNET_BOUND,
+	VNET_SKIPPED,		/* no binding, ignoreMissingVnetServiceEndpoint */
+	VNET_MERGED,		/* a repeat of an earlier rule */
+};
+
+static bool vnet_rule_listed(const struct vfw_rules *r, const char *id)
+{
+	return find_name(r->vnet_rules, r->n_vnet_rules, sizeof(*r->vnet_rules),
+			 offsetof(struct vfw_vnet_rule, id), id) >= 0 ||
+	       find_name(r->skipped_vnet_rules, r->n_skipped_vnet_rules,
+			 sizeof(*r->skipped_vnet_rules), offsetof(struct vfw_vnet_rule, id), id) >= 0;
+}
+
 static int parse_vnet_rule(const struct parser *p, json_t *obj, const char *path,
-			   const struct vfw_rules *r, struct vfw_vnet_rule *rule, bool *keep)
+			   const struct vfw_rules *r, struct vfw_vnet_rule *rule,
+			   enum vnet_fate *fate)
 {
 	char kpath[JSON_PATH_LEN];
+	bool bound;
 
-	*keep = false;
 	if (check_type(p, path, obj, JSON_OBJECT) ||
 	    get_name(p, obj, path, "id", true, rule->id) ||
 	    get_bool(p, obj, path, "ignoreMissingVnetServiceEndpoint",
 		     &rule->ignore_missing_endpoint))
 		return -EINVAL;
 	path_key(kpath, path, "id");
-	if (find_name(r->subnets, r->n_subnets, sizeof(*r->subnets),
-		      offsetof(struct vfw_subnet, id), rule->id) < 0) {
-		if (!rule->ignore_missing_endpoint)
-			return fail(p, kpath, "subnet \"%s\" has no host.subnets binding (add one, "
-				    "or set ignoreMissingVnetServiceEndpoint to skip it)", rule->id);
-		report(p, kpath, "warning: ", "subnet \"%s\" has no host.subnets binding; "
-		       "skipped because ignoreMissingVnetServiceEndpoint is true", rule->id);
-		return 0;
-	}
-	if (find_name(r->vnet_rules, r->n_vnet_rules, sizeof(*r->vnet_rules),
-		      offsetof(struct vfw_vnet_rule, id), rule->id) >= 0) {
+	bound = find_name(r->subnets, r->n_subnets, sizeof(*r->subnets),
+			  offsetof(struct vfw_subnet, id), rule->id) >= 0;
+	if (!bound && !rule->ignore_missing_endpoint)
+		return fail(p, kpath, "subnet \"%s\" has no host.subnets binding (add one, "
+			    "or set ignoreMissingVnetServiceEndpoint to skip it)", rule->id);
+	if (vnet_rule_listed(r, rule->id)) {
 		report(p, kpath, "warning: ", "subnet \"%s\" is listed more than once; merged",
 		       rule->id);
+		*fate = VNET_MERGED;
 		return 0;
 	}
-	*keep = true;
+	*fate = bound ? VNET_BOUND : VNET_SKIPPED;
+	if (!bound)
+		report(p, kpath, "warning: ", "subnet \"%s\" has no host.subnets binding; "
+		       "skipped because ignoreMissingVnetServiceEndpoint is true (kept in the "
+		       "stored rules, in force once bound)", rule->id);
+	return 0;
+}
+
+/* Appends to a list sized for VFW_MAX_VNET_RULES on first use. */
+static int append_vnet_rule(struct vfw_vnet_rule **list, size_t *n,
+			    const struct vfw_vnet_rule *rule)
+{
+	if (!*list) {
+		*list = calloc(VFW_MAX_VNET_RULES, sizeof(**list));
+		if (!*list)
+			return -ENOMEM;
+	}
+	(*list)[(*n)++] = *rule;
 	return 0;
 }
 
@@ -1155,26 +1182,28 @@ static int parse_vnet_rules(const struct parser *p, json_t *arr, const char *pat
 {
 	char epath[JSON_PATH_LEN];
 	struct vfw_vnet_rule rule;
-	bool keep;
+	enum vnet_fate fate = VNET_MERGED;
 	size_t i;
 	json_t *v;
+	int err;
 
 	json_array_foreach(arr, i, v) {
 		memset(&rule, 0, sizeof(rule));
 		path_index(epath, path, i);
-		if (parse_vnet_rule(p, v, epath, r, &rule, &keep))
+		if (parse_vnet_rule(p, v, epath, r, &rule, &fate))
 			return -EINVAL;
-		if (!keep)
+		if (fate == VNET_MERGED)
 			continue;
-		if (r->n_vnet_rules == VFW_MAX_VNET_RULES)
+		/* The vault stores skipped rules too, and counts them. */
+		if (r->n_vnet_rules + r->n_skipped_vnet_rules == VFW_MAX_VNET_RULES)
 			return fail(p, epath, "more than %d virtual network rules "
 				    "(after merging duplicates)", VFW_MAX_VNET_RULES);
-		if (!r->vnet_rules) {
-			r->vnet_rules = calloc(VFW_MAX_VNET_RULES, sizeof(*r->vnet_rules));
-			if (!r->vnet_rules)
-				return -ENOMEM;
-		}
-		r->vnet_rules[r->n_vnet_rules++] = rule;
+		rule.after = r->n_vnet_rules;
+		err = fate == VNET_BOUND
+		      ? append_vnet_rule(&r->vnet_rules, &r->n_vnet_rules, &rule)
+		      : append_vnet_rule(&r->skipped_vnet_rules, &r->n_skipped_vnet_rules, &rule);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -1448,6 +1477,7 @@ void vfw_rules_free(struct vfw_rules *r)
 	free(perim->subscriptions);
 	free(r->ip_rules);
 	free(r->vnet_rules);
+	free(r->skipped_vnet_rules);
 	free(r->subnets);
 	free(r->private_endpoints);
 	memset(r, 0, sizeof(*r));

@@ -46,6 +46,7 @@ struct vfw_ip_rule {
 struct vfw_vnet_rule {
 	char id[VFW_NAME_MAX];		/* as written; compare with strcasecmp */
 	bool ignore_missing_endpoint;
+	size_t after;			/* skipped rules: bound rules before it in the file */
 };
 
 struct vfw_subnet {
@@ -121,8 +122,15 @@ struct vfw_rules {
 	bool bypass_azure_services;	/* bypass AzureServices (default) */
 	struct vfw_ip_rule *ip_rules;	/* normalised, duplicates merged */
 	size_t n_ip_rules;
-	struct vfw_vnet_rule *vnet_rules;
+	struct vfw_vnet_rule *vnet_rules;	/* bound: these are compiled */
 	size_t n_vnet_rules;
+	/* Skipped for a missing binding (ignoreMissingVnetServiceEndpoint):
+	 * never compiled, but kept so that the stored document is the one
+	 * the operator wrote (SPEC §1) and a binding added later brings
+	 * them into force. They count towards VFW_MAX_VNET_RULES, as the
+	 * vault counts every rule it stores. */
+	struct vfw_vnet_rule *skipped_vnet_rules;
+	size_t n_skipped_vnet_rules;
 
 	struct vfw_dataplane dataplane;
 	struct vfw_vxlan vxlan;

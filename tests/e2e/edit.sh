@@ -152,6 +152,38 @@ check "edit: show after applying it prints the same document" \
 check "edit: ids kept through show | apply" test "$(rule_field 203.0.113.0/24 id)" = "$ID_NET"
 check "edit: counters kept through show | apply" test "$(rule_field 203.0.113.0/24 packets)" = 5
 
+# A rule skipped for a missing binding stays in the stored document (SPEC
+# §1, issue 13.1): show, add the binding to what it printed, apply, and the
+# rule is live.
+LATER=/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app/subnets/later
+$PY - "$BASE" "$TMP/skipped.json" "$LATER" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["properties"]["networkAcls"]["virtualNetworkRules"] = [
+    {"id": sys.argv[3], "ignoreMissingVnetServiceEndpoint": True}]
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+run skipped-apply vfw apply $IFACE "$TMP/skipped.json"
+check "edit: a file with an unbound ignore-missing rule applies" ok skipped-apply
+check "edit: the unbound rule is skipped with a warning" err_has skipped-apply "skipped because"
+check "edit: the skipped rule is not live" test -z "$(rule_field "${LATER,,}" id)"
+show >"$TMP/skipped-live.json"
+check "edit: show keeps the skipped rule" grep -q "\"$LATER\"" "$TMP/skipped-live.json"
+run skipped-list vfw rule list $IFACE
+check "edit: rule list marks the skipped rule" \
+	grep -q "$LATER (skipped: no host.subnets binding)" "$TMP/skipped-list.out"
+$PY - "$TMP/skipped-live.json" "$TMP/skipped-bound.json" "$LATER" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["host"]["subnets"].append({"id": sys.argv[3], "vlan": 102, "prefix": "10.3.0.0/24"})
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+run skipped-bound vfw apply $IFACE "$TMP/skipped-bound.json"
+check "edit: show's output with the binding added applies" ok skipped-bound
+check "edit: the once-skipped rule is now live" test -n "$(rule_field "${LATER,,}" id)"
+run skipped-list2 vfw rule list $IFACE
+check "edit: rule list shows it without the mark" grep -qx "  $LATER" "$TMP/skipped-list2.out"
+
 # a document without networkAcls: the first IP rule creates them, still open
 vfw apply $IFACE "$OPEN" >/dev/null
 run add-open vfw rule add $IFACE --ip-address 203.0.113.77
