@@ -113,6 +113,27 @@ static const struct reject_case reject_cases[] = {
 	  "   {'value': '198.51.100.7'}, {'value': '192.0.2.0/24'},\n"
 	  "      {'value': @'10.0.0.1'}]}}}",
 	  "10.0.0.0/8", "properties.networkAcls.ipRules[3].value" },
+	/* rule objects (SPEC §1, issue 13.4): a rule only ever allows */
+	{ "ipRule action Deny", ACLS("{'ipRules': [{'value': '203.0.113.0/24', 'action': @'Deny'}]}"),
+	  "\"Deny\": a Key Vault network rule only ever allows",
+	  "properties.networkAcls.ipRules[0].action" },
+	{ "ipRule action not a string",
+	  ACLS("{'ipRules': [{'value': '203.0.113.0/24', 'action': @true}]}"),
+	  "expected a string, got a boolean", "properties.networkAcls.ipRules[0].action" },
+	{ "vnet rule action Deny",
+	  ACLS("{'virtualNetworkRules': [{'id': '/s/1', 'action': @'deny'}]}"),
+	  "only ever allows", "properties.networkAcls.virtualNetworkRules[0].action" },
+	{ "vnet rule state not a string",
+	  ACLS("{'virtualNetworkRules': [{'id': '/s/1', 'state': @1}]}"),
+	  "expected a string, got an integer", "properties.networkAcls.virtualNetworkRules[0].state" },
+	{ "privateEndpointConnections not an array",
+	  "{'properties': {'privateEndpointConnections': @{}}}",
+	  "expected an array, got an object", "properties.privateEndpointConnections" },
+	{ "private endpoint connection status not a string",
+	  "{'properties': {'privateEndpointConnections': [{'id': '/c/x', 'properties':"
+	  " {'privateLinkServiceConnectionState': {'status': @true}}}]}}",
+	  "expected a string, got a boolean",
+	  "properties.privateEndpointConnections[0].properties.privateLinkServiceConnectionState.status" },
 	{ "virtualNetworkRules not an array", ACLS("{'virtualNetworkRules': @'x'}"),
 	  "expected an array, got a string", "properties.networkAcls.virtualNetworkRules" },
 	{ "vnet rule not an object", ACLS("{'virtualNetworkRules': [@1]}"),
@@ -360,22 +381,18 @@ static bool parse_ok(const char *tmpl, struct vfw_rules *rules)
 	return parse_marked(tmpl, NULL, rules, NULL, 0);
 }
 
-/*
- * parse_marked with stderr (where pr_warn writes) captured into log, which
- * must then hold one message at the marker naming `path`: "PLACE level".
- */
-static bool parse_warns(const char *tmpl, const char *path, const char *level,
-			struct vfw_rules *rules, char *log, size_t len)
+/* parse_marked with stderr (where pr_warn writes) captured into log. */
+static bool parse_captured(const char *tmpl, const char *path, struct vfw_rules *rules,
+			   char *place, size_t place_len, char *log, size_t len)
 {
 	FILE *tmp = tmpfile();
 	int saved = dup(STDERR_FILENO);
-	char place[256], want[300];
 	size_t n;
 	bool ok;
 
 	fflush(stderr);
 	dup2(fileno(tmp), STDERR_FILENO);
-	ok = parse_marked(tmpl, path, rules, place, sizeof(place));
+	ok = parse_marked(tmpl, path, rules, place, place_len);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -383,8 +400,31 @@ static bool parse_warns(const char *tmpl, const char *path, const char *level,
 	n = fread(log, 1, len - 1, tmp);
 	log[n] = '\0';
 	fclose(tmp);
+	return ok;
+}
+
+/*
+ * parse_captured, and log must then hold one message at the marker naming
+ * `path`: "PLACE level".
+ */
+static bool parse_warns(const char *tmpl, const char *path, const char *level,
+			struct vfw_rules *rules, char *log, size_t len)
+{
+	char place[256], want[300];
+	bool ok;
+
+	ok = parse_captured(tmpl, path, rules, place, sizeof(place), log, len);
 	snprintf(want, sizeof(want), "%s%s", place, level);
 	return ok && ASSERT_STR_CONTAINS(log, want, "message at the marker");
+}
+
+/* Accepted without a single warning or note. */
+static bool parse_silent(const char *tmpl, struct vfw_rules *rules)
+{
+	char log[4096];
+
+	return parse_captured(tmpl, "", rules, NULL, 0, log, sizeof(log)) &&
+	       ASSERT_STR_CONTAINS("", log, "no warning");
 }
 
 static bool prefix_is(const struct vfw_prefix *p, const char *want)
@@ -594,6 +634,127 @@ static bool test_skipped_vnet_rules_written_back(void)
 		free(text);
 		json_decref(doc);
 	}
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* Issue 13.4: keys beyond the vault's schema inside a rule object. */
+static bool test_rule_unknown_keys_warn(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns(ACLS("{'ipRules': [{'value': '203.0.113.0/24',\n"
+			      " 'ipAddressOrRange': @'203.0.113.0/24'}]}"),
+			 "properties.networkAcls.ipRules[0].ipAddressOrRange", "warning: ",
+			 &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "not a key of a Key Vault IP rule", "says why") &&
+	     ASSERT_EQ(r.n_ip_rules, 1, "the rule is kept");
+	vfw_rules_free(&r);
+	if (!ok || !parse_warns("{'properties': {'networkAcls': {'virtualNetworkRules': [\n"
+				" {'id': '/s/1/subnets/web', 'subnetName': @'web'}]}},\n"
+				" 'host': {'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10}]}}",
+				"properties.networkAcls.virtualNetworkRules[0].subnetName",
+				"warning: ", &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "not a key of a Key Vault virtual network rule", "says why") &&
+	     ASSERT_EQ(r.n_vnet_rules, 1, "the rule is kept");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+static bool test_vnet_state_warns(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns("{'properties': {'networkAcls': {'virtualNetworkRules': [\n"
+			 " {'id': '/s/1/subnets/web', 'state': @'Provisioning'}]}},\n"
+			 " 'host': {'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10}]}}",
+			 "properties.networkAcls.virtualNetworkRules[0].state", "warning: ",
+			 &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "state is \"Provisioning\", not Succeeded", "says why") &&
+	     ASSERT_EQ(r.n_vnet_rules, 1, "still enforced");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* What the vault's own schema, other resources' rules and the az CLI add. */
+static bool test_rule_known_keys_silent(void)
+{
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_silent("{'properties': {'networkAcls': {"
+			  " 'ipRules': [{'value': '203.0.113.0/24', 'action': 'Allow'}],"
+			  " 'virtualNetworkRules': [{'id': '/s/1/subnets/web', 'action': 'allow',"
+			  "  'state': 'succeeded', 'resourceGroup': 'rg',"
+			  "  'ignoreMissingVnetServiceEndpoint': false}]}},"
+			  " 'host': {'dataPlane': {'addresses': ['192.0.2.10']},"
+			  "  'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10}]}}", &r))
+		return false;
+	ok = ASSERT_EQ(r.n_ip_rules, 1, "ip rule") && ASSERT_EQ(r.n_vnet_rules, 1, "vnet rule");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+#define PE_HOST	"'host': {'dataPlane': {'addresses': ['192.0.2.10']}, 'vxlan': {'remotes': " \
+		"['192.0.2.1']}, 'privateEndpoints': [{'name': 'pe-bound', 'vni': 7, " \
+		"'status': 'Approved'}]}"
+
+/* The REST shape (under "properties") and the az CLI's (flattened). */
+static bool test_pe_connection_unbound_warns(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns("{'properties': {'privateEndpointConnections': [\n"
+			 " {'id': '/v/privateEndpointConnections/conn-bound', 'properties': {"
+			 "'privateEndpoint': {'id': '/n/privateEndpoints/pe-bound'},"
+			 " 'privateLinkServiceConnectionState': {'status': 'Approved'}}},\n"
+			 " @{'id': '/v/privateEndpointConnections/conn-b', 'properties': {"
+			 "'privateEndpoint': {'id': '/n/privateEndpoints/pe-b'},"
+			 " 'privateLinkServiceConnectionState': {'status': 'Approved'}}}]}, "
+			 PE_HOST "}",
+			 "properties.privateEndpointConnections[1]", "warning: ", &r, log,
+			 sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "connection \"conn-b\" is Approved but no "
+				 "host.privateEndpoints entry", "names the connection") &&
+	     ASSERT_TRUE(!strstr(log, "conn-bound"), "bound through its private endpoint");
+	vfw_rules_free(&r);
+	if (!ok || !parse_warns("{'properties': {'privateEndpointConnections': [\n"
+				" @{'id': '/v/privateEndpointConnections/conn-c',"
+				" 'privateLinkServiceConnectionState': {'status': 'approved'}}]}, "
+				PE_HOST "}",
+				"properties.privateEndpointConnections[0]", "warning: ", &r, log,
+				sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "\"conn-c\" is Approved", "az CLI shape");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+static bool test_pe_connection_bound_silent(void)
+{
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_silent("{'properties': {'privateEndpointConnections': ["
+			  " {'id': '/v/privateEndpointConnections/PE-BOUND',"
+			  "  'privateLinkServiceConnectionState': {'status': 'Approved'}},"
+			  " {'id': '/v/privateEndpointConnections/pending',"
+			  "  'privateLinkServiceConnectionState': {'status': 'Pending'}},"
+			  " {'id': '/v/privateEndpointConnections/rejected', 'properties':"
+			  "  {'privateLinkServiceConnectionState': {'status': 'Rejected'}}}]}, "
+			  PE_HOST "}", &r))
+		return false;
+	ok = ASSERT_EQ(r.n_private_endpoints, 1, "binding");
 	vfw_rules_free(&r);
 	return ok;
 }
@@ -1206,6 +1367,11 @@ static const struct {
 	{ "unbound vnet rule skipped with a warning", test_unbound_vnet_rule_skipped },
 	{ "skipped vnet rules written back in their place", test_skipped_vnet_rules_written_back },
 	{ "outbound perimeter rule kept with a note", test_outbound_rule_noted },
+	{ "unknown keys in rule objects warn", test_rule_unknown_keys_warn },
+	{ "vnet rule state other than Succeeded warns", test_vnet_state_warns },
+	{ "action Allow, state Succeeded, resourceGroup: no warning", test_rule_known_keys_silent },
+	{ "Approved connection without a binding warns", test_pe_connection_unbound_warns },
+	{ "bound, Pending and Rejected connections: no warning", test_pe_connection_bound_silent },
 	{ "a UTF-8 byte-order mark is skipped", test_byte_order_mark_skipped },
 	{ "SPEC example", test_example_fixture },
 	{ "az keyvault show output", test_az_fixture },

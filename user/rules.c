@@ -1082,9 +1082,50 @@ static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 /* ------------------------------------------------------------------ */
 /* properties                                                          */
 
+/*
+ * A rule object's keys beyond the vault's schema are warnings, not errors
+ * (SPEC §1): properties are pasted from the management API and from other
+ * resource types' rules, which carry more. `known` also lists the keys that
+ * are checked (action, state) and the az CLI's own resourceGroup.
+ */
+static void warn_unknown_keys(const struct parser *p, json_t *obj, const char *path,
+			      const char *const *known, const char *what)
+{
+	char kpath[JSON_PATH_LEN], names[128];
+	const char *key;
+	json_t *v;
+	int i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; known[i]; i++)
+			if (!strcmp(key, known[i]))
+				break;
+		if (!known[i])
+			report(p, path_key(kpath, path, key), "warning: ", "not a key of %s "
+			       "(known: %s); ignored", what, join_names(known, names, sizeof(names)));
+	}
+}
+
+/* A Key Vault rule only ever allows: a Deny would mean the opposite of
+ * what vaultfw would enforce, so it is refused rather than ignored. */
+static int check_rule_action(const struct parser *p, json_t *obj, const char *path)
+{
+	char kpath[JSON_PATH_LEN];
+	const char *text;
+
+	if (get_string(p, obj, path, "action", false, &text))
+		return -EINVAL;
+	if (!text || !strcasecmp(text, "Allow"))
+		return 0;
+	return fail(p, path_key(kpath, path, "action"), "\"%s\": a Key Vault network rule "
+		    "only ever allows (action Allow); to stop admitting its sources, remove "
+		    "the rule", text);
+}
+
 static int parse_ip_rules(const struct parser *p, json_t *arr, const char *path,
 			  struct vfw_rules *r)
 {
+	static const char *const ip_rule_keys[] = { "value", "action", NULL };
 	char epath[JSON_PATH_LEN], vpath[JSON_PATH_LEN], buf[32];
 	struct vfw_prefix prefix;
 	size_t i, j;
@@ -1093,8 +1134,10 @@ static int parse_ip_rules(const struct parser *p, json_t *arr, const char *path,
 	json_array_foreach(arr, i, v) {
 		path_index(epath, path, i);
 		if (check_type(p, epath, v, JSON_OBJECT) ||
+		    check_rule_action(p, v, epath) ||
 		    get_prefix(p, v, epath, "value", true, true, &prefix, NULL))
 			return -EINVAL;
+		warn_unknown_keys(p, v, epath, ip_rule_keys, "a Key Vault IP rule");
 		for (j = 0; j < r->n_ip_rules; j++)
 			if (r->ip_rules[j].prefix.addr == prefix.addr &&
 			    r->ip_rules[j].prefix.len == prefix.len)
@@ -1132,18 +1175,40 @@ static bool vnet_rule_listed(const struct vfw_rules *r, const char *id)
 			 sizeof(*r->skipped_vnet_rules), offsetof(struct vfw_vnet_rule, id), id) >= 0;
 }
 
+/* The API reports a rule it has not finished applying; vaultfw enforces it
+ * as written, which may differ from what the vault does meanwhile. */
+static int check_vnet_state(const struct parser *p, json_t *obj, const char *path)
+{
+	char kpath[JSON_PATH_LEN];
+	const char *text;
+
+	if (get_string(p, obj, path, "state", false, &text))
+		return -EINVAL;
+	if (text && strcasecmp(text, "Succeeded"))
+		report(p, path_key(kpath, path, "state"), "warning: ", "state is \"%s\", not "
+		       "Succeeded: the vault may not be applying this rule yet; vaultfw "
+		       "enforces it as written", text);
+	return 0;
+}
+
 static int parse_vnet_rule(const struct parser *p, json_t *obj, const char *path,
 			   const struct vfw_rules *r, struct vfw_vnet_rule *rule,
 			   enum vnet_fate *fate)
 {
+	static const char *const vnet_rule_keys[] = {
+		"id", "ignoreMissingVnetServiceEndpoint", "action", "state", "resourceGroup", NULL
+	};
 	char kpath[JSON_PATH_LEN];
 	bool bound;
 
 	if (check_type(p, path, obj, JSON_OBJECT) ||
+	    check_rule_action(p, obj, path) ||
 	    get_name(p, obj, path, "id", true, rule->id) ||
 	    get_bool(p, obj, path, "ignoreMissingVnetServiceEndpoint",
-		     &rule->ignore_missing_endpoint))
+		     &rule->ignore_missing_endpoint) ||
+	    check_vnet_state(p, obj, path))
 		return -EINVAL;
+	warn_unknown_keys(p, obj, path, vnet_rule_keys, "a Key Vault virtual network rule");
 	path_key(kpath, path, "id");
 	bound = find_name(r->subnets, r->n_subnets, sizeof(*r->subnets),
 			  offsetof(struct vfw_subnet, id), rule->id) >= 0;
@@ -1234,6 +1299,83 @@ static int parse_network_acls(const struct parser *p, json_t *acls, const char *
 	return 0;
 }
 
+/* The last segment of a resource id ("…/privateEndpointConnections/NAME"). */
+static const char *id_leaf(const char *id)
+{
+	const char *slash = id ? strrchr(id, '/') : NULL;
+
+	return slash ? slash + 1 : id;
+}
+
+static bool has_private_endpoint(const struct vfw_rules *r, const char *name)
+{
+	return name && *name &&
+	       find_name(r->private_endpoints, r->n_private_endpoints,
+			 sizeof(*r->private_endpoints),
+			 offsetof(struct vfw_private_endpoint, name), name) >= 0;
+}
+
+/*
+ * One entry of properties.privateEndpointConnections: the az CLI prints
+ * its properties flattened into it, the REST API under "properties". An
+ * Approved connection is one the vault admits; without a binding in
+ * host.privateEndpoints (named after the connection or after its private
+ * endpoint) vaultfw cannot see its traffic, so it would be refused.
+ */
+static int check_pe_connection(const struct parser *p, json_t *obj, const char *path,
+			       const struct vfw_rules *r)
+{
+	char ppath[JSON_PATH_LEN], spath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	const char *id = NULL, *status = NULL, *pe_id = NULL, *name, *pe_name;
+	json_t *props, *state, *pe;
+
+	if (check_type(p, path, obj, JSON_OBJECT) ||
+	    get_string(p, obj, path, "id", false, &id) ||
+	    get_member(p, obj, path, "properties", JSON_OBJECT, false, &props))
+		return -EINVAL;
+	path_key(ppath, path, "properties");
+	if (!props) {
+		props = obj;
+		snprintf(ppath, sizeof(ppath), "%s", path);
+	}
+	if (get_member(p, props, ppath, "privateLinkServiceConnectionState", JSON_OBJECT, false,
+		       &state) ||
+	    (state && get_string(p, state, path_key(spath, ppath,
+						    "privateLinkServiceConnectionState"),
+				 "status", false, &status)) ||
+	    get_member(p, props, ppath, "privateEndpoint", JSON_OBJECT, false, &pe) ||
+	    (pe && get_string(p, pe, path_key(epath, ppath, "privateEndpoint"), "id", false,
+			      &pe_id)))
+		return -EINVAL;
+	if (!status || strcasecmp(status, "Approved"))
+		return 0;
+	name = id_leaf(id);
+	pe_name = id_leaf(pe_id);
+	if (has_private_endpoint(r, name) || has_private_endpoint(r, pe_name))
+		return 0;
+	report(p, path, "warning: ", "connection \"%s\" is Approved but no host.privateEndpoints "
+	       "entry is named after it%s%s%s: its traffic is not admitted on this host",
+	       name && *name ? name : "(no id)", pe_name ? " or its private endpoint \"" : "",
+	       pe_name ? pe_name : "", pe_name ? "\"" : "");
+	return 0;
+}
+
+static int check_pe_connections(const struct parser *p, json_t *props, const char *path,
+				const struct vfw_rules *r)
+{
+	char kpath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	json_t *arr, *v;
+	size_t i;
+
+	if (get_member(p, props, path, "privateEndpointConnections", JSON_ARRAY, false, &arr))
+		return -EINVAL;
+	path_key(kpath, path, "privateEndpointConnections");
+	json_array_foreach(arr, i, v)
+		if (check_pe_connection(p, v, path_index(epath, kpath, i), r))
+			return -EINVAL;
+	return 0;
+}
+
 const char *const vfw_public_access_names[] = {
 	[VFW_PNA_ENABLED] = "Enabled",
 	[VFW_PNA_DISABLED] = "Disabled",
@@ -1248,7 +1390,8 @@ static int parse_properties(const struct parser *p, json_t *props, struct vfw_ru
 	int pna = VFW_PNA_ENABLED;
 	json_t *acls;
 
-	if (get_enum(p, props, path, "publicNetworkAccess", vfw_public_access_names, false, &pna))
+	if (get_enum(p, props, path, "publicNetworkAccess", vfw_public_access_names, false, &pna) ||
+	    check_pe_connections(p, props, path, r))
 		return -EINVAL;
 	r->public_access = pna;
 	if (pna == VFW_PNA_SECURED_BY_PERIMETER && !r->has_perimeter)
