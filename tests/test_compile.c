@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "compile.h"
+#include "document.h"
 #include "log.h"
 #include "rules.h"
 #include "pins.h"
@@ -443,6 +444,61 @@ static bool test_perimeter_entries(void)
 	     ASSERT_TRUE(!find_entry(&c, VFW_TAG_NONE, 0, "192.0.2.0/24"),
 			 "outbound prefix ignored");
 	vfw_compiled_free(&c);
+	return ok;
+}
+
+/* Rules of a file, compiled, with the document that would be stored. */
+static bool compile_file(const char *path, struct vfw_compiled *c, char **doc)
+{
+	struct vfw_rules rules;
+	char err[512] = "";
+	json_t *root;
+	int ret;
+
+	ret = vfw_rules_load_file(path, &rules, err, sizeof(err));
+	if (!ASSERT_EQ(ret, 0, err))
+		return false;
+	ret = vfw_compile(&rules, c, err, sizeof(err));
+	root = vfw_document_json(&rules);
+	*doc = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	vfw_rules_free(&rules);
+	return ASSERT_EQ(ret, 0, err) && ASSERT_TRUE(*doc, "document");
+}
+
+static bool same_rules_and_entries(const struct vfw_compiled *a, const struct vfw_compiled *b)
+{
+	bool ok = ASSERT_EQ(a->n_rules, b->n_rules, "rule count") &&
+		  ASSERT_EQ(a->n_entries, b->n_entries, "entry count") &&
+		  ASSERT_TRUE(!memcmp(&a->config, &b->config, sizeof(a->config)), "config");
+	size_t i;
+
+	for (i = 0; ok && i < a->n_rules; i++)
+		ok = ASSERT_EQ(a->rules[i].kind, b->rules[i].kind, "rule kind") &&
+		     ASSERT_STR_CONTAINS(a->rules[i].name, b->rules[i].name, "rule name") &&
+		     ASSERT_EQ(strlen(a->rules[i].name), strlen(b->rules[i].name), "rule name");
+	return ok && ASSERT_TRUE(!memcmp(a->entries, b->entries,
+					 a->n_entries * sizeof(*a->entries)), "entries");
+}
+
+/* SPEC §1, issue 13.3: a perimeter configuration pasted from the API and
+ * the flat form of the same perimeter are one rule set. */
+static bool test_perimeter_pasted_same_as_flat(void)
+{
+	struct vfw_compiled pasted = {}, flat = {};
+	char *pasted_doc = NULL, *flat_doc = NULL;
+	bool ok;
+
+	ok = compile_file("tests/rules/perimeter-pasted.json", &pasted, &pasted_doc) &&
+	     compile_file("tests/rules/perimeter-flat.json", &flat, &flat_doc) &&
+	     ASSERT_EQ(pasted.n_rules, 6, "ip rule, three inbound rules, two members") &&
+	     ASSERT_TRUE(pasted.config.flags & VFW_CFG_PERIM_ENFORCE, "Enforced, pasted") &&
+	     same_rules_and_entries(&pasted, &flat) &&
+	     ASSERT_TRUE(!strcmp(pasted_doc, flat_doc), "one stored document (the flat form)");
+	vfw_compiled_free(&pasted);
+	vfw_compiled_free(&flat);
+	free(pasted_doc);
+	free(flat_doc);
 	return ok;
 }
 
@@ -1134,6 +1190,7 @@ int main(int argc, char **argv)
 		{ "compile_rule_order_and_names", test_rule_order_and_names },
 		{ "compile_pending_endpoint_has_no_entry", test_pending_endpoint_has_no_entry },
 		{ "compile_perimeter_entries", test_perimeter_entries },
+		{ "compile_perimeter_pasted_same_as_flat", test_perimeter_pasted_same_as_flat },
 		{ "compile_entry_limit", test_entry_limit },
 		{ "compile_rule_limit", test_rule_limit },
 		{ "install_first", test_install_first },

@@ -296,6 +296,56 @@ static const struct reject_case reject_cases[] = {
 	{ "perimeter subscription vnis not an array",
 	  PERIM("{'accessMode': 'Audit', 'subscriptions': [{'id': 's', 'vnis': @6001}]}"),
 	  "expected an array, got an integer", "host.perimeter.subscriptions[0].vnis" },
+	/* host.perimeter pasted from the API (SPEC §1, issue 13.3) */
+	{ "perimeter API resourceAssociation missing", PERIM("{'properties': @{}}"),
+	  "required key is missing", "host.perimeter.properties.resourceAssociation" },
+	{ "perimeter API accessMode missing",
+	  PERIM("{'properties': {'resourceAssociation': @{'name': 'a'}}}"),
+	  "required key is missing", "host.perimeter.properties.resourceAssociation.accessMode" },
+	{ "perimeter API accessMode unknown",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': @'On'}}}"),
+	  "is not one of Learning, Audit, Enforced",
+	  "host.perimeter.properties.resourceAssociation.accessMode" },
+	{ "perimeter API properties unknown key",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profiles': @[]}}"),
+	  "unknown key", "host.perimeter.properties.profiles" },
+	{ "perimeter API flat key beside properties",
+	  PERIM("{'accessMode': @'Audit', 'properties': {'resourceAssociation':"
+		" {'accessMode': 'Audit'}}}"),
+	  "the flat form's key beside \"properties\"", "host.perimeter.accessMode" },
+	{ "perimeter API rule without properties",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'accessRules': [@{'name': 'r'}]}}}"),
+	  "required key is missing", "host.perimeter.properties.profile.accessRules[0].properties" },
+	{ "perimeter API direction beside the rule's properties",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'accessRules': [{'name': 'r', 'direction': @'Inbound',"
+		" 'properties': {'direction': 'Inbound'}}]}}}"),
+	  "unknown key", "host.perimeter.properties.profile.accessRules[0].direction" },
+	{ "perimeter API rule prefix IPv6",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},\n"
+		" 'profile': {'accessRules': [{'name': 'r', 'properties': {'direction': 'Inbound',\n"
+		"  'addressPrefixes': ['198.51.100.0/24', @'2001:db8::/48']}}]}}}"),
+	  "IPv6 is not supported",
+	  "host.perimeter.properties.profile.accessRules[0].properties.addressPrefixes[1]" },
+	{ "perimeter API rule subscription not listed",
+	  PERIM("{'subscriptions': [{'id': '/subscriptions/2'}], 'properties': {"
+		"'resourceAssociation': {'accessMode': 'Audit'}, 'profile': {'accessRules': ["
+		"{'name': 'r', 'properties': {'direction': 'Inbound',"
+		" 'subscriptions': [{'id': @'/subscriptions/3'}]}}]}}}"),
+	  "is not listed in host.perimeter.subscriptions",
+	  "host.perimeter.properties.profile.accessRules[0].properties.subscriptions[0].id" },
+	{ "perimeter API networkSecurityPerimeters not an array",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'accessRules': [{'name': 'r', 'properties': {'direction': 'Inbound',"
+		" 'networkSecurityPerimeters': @{}}}]}}}"),
+	  "expected an array, got an object",
+	  "host.perimeter.properties.profile.accessRules[0].properties.networkSecurityPerimeters" },
+	{ "perimeter API profile unknown key",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'rules': @[]}}}"),
+	  "unknown key", "host.perimeter.properties.profile.rules" },
 	{ "member name twice",
 	  PERIM("{'accessMode': 'Audit', 'members': [{'name': 'm'}, @{'name': 'M'}]}"),
 	  "already used by entry [0]", "host.perimeter.members[1]" },
@@ -774,6 +824,64 @@ static bool test_outbound_rule_noted(void)
 	ok = ASSERT_EQ(r.perimeter.n_access_rules, 1, "kept") &&
 	     ASSERT_TRUE(!r.perimeter.access_rules[0].inbound, "outbound") &&
 	     ASSERT_STR_CONTAINS(log, "outbound rule \"out\" is ignored", "note");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* Issue 13.3: a networkSecurityPerimeterConfigurations GET pasted as host.perimeter. */
+static bool test_perimeter_pasted_fixture(void)
+{
+	char err[ERR_LEN] = "";
+	struct vfw_rules r;
+	const struct vfw_perimeter *pm = &r.perimeter;
+	bool ok;
+
+	if (!ASSERT_EQ(vfw_rules_load_file(FIXTURES "perimeter-pasted.json", &r, err, sizeof(err)),
+		       0, err))
+		return false;
+	ok = ASSERT_TRUE(r.has_perimeter, "perimeter") &&
+	     ASSERT_EQ(pm->mode, VFW_PERIM_ENFORCED, "properties.resourceAssociation.accessMode") &&
+	     ASSERT_EQ(pm->n_access_rules, 4, "properties.profile.accessRules") &&
+	     ASSERT_STR_CONTAINS(pm->access_rules[0].name, "corp-offices", "rule name") &&
+	     ASSERT_TRUE(pm->access_rules[0].inbound, "direction under properties") &&
+	     ASSERT_EQ(pm->access_rules[0].n_prefixes, 2, "addressPrefixes under properties") &&
+	     prefix_is(&pm->access_rules[0].prefixes[1], "203.0.113.128/25") &&
+	     ASSERT_EQ(pm->access_rules[1].n_subscriptions, 1, "subscriptions under properties") &&
+	     ASSERT_EQ(pm->access_rules[2].n_prefixes + pm->access_rules[2].n_subscriptions, 0,
+		       "a perimeter-to-perimeter rule admits nothing") &&
+	     ASSERT_TRUE(!pm->access_rules[3].inbound, "outbound") &&
+	     ASSERT_EQ(pm->n_subscriptions, 1, "vaultfw's subscriptions beside properties") &&
+	     ASSERT_EQ(pm->subscriptions[0].n_tags, 3, "vnis and vlans") &&
+	     ASSERT_EQ(pm->n_members, 2, "vaultfw's members beside properties");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* Fields the vault cannot use are noted where they are, in both forms. */
+static bool test_perimeter_ignored_fields_noted(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns(PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Learning'},\n"
+			       " 'profile': {'accessRules': [{'name': 'p2p', 'properties': {"
+			       "'direction': 'Inbound', 'networkSecurityPerimeters':\n"
+			       " @[{'id': '/n/other', 'perimeterGuid': 'g', 'location': 'l'}]}}]}}}"),
+			 "host.perimeter.properties.profile.accessRules[0].properties."
+			 "networkSecurityPerimeters", "note: ", &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "rule \"p2p\": networkSecurityPerimeters (1) ignored",
+				 "note") &&
+	     ASSERT_EQ(r.perimeter.n_access_rules, 1, "the rule is kept");
+	vfw_rules_free(&r);
+	if (!ok || !parse_warns(PERIM("{'accessMode': 'Audit', 'accessRules': [{'name': 'in',"
+				      " 'direction': 'Inbound',\n 'fullyQualifiedDomainNames':"
+				      " @['a.example', 'b.example']}]}"),
+				"host.perimeter.accessRules[0].fullyQualifiedDomainNames", "note: ",
+				&r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "fullyQualifiedDomainNames (2) ignored", "flat form too");
 	vfw_rules_free(&r);
 	return ok;
 }
@@ -1374,6 +1482,8 @@ static const struct {
 	{ "bound, Pending and Rejected connections: no warning", test_pe_connection_bound_silent },
 	{ "a UTF-8 byte-order mark is skipped", test_byte_order_mark_skipped },
 	{ "SPEC example", test_example_fixture },
+	{ "perimeter pasted from the API", test_perimeter_pasted_fixture },
+	{ "perimeter fields the vault cannot use are noted", test_perimeter_ignored_fields_noted },
 	{ "az keyvault show output", test_az_fixture },
 	{ "trusted service and member tags", test_trusted_and_member_tags },
 	{ "subnets share a tag without overlap", test_subnets_share_tag },

@@ -982,27 +982,61 @@ static int parse_access_rule_subscription(const struct parser *p, json_t *obj,
 
 static const char *const direction_names[] = { "Inbound", "Outbound", NULL };
 
-static int parse_access_rule(const struct parser *p, json_t *obj, const char *path,
-			     void *items, size_t index, void *ctx)
+/* How host.perimeter is written: flat, or pasted from the management API. */
+struct access_rule_ctx {
+	const struct vfw_perimeter *perim;
+	bool api_shape;
+};
+
+/*
+ * Lists a perimeter rule may hold that the vault cannot use: outbound
+ * destinations (the vault sends nothing vaultfw filters) and other
+ * perimeters (whose traffic carries nothing vaultfw can recognise).
+ * Accepted so that rules can be pasted as they are; ignored with a note.
+ */
+static const struct {
+	const char *key;
+	const char *why;
+} ignored_rule_lists[] = {
+	{ "fullyQualifiedDomainNames", "outbound destinations, and the vault sends nothing to filter" },
+	{ "emailAddresses", "outbound destinations, and the vault sends nothing to filter" },
+	{ "phoneNumbers", "outbound destinations, and the vault sends nothing to filter" },
+	{ "networkSecurityPerimeters", "another perimeter's traffic carries nothing vaultfw "
+	  "can recognise in a packet" },
+};
+
+static int note_ignored_lists(const struct parser *p, json_t *body, const char *path,
+			      const struct vfw_access_rule *r)
 {
-	/* The perimeter's outbound destinations are accepted so that its
-	 * rules can be pasted as they are; the vault never uses them. */
-	static const char *const keys[] = {
-		"name", "direction", "addressPrefixes", "subscriptions",
-		"fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers", NULL
-	};
-	struct vfw_access_rule *r = (struct vfw_access_rule *)items + index;
+	char kpath[JSON_PATH_LEN];
+	json_t *arr;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(ignored_rule_lists); i++) {
+		if (get_member(p, body, path, ignored_rule_lists[i].key, JSON_ARRAY, false, &arr))
+			return -EINVAL;
+		/* An outbound rule is noted once, as a whole. */
+		if (arr && json_array_size(arr) && r->inbound)
+			report(p, path_key(kpath, path, ignored_rule_lists[i].key), "note: ",
+			       "rule \"%s\": %s (%zu) ignored: %s", r->name,
+			       ignored_rule_lists[i].key, json_array_size(arr),
+			       ignored_rule_lists[i].why);
+	}
+	return 0;
+}
+
+/* direction, addressPrefixes, subscriptions: at the rule itself (flat) or
+ * under its "properties" (API). */
+static int parse_access_rule_body(const struct parser *p, json_t *body, const char *path,
+				  struct vfw_access_rule *r, const struct vfw_perimeter *perim)
+{
 	char kpath[JSON_PATH_LEN];
 	int direction;
 
-	if (check_keys(p, obj, path, keys) ||
-	    get_name(p, obj, path, "name", true, r->name) ||
-	    check_unique(p, path, items, index, sizeof(*r),
-			 offsetof(struct vfw_access_rule, name)) ||
-	    get_enum(p, obj, path, "direction", direction_names, true, &direction) ||
-	    get_prefix_list(p, obj, path, "addressPrefixes", &r->prefixes, &r->n_prefixes) ||
-	    parse_object_list(p, obj, path, "subscriptions", SIZE_MAX, VFW_NAME_MAX,
-			      parse_access_rule_subscription, ctx,
+	if (get_enum(p, body, path, "direction", direction_names, true, &direction) ||
+	    get_prefix_list(p, body, path, "addressPrefixes", &r->prefixes, &r->n_prefixes) ||
+	    parse_object_list(p, body, path, "subscriptions", SIZE_MAX, VFW_NAME_MAX,
+			      parse_access_rule_subscription, (void *)perim,
 			      (void **)&r->subscriptions, &r->n_subscriptions))
 		return -EINVAL;
 	r->inbound = direction == 0;
@@ -1010,7 +1044,40 @@ static int parse_access_rule(const struct parser *p, json_t *obj, const char *pa
 		report(p, path_key(kpath, path, "direction"), "note: ",
 		       "outbound rule \"%s\" is ignored: the vault has no outbound traffic to filter",
 		       r->name);
-	return 0;
+	return note_ignored_lists(p, body, path, r);
+}
+
+static int parse_access_rule(const struct parser *p, json_t *obj, const char *path,
+			     void *items, size_t index, void *ctx)
+{
+	static const char *const flat_keys[] = {
+		"name", "direction", "addressPrefixes", "subscriptions", "networkSecurityPerimeters",
+		"fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers", NULL
+	};
+	/* An AccessRule of the configuration (name, properties); the
+	 * perimeter's own profile API adds id and type. */
+	static const char *const api_keys[] = { "id", "name", "type", "properties", NULL };
+	static const char *const api_body_keys[] = {
+		"direction", "addressPrefixes", "subscriptions", "networkSecurityPerimeters",
+		"fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers", "provisioningState",
+		NULL
+	};
+	const struct access_rule_ctx *c = ctx;
+	struct vfw_access_rule *r = (struct vfw_access_rule *)items + index;
+	char bpath[JSON_PATH_LEN];
+	json_t *body = obj;
+
+	if (check_keys(p, obj, path, c->api_shape ? api_keys : flat_keys) ||
+	    get_name(p, obj, path, "name", true, r->name) ||
+	    check_unique(p, path, items, index, sizeof(*r),
+			 offsetof(struct vfw_access_rule, name)))
+		return -EINVAL;
+	snprintf(bpath, sizeof(bpath), "%s", path);
+	if (c->api_shape &&
+	    (get_member(p, obj, path, "properties", JSON_OBJECT, true, &body) ||
+	     check_keys(p, body, path_key(bpath, path, "properties"), api_body_keys)))
+		return -EINVAL;
+	return parse_access_rule_body(p, body, bpath, r, c->perim);
 }
 
 const char *const vfw_perimeter_mode_names[] = {
@@ -1020,6 +1087,88 @@ const char *const vfw_perimeter_mode_names[] = {
 	NULL
 };
 
+/* host.perimeter's own lists, in both shapes. */
+static int parse_perimeter_subscriptions(const struct parser *p, json_t *obj, const char *path,
+					 struct vfw_perimeter *perim)
+{
+	return parse_object_list(p, obj, path, "subscriptions", SIZE_MAX,
+				 sizeof(*perim->subscriptions), parse_perimeter_subscription, NULL,
+				 (void **)&perim->subscriptions, &perim->n_subscriptions);
+}
+
+static int parse_members(const struct parser *p, json_t *obj, const char *path,
+			 struct vfw_perimeter *perim)
+{
+	return parse_object_list(p, obj, path, "members", VFW_MAX_MEMBERS, sizeof(*perim->members),
+				 parse_group, NULL, (void **)&perim->members, &perim->n_members);
+}
+
+static int parse_access_rules(const struct parser *p, json_t *obj, const char *path,
+			      struct vfw_perimeter *perim, bool api_shape)
+{
+	struct access_rule_ctx ctx = { .perim = perim, .api_shape = api_shape };
+
+	return parse_object_list(p, obj, path, "accessRules", VFW_MAX_ACCESS_RULES,
+				 sizeof(*perim->access_rules), parse_access_rule, &ctx,
+				 (void **)&perim->access_rules, &perim->n_access_rules);
+}
+
+/*
+ * The shape of a networkSecurityPerimeterConfigurations GET (SPEC §1):
+ * accessMode under properties.resourceAssociation, rules under
+ * properties.profile.accessRules[], each rule's fields under its own
+ * properties. vaultfw's subscriptions and members sit beside properties.
+ * The rest is the API's bookkeeping, accepted and not read.
+ */
+static int parse_perimeter_api(const struct parser *p, json_t *obj, const char *path,
+			       struct vfw_perimeter *perim, int *mode)
+{
+	static const char *const keys[] = {
+		"id", "name", "type", "systemData", "properties", "subscriptions", "members", NULL
+	};
+	static const char *const props_keys[] = {
+		"networkSecurityPerimeter", "resourceAssociation", "profile", "provisioningState",
+		"provisioningIssues", NULL
+	};
+	static const char *const assoc_keys[] = { "name", "accessMode", NULL };
+	static const char *const profile_keys[] = {
+		"name", "accessRulesVersion", "accessRules", "diagnosticSettingsVersion",
+		"enabledLogCategories", NULL
+	};
+	char ppath[JSON_PATH_LEN], apath[JSON_PATH_LEN], fpath[JSON_PATH_LEN];
+	json_t *props, *assoc, *profile;
+
+	if (check_keys(p, obj, path, keys) ||
+	    get_member(p, obj, path, "properties", JSON_OBJECT, true, &props) ||
+	    check_keys(p, props, path_key(ppath, path, "properties"), props_keys) ||
+	    get_member(p, props, ppath, "resourceAssociation", JSON_OBJECT, true, &assoc) ||
+	    check_keys(p, assoc, path_key(apath, ppath, "resourceAssociation"), assoc_keys) ||
+	    get_enum(p, assoc, apath, "accessMode", vfw_perimeter_mode_names, true, mode) ||
+	    parse_perimeter_subscriptions(p, obj, path, perim) ||
+	    get_member(p, props, ppath, "profile", JSON_OBJECT, false, &profile))
+		return -EINVAL;
+	path_key(fpath, ppath, "profile");
+	if (profile && (check_keys(p, profile, fpath, profile_keys) ||
+			parse_access_rules(p, profile, fpath, perim, true)))
+		return -EINVAL;
+	return parse_members(p, obj, path, perim);
+}
+
+/* One of the flat form's own keys beside a pasted "properties". */
+static int check_one_shape(const struct parser *p, json_t *obj, const char *path)
+{
+	static const char *const flat_only[] = { "accessMode", "accessRules" };
+	char kpath[JSON_PATH_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(flat_only); i++)
+		if (json_object_get(obj, flat_only[i]))
+			return fail(p, path_key(kpath, path, flat_only[i]), "the flat form's key "
+				    "beside \"properties\" (a pasted perimeter configuration, which "
+				    "has it under properties): write one form or the other");
+	return 0;
+}
+
 static int parse_perimeter(const struct parser *p, json_t *obj, const char *path,
 			   struct vfw_perimeter *perim)
 {
@@ -1028,18 +1177,18 @@ static int parse_perimeter(const struct parser *p, json_t *obj, const char *path
 	};
 	int mode;
 
-	/* Subscriptions first: access rules refer to them. */
-	if (check_keys(p, obj, path, keys) ||
-	    get_enum(p, obj, path, "accessMode", vfw_perimeter_mode_names, true, &mode) ||
-	    parse_object_list(p, obj, path, "subscriptions", SIZE_MAX, sizeof(*perim->subscriptions),
-			      parse_perimeter_subscription, NULL,
-			      (void **)&perim->subscriptions, &perim->n_subscriptions) ||
-	    parse_object_list(p, obj, path, "accessRules", VFW_MAX_ACCESS_RULES,
-			      sizeof(*perim->access_rules), parse_access_rule, perim,
-			      (void **)&perim->access_rules, &perim->n_access_rules) ||
-	    parse_object_list(p, obj, path, "members", VFW_MAX_MEMBERS, sizeof(*perim->members),
-			      parse_group, NULL, (void **)&perim->members, &perim->n_members))
+	/* Subscriptions before access rules in both shapes: rules refer to them. */
+	if (json_object_get(obj, "properties")) {
+		if (check_one_shape(p, obj, path) ||
+		    parse_perimeter_api(p, obj, path, perim, &mode))
+			return -EINVAL;
+	} else if (check_keys(p, obj, path, keys) ||
+		   get_enum(p, obj, path, "accessMode", vfw_perimeter_mode_names, true, &mode) ||
+		   parse_perimeter_subscriptions(p, obj, path, perim) ||
+		   parse_access_rules(p, obj, path, perim, false) ||
+		   parse_members(p, obj, path, perim)) {
 		return -EINVAL;
+	}
 	perim->mode = mode;
 	return 0;
 }
