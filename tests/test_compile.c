@@ -523,6 +523,44 @@ static bool test_entry_limit(void)
 	       ASSERT_TRUE(!c.entries && !c.rules, "nothing left allocated");
 }
 
+/*
+ * SPEC §1 asks 100,000 trusted and member prefixes to load; the parser
+ * takes them (test_rules), but each is one trie entry and the trie holds
+ * VFW_TRIE_MAX_ENTRIES. Until the datapath's lookup grows, the refusal
+ * must name that limit and where the entries come from.
+ */
+static bool test_entry_limit_names_trie(void)
+{
+	size_t n = 100000, i;
+	struct vfw_group groups[2] = {
+		{ .name = "backup", .n_prefixes = n / 2, .n_tag_prefixes = n / 2 },
+		{ .name = "storage", .n_prefixes = n / 2, .n_tag_prefixes = n / 2 - 10 },
+	};
+	struct vfw_rules r = { .trusted = &groups[0], .n_trusted = 1, .has_perimeter = true,
+			       .perimeter = { .members = &groups[1], .n_members = 1 } };
+	struct vfw_compiled c;
+	char err[512] = "";
+	int ret;
+
+	groups[0].prefixes = calloc(n, sizeof(*groups[0].prefixes));
+	if (!ASSERT_TRUE(groups[0].prefixes, "calloc"))
+		return false;
+	groups[1].prefixes = groups[0].prefixes + n / 2;
+	for (i = 0; i < n; i++)
+		groups[0].prefixes[i] = (struct vfw_prefix){ .addr = 0x14000000 + (i << 8), .len = 24 };
+	ret = vfw_compile(&r, &c, err, sizeof(err));
+	free(groups[0].prefixes);
+	return ASSERT_EQ(ret, -E2BIG, "refused") &&
+	       ASSERT_STR_CONTAINS(err, "rule set needs 100000 lookup entries, at most 16384 fit",
+				   "count and limit") &&
+	       ASSERT_STR_CONTAINS(err, "VFW_TRIE_MAX_ENTRIES", "names the limit") &&
+	       ASSERT_STR_CONTAINS(err, "100000 of the prefixes are trusted-service, "
+				   "perimeter-rule and member prefixes (99990 from service tags)",
+				   "says where they come from") &&
+	       ASSERT_TRUE(!strchr(err, '\n'), "one line") &&
+	       ASSERT_TRUE(!c.entries && !c.rules, "nothing left allocated");
+}
+
 static struct vfw_ip_rule *ip_rules_from(__u32 base, size_t n)
 {
 	struct vfw_ip_rule *ip = calloc(n, sizeof(*ip));
@@ -1192,6 +1230,7 @@ int main(int argc, char **argv)
 		{ "compile_perimeter_entries", test_perimeter_entries },
 		{ "compile_perimeter_pasted_same_as_flat", test_perimeter_pasted_same_as_flat },
 		{ "compile_entry_limit", test_entry_limit },
+		{ "compile_entry_limit_names_trie", test_entry_limit_names_trie },
 		{ "compile_rule_limit", test_rule_limit },
 		{ "install_first", test_install_first },
 		{ "install_keeps_ids_and_counters", test_install_keeps_ids_and_counters },

@@ -7,7 +7,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -23,6 +25,8 @@
 #define IP_RULE(v)	ACLS("{'ipRules': [{'value': @'" v "'}]}")
 #define HOST(host)	"{'properties': {}, 'host': " host "}"
 #define PERIM(perim)	HOST("{'perimeter': " perim "}")
+/* A text document's relative paths start from the current directory. */
+#define TAGS_FILE	"'serviceTagsFile': 'tests/rules/service-tags.json'"
 
 struct reject_case {
 	const char *name;
@@ -225,6 +229,41 @@ static const struct reject_case reject_cases[] = {
 	{ "trusted service unknown key",
 	  HOST("{'trustedServices': [{'name': 'b', 'tags': @[]}]}"), "unknown key",
 	  "host.trustedServices[0].tags" },
+	/* service tags (SPEC §1, issue 12.3) */
+	{ "serviceTags without serviceTagsFile",
+	  HOST("{'trustedServices': [{'name': 't', 'serviceTags': @['Storage.WestEurope']}]}"),
+	  "are looked up in host.serviceTagsFile, which is not given",
+	  "host.trustedServices[0].serviceTags" },
+	{ "service tag unknown",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't',"
+	       " 'serviceTags': ['Storage.WestEurope', @'Storage.MarsNorth']}]}"),
+	  "unknown service tag \"Storage.MarsNorth\": ", "host.trustedServices[0].serviceTags[1]" },
+	{ "member service tag unknown",
+	  HOST("{" TAGS_FILE ", 'perimeter': {'accessMode': 'Audit', 'members': [{'name': 'm',"
+	       " 'serviceTags': [@'AzureCloud']}]}}"),
+	  "unknown service tag \"AzureCloud\"", "host.perimeter.members[0].serviceTags[0]" },
+	{ "member serviceTags without serviceTagsFile",
+	  PERIM("{'accessMode': 'Audit', 'members': [{'name': 'm', 'serviceTags': @['x']}]}"),
+	  "which is not given", "host.perimeter.members[0].serviceTags" },
+	{ "service tag listed twice",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't',"
+	       " 'serviceTags': ['Storage.WestEurope', @'storage.westeurope']}]}"),
+	  "is listed twice", "host.trustedServices[0].serviceTags[1]" },
+	{ "serviceTags not an array",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't', 'serviceTags': @'Storage'}]}"),
+	  "expected an array, got a string", "host.trustedServices[0].serviceTags" },
+	{ "service tag not a string",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't', 'serviceTags': [@5]}]}"),
+	  "expected a string, got an integer", "host.trustedServices[0].serviceTags[0]" },
+	{ "serviceTagsFile not a string", HOST("{'serviceTagsFile': @['tags.json']}"),
+	  "expected a string, got an array", "host.serviceTagsFile" },
+	{ "serviceTagsFile empty", HOST("{'serviceTagsFile': @''}"), "must not be empty",
+	  "host.serviceTagsFile" },
+	{ "serviceTagsFile not a regular file", HOST("{'serviceTagsFile': @'/dev/null'}"),
+	  "/dev/null is not a regular file", "host.serviceTagsFile" },
+	{ "serviceTagsFile missing", HOST("{'serviceTagsFile': @'tests/rules/no-such-tags.json'}"),
+	  "tests/rules/no-such-tags.json: cannot open: No such file or directory",
+	  "host.serviceTagsFile" },
 	{ "private endpoint status missing",
 	  HOST("{'privateEndpoints': [@{'name': 'pe', 'vni': 7}]}"), "required key is missing",
 	  "host.privateEndpoints[0].status" },
@@ -1303,6 +1342,212 @@ static bool file_case(const void *data, size_t len, const char *want)
 	return ok;
 }
 
+/* ------------------------------------------------------------------ */
+/* Service tags (SPEC §1, issue 12.3)                                  */
+
+static bool test_service_tags_join_groups(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	const struct vfw_group *t, *m;
+	bool ok;
+
+	if (!parse_warns(HOST("{" TAGS_FILE ",\n 'trustedServices': [{'name': 't',"
+			      " 'prefixes': ['198.51.100.0/28'],\n"
+			      " 'serviceTags': [@'AzureBackup.WestEurope', 'azuremonitor.westeurope']}],\n"
+			      " 'perimeter': {'accessMode': 'Audit', 'members': [{'name': 'm',"
+			      " 'serviceTags': ['Storage.WestEurope']}]}}"),
+			 "host.trustedServices[0].serviceTags[0]", "note: ", &r, log, sizeof(log)))
+		return false;
+	t = &r.trusted[0];
+	m = &r.perimeter.members[0];
+	ok = ASSERT_STR_CONTAINS(log, "service tag \"AzureBackup.WestEurope\": 2 IPv6 prefixes "
+				 "skipped", "IPv6 noted") &&
+	     ASSERT_EQ(t->n_prefixes, 1 + 3 + 3, "written, then the tags' IPv4 prefixes") &&
+	     ASSERT_EQ(t->n_tag_prefixes, 6, "from tags") &&
+	     prefix_is(&t->prefixes[0], "198.51.100.0/28") &&
+	     prefix_is(&t->prefixes[1], "20.38.84.104/30") &&
+	     prefix_is(&t->prefixes[6], "51.144.56.176/28") &&
+	     ASSERT_EQ(t->n_service_tags, 2, "names kept") &&
+	     ASSERT_STR_CONTAINS(t->service_tags[1], "azuremonitor.westeurope", "as written") &&
+	     ASSERT_EQ(m->n_prefixes, 2, "member: IPv4 prefixes of its tag") &&
+	     ASSERT_EQ(m->n_tag_prefixes, 2, "member: all from its tag") &&
+	     ASSERT_TRUE(r.service_tags_file && r.service_tags_file[0] == '/', "absolute path");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* The stored document names the tags and the file, never their prefixes. */
+static bool test_service_tags_written_back(void)
+{
+	char err[ERR_LEN] = "";
+	struct vfw_rules r, again;
+	json_t *doc, *host, *group;
+	const char *file;
+	char *text = NULL;
+	bool ok;
+
+	if (!ASSERT_EQ(vfw_rules_load_file(FIXTURES "service-tags-vault.json", &r, err,
+					   sizeof(err)), 0, err))
+		return false;
+	doc = vfw_document_json(&r);
+	host = json_object_get(doc, "host");
+	group = json_array_get(json_object_get(host, "trustedServices"), 0);
+	file = json_string_value(json_object_get(host, "serviceTagsFile"));
+	ok = ASSERT_TRUE(file && file[0] == '/', "serviceTagsFile, absolute") &&
+	     ASSERT_STR_CONTAINS(file, "/tests/rules/service-tags.json", "the fixture's") &&
+	     ASSERT_EQ(json_array_size(json_object_get(group, "prefixes")), 1,
+		       "only the prefix written") &&
+	     ASSERT_EQ(json_array_size(json_object_get(group, "serviceTags")), 2, "tag names") &&
+	     ASSERT_STR_CONTAINS(json_string_value(json_array_get(json_object_get(group,
+				 "serviceTags"), 1)), "azuremonitor.westeurope", "as written");
+	text = ok ? json_dumps(doc, JSON_COMPACT) : NULL;
+	ok = ok && ASSERT_TRUE(!strstr(text, "20.38.84.104"), "no expanded prefix") &&
+	     ASSERT_EQ(vfw_rules_parse(text, strlen(text), "stored", &again, err, sizeof(err)),
+		       0, err) &&
+	     ASSERT_EQ(again.trusted[0].n_prefixes, r.trusted[0].n_prefixes, "reads back the same") &&
+	     ASSERT_EQ(again.perimeter.members[0].n_tag_prefixes, 2, "member too");
+	if (ok)
+		vfw_rules_free(&again);
+	free(text);
+	json_decref(doc);
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* A relative serviceTagsFile starts from the rules file's directory. */
+static bool test_service_tags_relative_to_rules_file(void)
+{
+	char path[PATH_MAX], cwd[PATH_MAX], err[ERR_LEN] = "";
+	struct vfw_rules r;
+	bool ok;
+	int ret;
+
+	if (!ASSERT_TRUE(realpath(FIXTURES "service-tags-vault.json", path) &&
+			 getcwd(cwd, sizeof(cwd)), "paths") ||
+	    !ASSERT_EQ(chdir("/"), 0, "chdir /"))
+		return false;
+	ret = vfw_rules_load_file(path, &r, err, sizeof(err));
+	ok = ASSERT_EQ(chdir(cwd), 0, "chdir back") && ASSERT_EQ(ret, 0, err) &&
+	     ASSERT_EQ(r.trusted[0].n_tag_prefixes, 6, "tags found beside the rules file") &&
+	     ASSERT_STR_CONTAINS(r.service_tags_file, "/tests/rules/service-tags.json", "path");
+	if (!ret)
+		vfw_rules_free(&r);
+	return ok;
+}
+
+/* A tags file problem names the tags file, its line:col and JSON path. */
+static bool tags_file_rejects(const char *tags, const char *want)
+{
+	char path[] = "/tmp/vaultfw-tags-XXXXXX", doc[512], err[ERR_LEN] = "", full[600];
+	struct vfw_rules r;
+	bool ok;
+	int ret;
+
+	if (!write_temp(path, tags, strlen(tags)))
+		return false;
+	snprintf(doc, sizeof(doc), "{\"properties\": {}, \"host\": {\"serviceTagsFile\": \"%s\","
+		 " \"trustedServices\": [{\"name\": \"t\", \"serviceTags\": [\"A\"]}]}}", path);
+	snprintf(full, sizeof(full), "%s%s", path, want);
+	ret = vfw_rules_parse(doc, strlen(doc), SOURCE, &r, err, sizeof(err));
+	unlink(path);
+	ok = ASSERT_EQ(ret, -EINVAL, want) && ASSERT_STR_CONTAINS(err, full, "names the tags file") &&
+	     ASSERT_TRUE(!strchr(err, '\n'), "one line") &&
+	     ASSERT_TRUE(rules_are_zero(&r), "zeroed");
+	return ok;
+}
+
+static bool test_service_tags_file_errors(void)
+{
+	return tags_file_rejects("{\"values\": [{\"name\": \"A\", \"properties\":\n"
+				 " {\"addressPrefixes\": [\"20.0.0.0/8\", \"20.1.2.3/16\"]}}]}",
+				 ":2:37: values[0].properties.addressPrefixes[1]: \"20.1.2.3/16\" "
+				 "has host bits set") &&
+	       tags_file_rejects("{\"values\": [{\"name\": \"A\", \"properties\": {}}]}",
+				 ":1:41: values[0].properties.addressPrefixes: required key is "
+				 "missing") &&
+	       tags_file_rejects("{\"values\": [{\"name\": 7}]}",
+				 ":1:22: values[0].name: expected a string, got an integer") &&
+	       tags_file_rejects("{\"changeNumber\": 1}", ":1:1: values: required key is missing") &&
+	       tags_file_rejects("[]", ":1:1: (top level): expected an object with \"values\"") &&
+	       tags_file_rejects("{\"values\": [", ":1:12: ");
+}
+
+/* SPEC §1: 100,000 trusted and member prefixes must load (the parser has
+ * no limit on them; the compiler's trie does, see test_compile). */
+static bool test_service_tags_100k(void)
+{
+	char path[] = "/tmp/vaultfw-tags-XXXXXX", doc[512], err[ERR_LEN] = "";
+	struct timespec t0, t1;
+	struct vfw_rules r;
+	size_t len, i, n = 0;
+	char *tags;
+	FILE *f = open_memstream(&tags, &len);
+	int tag, ret;
+	bool ok;
+
+	fputs("{\"values\": [", f);
+	for (tag = 0; tag < 4; tag++) {
+		fprintf(f, "%s{\"name\": \"Tag%d\", \"id\": \"Tag%d\", \"properties\": "
+			"{\"addressPrefixes\": [\"2603:1020::/48\"", tag ? "," : "", tag, tag);
+		for (i = 0; i < 25000; i++, n++)
+			fprintf(f, ",\"%zu.%zu.%zu.%zu/32\"", 20 + (n >> 16), (n >> 8) & 255,
+				n & 255, (size_t)tag + 1);
+		fputs("]}}", f);
+	}
+	fputs("]}", f);
+	fclose(f);
+	ok = write_temp(path, tags, len);
+	free(tags);
+	if (!ok)
+		return false;
+	snprintf(doc, sizeof(doc), "{\"properties\": {}, \"host\": {\"serviceTagsFile\": \"%s\","
+		 " \"trustedServices\": [{\"name\": \"t\", \"serviceTags\": [\"Tag0\", \"Tag1\"]}],"
+		 " \"perimeter\": {\"accessMode\": \"Audit\", \"members\": [{\"name\": \"m\","
+		 " \"serviceTags\": [\"Tag2\", \"Tag3\"]}]}}}", path);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = vfw_rules_parse(doc, strlen(doc), SOURCE, &r, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	unlink(path);
+	if (!ASSERT_EQ(ret, 0, err))
+		return false;
+	fprintf(stderr, "  100,000 service-tag prefixes parsed in %.0f ms\n",
+		(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	ok = ASSERT_EQ(r.trusted[0].n_prefixes + r.perimeter.members[0].n_prefixes, 100000,
+		       "every IPv4 prefix") &&
+	     ASSERT_EQ(r.trusted[0].n_tag_prefixes, 50000, "trusted: two tags");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* The same number written out in the rules file itself. */
+static bool test_inline_prefixes_100k(void)
+{
+	char err[ERR_LEN] = "";
+	struct vfw_rules r;
+	size_t len, i;
+	char *doc;
+	FILE *f = open_memstream(&doc, &len);
+	int ret;
+	bool ok;
+
+	fputs("{\"properties\": {}, \"host\": {\"trustedServices\": [{\"name\": \"t\", "
+	      "\"prefixes\": [", f);
+	for (i = 0; i < 100000; i++)
+		fprintf(f, "%s\"%zu.%zu.%zu.0/24\"", i ? "," : "", 20 + (i >> 16), (i >> 8) & 255,
+			i & 255);
+	fputs("]}]}}", f);
+	fclose(f);
+	ret = vfw_rules_parse(doc, len, SOURCE, &r, err, sizeof(err));
+	free(doc);
+	if (!ASSERT_EQ(ret, 0, err))
+		return false;
+	ok = ASSERT_EQ(r.trusted[0].n_prefixes, 100000, "every prefix") &&
+	     ASSERT_EQ(r.trusted[0].n_tag_prefixes, 0, "none from tags");
+	vfw_rules_free(&r);
+	return ok;
+}
+
 static bool test_file_empty(void)
 {
 	return file_case("", 0, ": the file is empty");
@@ -1482,6 +1727,12 @@ static const struct {
 	{ "bound, Pending and Rejected connections: no warning", test_pe_connection_bound_silent },
 	{ "a UTF-8 byte-order mark is skipped", test_byte_order_mark_skipped },
 	{ "SPEC example", test_example_fixture },
+	{ "service tags join trusted services and members", test_service_tags_join_groups },
+	{ "service tags written back by name", test_service_tags_written_back },
+	{ "serviceTagsFile relative to the rules file", test_service_tags_relative_to_rules_file },
+	{ "service tags file errors name that file", test_service_tags_file_errors },
+	{ "100,000 service-tag prefixes load", test_service_tags_100k },
+	{ "100,000 written prefixes load", test_inline_prefixes_100k },
 	{ "perimeter pasted from the API", test_perimeter_pasted_fixture },
 	{ "perimeter fields the vault cannot use are noted", test_perimeter_ignored_fields_noted },
 	{ "az keyvault show output", test_az_fixture },

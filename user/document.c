@@ -210,14 +210,32 @@ static json_t *subnet_json(const struct vfw_subnet *s)
 	return ok ? obj : NULL;
 }
 
-/* A trusted-service group or a perimeter member. */
+/* serviceTags by name: the file is read again whenever the document is. */
+static bool set_service_tags(json_t *obj, const struct vfw_group *g)
+{
+	json_t *arr;
+	size_t i;
+	bool ok;
+
+	if (!g->n_service_tags)
+		return true;
+	arr = json_array();
+	ok = arr != NULL;
+	for (i = 0; ok && i < g->n_service_tags; i++)
+		ok = append(arr, json_string(g->service_tags[i]));
+	return set(obj, "serviceTags", arr) && ok;
+}
+
+/* A trusted-service group or a perimeter member: the prefixes written,
+ * not those its service tags brought. */
 static json_t *group_json(const struct vfw_group *g)
 {
 	json_t *obj = json_object();
 	bool ok;
 
 	ok = set(obj, "name", json_string(g->name)) &&
-	     set_prefixes(obj, "prefixes", g->prefixes, g->n_prefixes) &&
+	     set_prefixes(obj, "prefixes", g->prefixes, g->n_prefixes - g->n_tag_prefixes) &&
+	     set_service_tags(obj, g) &&
 	     set_tags(obj, g->tags, g->n_tags);
 	if (!ok)
 		json_decref(obj);
@@ -313,6 +331,8 @@ static json_t *host_json(const struct vfw_rules *r)
 	ok = set(host, "dataPlane", dataplane_json(&r->dataplane)) &&
 	     (!r->vxlan.present || set(host, "vxlan", vxlan_json(&r->vxlan))) &&
 	     SET_LIST(host, "subnets", r->subnets, r->n_subnets, subnet_json) &&
+	     (!r->service_tags_file ||
+	      set(host, "serviceTagsFile", json_string(r->service_tags_file))) &&
 	     SET_LIST(host, "trustedServices", r->trusted, r->n_trusted, group_json) &&
 	     SET_LIST(host, "privateEndpoints", r->private_endpoints, r->n_private_endpoints,
 		      private_endpoint_json) &&

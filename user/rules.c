@@ -26,18 +26,36 @@
 
 /* A vault has at most a few thousand rules; a bigger file is a mistake. */
 #define RULES_FILE_MAX		(16u << 20)
+/* The cloud's weekly service tags file is a few MiB and grows each year. */
+#define SERVICE_TAGS_FILE_MAX	(64u << 20)
 /* Room for the longest path this parser builds, with indices. */
 #define JSON_PATH_LEN		192
 #define MSG_LEN			(2 * VFW_NAME_MAX + 128)
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
 
+/* host.serviceTagsFile, loaded once while host is parsed. */
+struct service_tags {
+	char *path;		/* absolute */
+	char *text;		/* kept for the locator of errors inside it */
+	size_t len;
+	json_t *root;
+	json_t *values;		/* its "values" array */
+};
+
 struct parser {
 	const char *text;
 	size_t len;
 	const char *source;
+	const char *file;	/* the rules file's path, or NULL for text */
+	struct service_tags *tags;
 	char *err;
 	size_t errlen;
 };
+
+static int read_text_file(const char *path, size_t max, const char *what, char **text,
+			  size_t *len, char *err, size_t errlen);
+static int check_text_bytes(const char *text, size_t len, const char *source,
+			    char *err, size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* Messages                                                            */
@@ -885,11 +903,246 @@ static int parse_subnet(const struct parser *p, json_t *obj, const char *path,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Service tags (SPEC §1: host.serviceTagsFile)                        */
+
+/* Where relative paths start: the rules file's directory, else the
+ * current one (a document given as text). Always absolute. */
+static int base_dir(const struct parser *p, char *buf, size_t len)
+{
+	const char *slash = p->file ? strrchr(p->file, '/') : NULL;
+	size_t used = 0;
+
+	if (!slash || *p->file != '/') {
+		if (!getcwd(buf, len))
+			return -errno;
+		used = strlen(buf);
+	}
+	if (slash && (size_t)snprintf(buf + used, len - used, "%s%.*s", used ? "/" : "",
+				      (int)(slash - p->file), p->file) >= len - used)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The stored document is read back without its file's directory (edits,
+ * explain), so the path is made absolute once. Symbolic links are kept as
+ * written: a Kubernetes ConfigMap swaps its files through a link, and a
+ * resolved path would point at the old copy.
+ */
+static int service_tags_path(const struct parser *p, const char *kpath, const char *text,
+			     char **out)
+{
+	char base[PATH_MAX];
+	int err, n;
+
+	*out = NULL;
+	if (!*text)
+		return fail(p, kpath, "must not be empty");
+	err = *text == '/' ? 0 : base_dir(p, base, sizeof(base));
+	if (err)
+		return fail(p, kpath, "cannot resolve \"%s\": %s", text, strerror(-err));
+	n = *text == '/' ? asprintf(out, "%s", text) : asprintf(out, "%s/%s", base, text);
+	if (n < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	if (n >= PATH_MAX)
+		return fail(p, kpath, "\"%s\" resolves to a path of %d bytes, longer than "
+			    "PATH_MAX", text, n);
+	return 0;
+}
+
+/* Reads and checks {"values": [...]}, whose entries are read when looked up. */
+static int load_service_tags(const struct parser *p, const char *kpath, struct service_tags *t)
+{
+	struct parser tp = { .source = t->path, .err = p->err, .errlen = p->errlen };
+	char msg[MSG_LEN];
+	json_error_t jerr;
+	struct stat st;
+
+	/* A FIFO or a device would block or never end every later reading
+	 * of the stored document (edits, explain). */
+	if (!stat(t->path, &st) && !S_ISREG(st.st_mode))
+		return fail(p, kpath, "%s is not a regular file", t->path);
+	if (read_text_file(t->path, SERVICE_TAGS_FILE_MAX, "a service tags file", &t->text,
+			   &t->len, msg, sizeof(msg)))
+		return fail(p, kpath, "%s", msg);
+	tp.text = t->text;
+	tp.len = t->len;
+	if (check_text_bytes(t->text, t->len, t->path, p->err, p->errlen))
+		return -EINVAL;
+	t->root = json_loadb(t->text, t->len, 0, &jerr);
+	if (!t->root) {
+		snprintf(p->err, p->errlen, "%s:%d:%d: %s", t->path, jerr.line, jerr.column,
+			 jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(t->root))
+		return fail(&tp, "", "expected an object with \"values\", as the published "
+			    "service tags file has, got %s", type_name(json_typeof(t->root)));
+	return get_member(&tp, t->root, "", "values", JSON_ARRAY, true, &t->values);
+}
+
+static void free_service_tags(struct service_tags *t)
+{
+	json_decref(t->root);
+	free(t->text);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+/* host.serviceTagsFile: resolved, loaded, and remembered for the document. */
+static int parse_service_tags_file(const struct parser *p, json_t *host, const char *path,
+				   struct vfw_rules *r)
+{
+	char kpath[JSON_PATH_LEN];
+	const char *text;
+	int err;
+
+	if (get_string(p, host, path, "serviceTagsFile", false, &text))
+		return -EINVAL;
+	if (!text)
+		return 0;
+	path_key(kpath, path, "serviceTagsFile");
+	err = service_tags_path(p, kpath, text, &p->tags->path);
+	if (err)
+		return err;
+	err = load_service_tags(p, kpath, p->tags);
+	if (err)
+		return err;
+	r->service_tags_file = strdup(p->tags->path);
+	return r->service_tags_file ? 0 : -ENOMEM;
+}
+
+/* The entry of the service tags file named `name` (without case), or NULL. */
+static int find_service_tag(const struct parser *tp, json_t *values, const char *name,
+			    json_t **entry, size_t *index)
+{
+	char epath[JSON_PATH_LEN];
+	const char *have;
+	json_t *v;
+	size_t i;
+
+	*entry = NULL;
+	json_array_foreach(values, i, v) {
+		path_index(epath, "values", i);
+		if (check_type(tp, epath, v, JSON_OBJECT) ||
+		    get_string(tp, v, epath, "name", true, &have))
+			return -EINVAL;
+		if (!strcasecmp(have, name)) {
+			*entry = v;
+			*index = i;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Appends the tag's IPv4 prefixes to g; IPv6 ones are counted in *ipv6. */
+static int append_tag_prefixes(const struct parser *tp, json_t *entry, size_t index,
+			       struct vfw_group *g, size_t *ipv6)
+{
+	char epath[JSON_PATH_LEN], ppath[JSON_PATH_LEN], apath[JSON_PATH_LEN];
+	struct vfw_prefix *grown;
+	json_t *props, *arr, *v;
+	const char *text;
+	size_t i;
+
+	path_index(epath, "values", index);
+	if (get_member(tp, entry, epath, "properties", JSON_OBJECT, true, &props) ||
+	    get_member(tp, props, path_key(ppath, epath, "properties"), "addressPrefixes",
+		       JSON_ARRAY, true, &arr))
+		return -EINVAL;
+	path_key(apath, ppath, "addressPrefixes");
+	grown = reallocarray(g->prefixes, g->n_prefixes + json_array_size(arr) + 1,
+			     sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	g->prefixes = grown;
+	json_array_foreach(arr, i, v) {
+		path_index(epath, apath, i);
+		if (check_type(tp, epath, v, JSON_STRING))
+			return -EINVAL;
+		text = json_string_value(v);
+		if (strchr(text, ':')) {
+			(*ipv6)++;
+			continue;
+		}
+		if (prefix_from_text(tp, epath, text, false, &g->prefixes[g->n_prefixes]))
+			return -EINVAL;
+		g->n_prefixes++;
+		g->n_tag_prefixes++;
+	}
+	return 0;
+}
+
+/* One name of serviceTags: looked up, its prefixes joining the group. */
+static int add_service_tag(const struct parser *p, const char *path, struct vfw_group *g)
+{
+	const struct service_tags *t = p->tags;
+	struct parser tp = {
+		.text = t->text, .len = t->len, .source = t->path,
+		.err = p->err, .errlen = p->errlen,
+	};
+	const char *name = g->service_tags[g->n_service_tags - 1];
+	size_t index = 0, ipv6 = 0;
+	json_t *entry;
+	int err;
+
+	if (find_service_tag(&tp, t->values, name, &entry, &index))
+		return -EINVAL;
+	if (!entry)
+		return fail(p, path, "unknown service tag \"%s\": %s has no entry of that name",
+			    name, t->path);
+	err = append_tag_prefixes(&tp, entry, index, g, &ipv6);
+	if (!err && ipv6)
+		report(p, path, "note: ", "service tag \"%s\": %zu IPv6 prefixes skipped "
+		       "(rules are IPv4 only)", name, ipv6);
+	return err;
+}
+
+/* serviceTags of a trusted-service group or a perimeter member. */
+static int get_service_tags(const struct parser *p, json_t *obj, const char *path,
+			    struct vfw_group *g)
+{
+	char kpath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	json_t *arr, *v;
+	size_t i;
+	int err;
+
+	err = get_member(p, obj, path, "serviceTags", JSON_ARRAY, false, &arr);
+	if (err || !arr || !json_array_size(arr))
+		return err;
+	path_key(kpath, path, "serviceTags");
+	if (!p->tags->values)
+		return fail(p, kpath, "serviceTags are looked up in host.serviceTagsFile, "
+			    "which is not given: add the service tags file the cloud publishes");
+	g->service_tags = calloc(json_array_size(arr), sizeof(*g->service_tags));
+	if (!g->service_tags)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v) {
+		path_index(epath, kpath, i);
+		if (check_type(p, epath, v, JSON_STRING) ||
+		    copy_name(p, epath, json_string_value(v), g->service_tags[i]))
+			return -EINVAL;
+		if (find_name(g->service_tags, i, VFW_NAME_MAX, 0, g->service_tags[i]) >= 0)
+			return fail(p, epath, "\"%s\" is listed twice", g->service_tags[i]);
+		g->n_service_tags = i + 1;
+		err = add_service_tag(p, epath, g);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* host.trustedServices[] and host.perimeter.members[]. */
 static int parse_group(const struct parser *p, json_t *obj, const char *path,
 		       void *items, size_t index, void *ctx)
 {
-	static const char *const keys[] = { "name", "prefixes", "vni", "vlan", NULL };
+	static const char *const keys[] = {
+		"name", "prefixes", "serviceTags", "vni", "vlan", NULL
+	};
 	struct vfw_group *g = (struct vfw_group *)items + index;
 
 	(void)ctx;
@@ -898,6 +1151,7 @@ static int parse_group(const struct parser *p, json_t *obj, const char *path,
 	    check_unique(p, path, items, index, sizeof(*g), offsetof(struct vfw_group, name)))
 		return -EINVAL;
 	return get_prefix_list(p, obj, path, "prefixes", &g->prefixes, &g->n_prefixes) ?:
+	       get_service_tags(p, obj, path, g) ?:
 	       get_tag_array(p, obj, path, &g->tags, &g->n_tags);
 }
 
@@ -1196,8 +1450,8 @@ static int parse_perimeter(const struct parser *p, json_t *obj, const char *path
 static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 {
 	static const char *const keys[] = {
-		"dataPlane", "vxlan", "subnets", "trustedServices", "privateEndpoints",
-		"perimeter", NULL
+		"dataPlane", "vxlan", "subnets", "serviceTagsFile", "trustedServices",
+		"privateEndpoints", "perimeter", NULL
 	};
 	const char *path = "host";
 	char kpath[JSON_PATH_LEN];
@@ -1212,6 +1466,7 @@ static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 		       check_vxlan_ports(p, r))) ||
 	    parse_object_list(p, host, path, "subnets", VFW_MAX_SUBNETS, sizeof(*r->subnets),
 			      parse_subnet, NULL, (void **)&r->subnets, &r->n_subnets) ||
+	    parse_service_tags_file(p, host, path, r) ||
 	    parse_object_list(p, host, path, "trustedServices", VFW_MAX_TRUSTED,
 			      sizeof(*r->trusted), parse_group, NULL,
 			      (void **)&r->trusted, &r->n_trusted) ||
@@ -1617,11 +1872,14 @@ static int check_text_bytes(const char *text, size_t len, const char *source,
 	return 0;
 }
 
-int vfw_rules_parse(const char *text, size_t len, const char *source,
-		    struct vfw_rules *out, char *err, size_t errlen)
+/* file: the rules file's path, which relative paths in it start from. */
+static int parse_rules(const char *text, size_t len, const char *source, const char *file,
+		       struct vfw_rules *out, char *err, size_t errlen)
 {
+	struct service_tags tags = { 0 };
 	struct parser p = {
-		.text = text, .len = len, .source = source, .err = err, .errlen = errlen,
+		.text = text, .len = len, .source = source, .file = file, .tags = &tags,
+		.err = err, .errlen = errlen,
 	};
 	json_error_t jerr;
 	json_t *root;
@@ -1653,14 +1911,21 @@ int vfw_rules_parse(const char *text, size_t len, const char *source,
 	}
 	ret = parse_document(&p, root, out);
 	json_decref(root);
+	free_service_tags(&tags);
 	if (ret)
 		vfw_rules_free(out);
 	return ret;
 }
 
-/* Whole file into a fresh buffer, refusing anything over RULES_FILE_MAX. */
-static int read_rules_file(int fd, const char *path, char **text, size_t *len,
-			   char *err, size_t errlen)
+int vfw_rules_parse(const char *text, size_t len, const char *source,
+		    struct vfw_rules *out, char *err, size_t errlen)
+{
+	return parse_rules(text, len, source, NULL, out, err, errlen);
+}
+
+/* Whole file into a fresh buffer, refusing anything over max bytes. */
+static int read_fd(int fd, const char *path, size_t max, const char *what, char **text,
+		   size_t *len, char *err, size_t errlen)
 {
 	size_t cap = 0, used = 0;
 	char *buf = NULL, *grown;
@@ -1668,14 +1933,14 @@ static int read_rules_file(int fd, const char *path, char **text, size_t *len,
 	ssize_t n;
 	int ret;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > RULES_FILE_MAX)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max)
 		goto too_big;
 	do {
 		if (used == cap) {
 			/* One byte past the limit tells "too big" from "just fits". */
 			cap = cap ? cap * 2 : 64 * 1024;
-			if (cap > RULES_FILE_MAX + 1)
-				cap = RULES_FILE_MAX + 1;
+			if (cap > max + 1)
+				cap = max + 1;
 			grown = realloc(buf, cap);
 			if (!grown) {
 				ret = -ENOMEM;
@@ -1693,7 +1958,7 @@ static int read_rules_file(int fd, const char *path, char **text, size_t *len,
 			goto cleanup;
 		}
 		used += (size_t)n;
-		if (used > RULES_FILE_MAX)
+		if (used > max)
 			goto too_big;
 	} while (n > 0);
 	*text = buf;
@@ -1702,10 +1967,26 @@ static int read_rules_file(int fd, const char *path, char **text, size_t *len,
 
 too_big:
 	ret = -EFBIG;
-	snprintf(err, errlen, "%s: the file is larger than %u MiB, too big for a rules file",
-		 path, RULES_FILE_MAX >> 20);
+	snprintf(err, errlen, "%s: the file is larger than %zu MiB, too big for %s",
+		 path, max >> 20, what);
 cleanup:
 	free(buf);
+	return ret;
+}
+
+static int read_text_file(const char *path, size_t max, const char *what, char **text,
+			  size_t *len, char *err, size_t errlen)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = read_fd(fd, path, max, what, text, len, err, errlen);
+	close(fd);
 	return ret;
 }
 
@@ -1713,19 +1994,12 @@ int vfw_rules_load_file(const char *path, struct vfw_rules *out, char *err, size
 {
 	size_t len = 0;
 	char *text = NULL;
-	int fd, ret;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
-		return ret;
-	}
-	ret = read_rules_file(fd, path, &text, &len, err, errlen);
-	close(fd);
+	ret = read_text_file(path, RULES_FILE_MAX, "a rules file", &text, &len, err, errlen);
 	if (!ret)
-		ret = vfw_rules_parse(text, len, path, out, err, errlen);
+		ret = parse_rules(text, len, path, path, out, err, errlen);
 	free(text);
 	return ret;
 }
@@ -1747,6 +2021,7 @@ static void free_groups(struct vfw_group *groups, size_t n)
 
 	for (i = 0; i < n; i++) {
 		free(groups[i].prefixes);
+		free(groups[i].service_tags);
 		free(groups[i].tags);
 	}
 	free(groups);
@@ -1772,5 +2047,6 @@ void vfw_rules_free(struct vfw_rules *r)
 	free(r->skipped_vnet_rules);
 	free(r->subnets);
 	free(r->private_endpoints);
+	free(r->service_tags_file);
 	memset(r, 0, sizeof(*r));
 }

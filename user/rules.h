@@ -59,8 +59,12 @@ struct vfw_subnet {
 /* A named group of sources: a trusted-service group or a perimeter member. */
 struct vfw_group {
 	char name[VFW_NAME_MAX];
-	struct vfw_prefix *prefixes;	/* untagged sources */
+	struct vfw_prefix *prefixes;	/* untagged sources: those written, then the
+					 * IPv4 prefixes of its service tags */
 	size_t n_prefixes;
+	size_t n_tag_prefixes;		/* how many of prefixes[] end came from service tags */
+	char (*service_tags)[VFW_NAME_MAX];	/* serviceTags as written */
+	size_t n_service_tags;
 	struct vfw_tag *tags;		/* any source carrying the tag */
 	size_t n_tags;
 };
@@ -142,6 +146,9 @@ struct vfw_rules {
 	size_t n_private_endpoints;
 	bool has_perimeter;
 	struct vfw_perimeter perimeter;
+	/* host.serviceTagsFile made absolute (relative to the rules file's
+	 * directory), so the stored document still finds it; NULL if absent. */
+	char *service_tags_file;
 };
 
 /* The rules file's own words for the enums above, indexed by them and
@@ -158,6 +165,8 @@ extern const char *const vfw_pe_status_names[];
  */
 int vfw_rules_parse(const char *text, size_t len, const char *source,
 		    struct vfw_rules *out, char *err, size_t errlen);
+/* A file: a relative host.serviceTagsFile is taken from the file's
+ * directory (vfw_rules_parse takes it from the current directory). */
 int vfw_rules_load_file(const char *path, struct vfw_rules *out,
 			char *err, size_t errlen);
 void vfw_rules_free(struct vfw_rules *rules);
