@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "compile.h"
+#include "document.h"
 #include "log.h"
 #include "rules.h"
 #include "pins.h"
@@ -446,6 +447,61 @@ static bool test_perimeter_entries(void)
 	return ok;
 }
 
+/* Rules of a file, compiled, with the document that would be stored. */
+static bool compile_file(const char *path, struct vfw_compiled *c, char **doc)
+{
+	struct vfw_rules rules;
+	char err[512] = "";
+	json_t *root;
+	int ret;
+
+	ret = vfw_rules_load_file(path, &rules, err, sizeof(err));
+	if (!ASSERT_EQ(ret, 0, err))
+		return false;
+	ret = vfw_compile(&rules, c, err, sizeof(err));
+	root = vfw_document_json(&rules);
+	*doc = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	vfw_rules_free(&rules);
+	return ASSERT_EQ(ret, 0, err) && ASSERT_TRUE(*doc, "document");
+}
+
+static bool same_rules_and_entries(const struct vfw_compiled *a, const struct vfw_compiled *b)
+{
+	bool ok = ASSERT_EQ(a->n_rules, b->n_rules, "rule count") &&
+		  ASSERT_EQ(a->n_entries, b->n_entries, "entry count") &&
+		  ASSERT_TRUE(!memcmp(&a->config, &b->config, sizeof(a->config)), "config");
+	size_t i;
+
+	for (i = 0; ok && i < a->n_rules; i++)
+		ok = ASSERT_EQ(a->rules[i].kind, b->rules[i].kind, "rule kind") &&
+		     ASSERT_STR_CONTAINS(a->rules[i].name, b->rules[i].name, "rule name") &&
+		     ASSERT_EQ(strlen(a->rules[i].name), strlen(b->rules[i].name), "rule name");
+	return ok && ASSERT_TRUE(!memcmp(a->entries, b->entries,
+					 a->n_entries * sizeof(*a->entries)), "entries");
+}
+
+/* SPEC §1, issue 13.3: a perimeter configuration pasted from the API and
+ * the flat form of the same perimeter are one rule set. */
+static bool test_perimeter_pasted_same_as_flat(void)
+{
+	struct vfw_compiled pasted = {}, flat = {};
+	char *pasted_doc = NULL, *flat_doc = NULL;
+	bool ok;
+
+	ok = compile_file("tests/rules/perimeter-pasted.json", &pasted, &pasted_doc) &&
+	     compile_file("tests/rules/perimeter-flat.json", &flat, &flat_doc) &&
+	     ASSERT_EQ(pasted.n_rules, 6, "ip rule, three inbound rules, two members") &&
+	     ASSERT_TRUE(pasted.config.flags & VFW_CFG_PERIM_ENFORCE, "Enforced, pasted") &&
+	     same_rules_and_entries(&pasted, &flat) &&
+	     ASSERT_TRUE(!strcmp(pasted_doc, flat_doc), "one stored document (the flat form)");
+	vfw_compiled_free(&pasted);
+	vfw_compiled_free(&flat);
+	free(pasted_doc);
+	free(flat_doc);
+	return ok;
+}
+
 static bool test_entry_limit(void)
 {
 	size_t n = VFW_TRIE_MAX_ENTRIES + 1, i;
@@ -464,6 +520,44 @@ static bool test_entry_limit(void)
 	free(group.prefixes);
 	return ASSERT_EQ(ret, -E2BIG, "too many entries") &&
 	       ASSERT_STR_CONTAINS(err, "16385", "message names the count") &&
+	       ASSERT_TRUE(!c.entries && !c.rules, "nothing left allocated");
+}
+
+/*
+ * SPEC §1 asks 100,000 trusted and member prefixes to load; the parser
+ * takes them (test_rules), but each is one trie entry and the trie holds
+ * VFW_TRIE_MAX_ENTRIES. Until the datapath's lookup grows, the refusal
+ * must name that limit and where the entries come from.
+ */
+static bool test_entry_limit_names_trie(void)
+{
+	size_t n = 100000, i;
+	struct vfw_group groups[2] = {
+		{ .name = "backup", .n_prefixes = n / 2, .n_tag_prefixes = n / 2 },
+		{ .name = "storage", .n_prefixes = n / 2, .n_tag_prefixes = n / 2 - 10 },
+	};
+	struct vfw_rules r = { .trusted = &groups[0], .n_trusted = 1, .has_perimeter = true,
+			       .perimeter = { .members = &groups[1], .n_members = 1 } };
+	struct vfw_compiled c;
+	char err[512] = "";
+	int ret;
+
+	groups[0].prefixes = calloc(n, sizeof(*groups[0].prefixes));
+	if (!ASSERT_TRUE(groups[0].prefixes, "calloc"))
+		return false;
+	groups[1].prefixes = groups[0].prefixes + n / 2;
+	for (i = 0; i < n; i++)
+		groups[0].prefixes[i] = (struct vfw_prefix){ .addr = 0x14000000 + (i << 8), .len = 24 };
+	ret = vfw_compile(&r, &c, err, sizeof(err));
+	free(groups[0].prefixes);
+	return ASSERT_EQ(ret, -E2BIG, "refused") &&
+	       ASSERT_STR_CONTAINS(err, "rule set needs 100000 lookup entries, at most 16384 fit",
+				   "count and limit") &&
+	       ASSERT_STR_CONTAINS(err, "VFW_TRIE_MAX_ENTRIES", "names the limit") &&
+	       ASSERT_STR_CONTAINS(err, "100000 of the prefixes are trusted-service, "
+				   "perimeter-rule and member prefixes (99990 from service tags)",
+				   "says where they come from") &&
+	       ASSERT_TRUE(!strchr(err, '\n'), "one line") &&
 	       ASSERT_TRUE(!c.entries && !c.rules, "nothing left allocated");
 }
 
@@ -1134,7 +1228,9 @@ int main(int argc, char **argv)
 		{ "compile_rule_order_and_names", test_rule_order_and_names },
 		{ "compile_pending_endpoint_has_no_entry", test_pending_endpoint_has_no_entry },
 		{ "compile_perimeter_entries", test_perimeter_entries },
+		{ "compile_perimeter_pasted_same_as_flat", test_perimeter_pasted_same_as_flat },
 		{ "compile_entry_limit", test_entry_limit },
+		{ "compile_entry_limit_names_trie", test_entry_limit_names_trie },
 		{ "compile_rule_limit", test_rule_limit },
 		{ "install_first", test_install_first },
 		{ "install_keeps_ids_and_counters", test_install_keeps_ids_and_counters },

@@ -7,10 +7,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "document.h"
 #include "rules.h"
 #include "testlib.h"
 
@@ -22,6 +25,8 @@
 #define IP_RULE(v)	ACLS("{'ipRules': [{'value': @'" v "'}]}")
 #define HOST(host)	"{'properties': {}, 'host': " host "}"
 #define PERIM(perim)	HOST("{'perimeter': " perim "}")
+/* A text document's relative paths start from the current directory. */
+#define TAGS_FILE	"'serviceTagsFile': 'tests/rules/service-tags.json'"
 
 struct reject_case {
 	const char *name;
@@ -112,6 +117,27 @@ static const struct reject_case reject_cases[] = {
 	  "   {'value': '198.51.100.7'}, {'value': '192.0.2.0/24'},\n"
 	  "      {'value': @'10.0.0.1'}]}}}",
 	  "10.0.0.0/8", "properties.networkAcls.ipRules[3].value" },
+	/* rule objects (SPEC §1, issue 13.4): a rule only ever allows */
+	{ "ipRule action Deny", ACLS("{'ipRules': [{'value': '203.0.113.0/24', 'action': @'Deny'}]}"),
+	  "\"Deny\": a Key Vault network rule only ever allows",
+	  "properties.networkAcls.ipRules[0].action" },
+	{ "ipRule action not a string",
+	  ACLS("{'ipRules': [{'value': '203.0.113.0/24', 'action': @true}]}"),
+	  "expected a string, got a boolean", "properties.networkAcls.ipRules[0].action" },
+	{ "vnet rule action Deny",
+	  ACLS("{'virtualNetworkRules': [{'id': '/s/1', 'action': @'deny'}]}"),
+	  "only ever allows", "properties.networkAcls.virtualNetworkRules[0].action" },
+	{ "vnet rule state not a string",
+	  ACLS("{'virtualNetworkRules': [{'id': '/s/1', 'state': @1}]}"),
+	  "expected a string, got an integer", "properties.networkAcls.virtualNetworkRules[0].state" },
+	{ "privateEndpointConnections not an array",
+	  "{'properties': {'privateEndpointConnections': @{}}}",
+	  "expected an array, got an object", "properties.privateEndpointConnections" },
+	{ "private endpoint connection status not a string",
+	  "{'properties': {'privateEndpointConnections': [{'id': '/c/x', 'properties':"
+	  " {'privateLinkServiceConnectionState': {'status': @true}}}]}}",
+	  "expected a string, got a boolean",
+	  "properties.privateEndpointConnections[0].properties.privateLinkServiceConnectionState.status" },
 	{ "virtualNetworkRules not an array", ACLS("{'virtualNetworkRules': @'x'}"),
 	  "expected an array, got a string", "properties.networkAcls.virtualNetworkRules" },
 	{ "vnet rule not an object", ACLS("{'virtualNetworkRules': [@1]}"),
@@ -203,6 +229,41 @@ static const struct reject_case reject_cases[] = {
 	{ "trusted service unknown key",
 	  HOST("{'trustedServices': [{'name': 'b', 'tags': @[]}]}"), "unknown key",
 	  "host.trustedServices[0].tags" },
+	/* service tags (SPEC §1, issue 12.3) */
+	{ "serviceTags without serviceTagsFile",
+	  HOST("{'trustedServices': [{'name': 't', 'serviceTags': @['Storage.WestEurope']}]}"),
+	  "are looked up in host.serviceTagsFile, which is not given",
+	  "host.trustedServices[0].serviceTags" },
+	{ "service tag unknown",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't',"
+	       " 'serviceTags': ['Storage.WestEurope', @'Storage.MarsNorth']}]}"),
+	  "unknown service tag \"Storage.MarsNorth\": ", "host.trustedServices[0].serviceTags[1]" },
+	{ "member service tag unknown",
+	  HOST("{" TAGS_FILE ", 'perimeter': {'accessMode': 'Audit', 'members': [{'name': 'm',"
+	       " 'serviceTags': [@'AzureCloud']}]}}"),
+	  "unknown service tag \"AzureCloud\"", "host.perimeter.members[0].serviceTags[0]" },
+	{ "member serviceTags without serviceTagsFile",
+	  PERIM("{'accessMode': 'Audit', 'members': [{'name': 'm', 'serviceTags': @['x']}]}"),
+	  "which is not given", "host.perimeter.members[0].serviceTags" },
+	{ "service tag listed twice",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't',"
+	       " 'serviceTags': ['Storage.WestEurope', @'storage.westeurope']}]}"),
+	  "is listed twice", "host.trustedServices[0].serviceTags[1]" },
+	{ "serviceTags not an array",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't', 'serviceTags': @'Storage'}]}"),
+	  "expected an array, got a string", "host.trustedServices[0].serviceTags" },
+	{ "service tag not a string",
+	  HOST("{" TAGS_FILE ", 'trustedServices': [{'name': 't', 'serviceTags': [@5]}]}"),
+	  "expected a string, got an integer", "host.trustedServices[0].serviceTags[0]" },
+	{ "serviceTagsFile not a string", HOST("{'serviceTagsFile': @['tags.json']}"),
+	  "expected a string, got an array", "host.serviceTagsFile" },
+	{ "serviceTagsFile empty", HOST("{'serviceTagsFile': @''}"), "must not be empty",
+	  "host.serviceTagsFile" },
+	{ "serviceTagsFile not a regular file", HOST("{'serviceTagsFile': @'/dev/null'}"),
+	  "/dev/null is not a regular file", "host.serviceTagsFile" },
+	{ "serviceTagsFile missing", HOST("{'serviceTagsFile': @'tests/rules/no-such-tags.json'}"),
+	  "tests/rules/no-such-tags.json: cannot open: No such file or directory",
+	  "host.serviceTagsFile" },
 	{ "private endpoint status missing",
 	  HOST("{'privateEndpoints': [@{'name': 'pe', 'vni': 7}]}"), "required key is missing",
 	  "host.privateEndpoints[0].status" },
@@ -274,6 +335,56 @@ static const struct reject_case reject_cases[] = {
 	{ "perimeter subscription vnis not an array",
 	  PERIM("{'accessMode': 'Audit', 'subscriptions': [{'id': 's', 'vnis': @6001}]}"),
 	  "expected an array, got an integer", "host.perimeter.subscriptions[0].vnis" },
+	/* host.perimeter pasted from the API (SPEC §1, issue 13.3) */
+	{ "perimeter API resourceAssociation missing", PERIM("{'properties': @{}}"),
+	  "required key is missing", "host.perimeter.properties.resourceAssociation" },
+	{ "perimeter API accessMode missing",
+	  PERIM("{'properties': {'resourceAssociation': @{'name': 'a'}}}"),
+	  "required key is missing", "host.perimeter.properties.resourceAssociation.accessMode" },
+	{ "perimeter API accessMode unknown",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': @'On'}}}"),
+	  "is not one of Learning, Audit, Enforced",
+	  "host.perimeter.properties.resourceAssociation.accessMode" },
+	{ "perimeter API properties unknown key",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profiles': @[]}}"),
+	  "unknown key", "host.perimeter.properties.profiles" },
+	{ "perimeter API flat key beside properties",
+	  PERIM("{'accessMode': @'Audit', 'properties': {'resourceAssociation':"
+		" {'accessMode': 'Audit'}}}"),
+	  "the flat form's key beside \"properties\"", "host.perimeter.accessMode" },
+	{ "perimeter API rule without properties",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'accessRules': [@{'name': 'r'}]}}}"),
+	  "required key is missing", "host.perimeter.properties.profile.accessRules[0].properties" },
+	{ "perimeter API direction beside the rule's properties",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'accessRules': [{'name': 'r', 'direction': @'Inbound',"
+		" 'properties': {'direction': 'Inbound'}}]}}}"),
+	  "unknown key", "host.perimeter.properties.profile.accessRules[0].direction" },
+	{ "perimeter API rule prefix IPv6",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},\n"
+		" 'profile': {'accessRules': [{'name': 'r', 'properties': {'direction': 'Inbound',\n"
+		"  'addressPrefixes': ['198.51.100.0/24', @'2001:db8::/48']}}]}}}"),
+	  "IPv6 is not supported",
+	  "host.perimeter.properties.profile.accessRules[0].properties.addressPrefixes[1]" },
+	{ "perimeter API rule subscription not listed",
+	  PERIM("{'subscriptions': [{'id': '/subscriptions/2'}], 'properties': {"
+		"'resourceAssociation': {'accessMode': 'Audit'}, 'profile': {'accessRules': ["
+		"{'name': 'r', 'properties': {'direction': 'Inbound',"
+		" 'subscriptions': [{'id': @'/subscriptions/3'}]}}]}}}"),
+	  "is not listed in host.perimeter.subscriptions",
+	  "host.perimeter.properties.profile.accessRules[0].properties.subscriptions[0].id" },
+	{ "perimeter API networkSecurityPerimeters not an array",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'accessRules': [{'name': 'r', 'properties': {'direction': 'Inbound',"
+		" 'networkSecurityPerimeters': @{}}}]}}}"),
+	  "expected an array, got an object",
+	  "host.perimeter.properties.profile.accessRules[0].properties.networkSecurityPerimeters" },
+	{ "perimeter API profile unknown key",
+	  PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Audit'},"
+		" 'profile': {'rules': @[]}}}"),
+	  "unknown key", "host.perimeter.properties.profile.rules" },
 	{ "member name twice",
 	  PERIM("{'accessMode': 'Audit', 'members': [{'name': 'm'}, @{'name': 'M'}]}"),
 	  "already used by entry [0]", "host.perimeter.members[1]" },
@@ -359,22 +470,18 @@ static bool parse_ok(const char *tmpl, struct vfw_rules *rules)
 	return parse_marked(tmpl, NULL, rules, NULL, 0);
 }
 
-/*
- * parse_marked with stderr (where pr_warn writes) captured into log, which
- * must then hold one message at the marker naming `path`: "PLACE level".
- */
-static bool parse_warns(const char *tmpl, const char *path, const char *level,
-			struct vfw_rules *rules, char *log, size_t len)
+/* parse_marked with stderr (where pr_warn writes) captured into log. */
+static bool parse_captured(const char *tmpl, const char *path, struct vfw_rules *rules,
+			   char *place, size_t place_len, char *log, size_t len)
 {
 	FILE *tmp = tmpfile();
 	int saved = dup(STDERR_FILENO);
-	char place[256], want[300];
 	size_t n;
 	bool ok;
 
 	fflush(stderr);
 	dup2(fileno(tmp), STDERR_FILENO);
-	ok = parse_marked(tmpl, path, rules, place, sizeof(place));
+	ok = parse_marked(tmpl, path, rules, place, place_len);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -382,8 +489,31 @@ static bool parse_warns(const char *tmpl, const char *path, const char *level,
 	n = fread(log, 1, len - 1, tmp);
 	log[n] = '\0';
 	fclose(tmp);
+	return ok;
+}
+
+/*
+ * parse_captured, and log must then hold one message at the marker naming
+ * `path`: "PLACE level".
+ */
+static bool parse_warns(const char *tmpl, const char *path, const char *level,
+			struct vfw_rules *rules, char *log, size_t len)
+{
+	char place[256], want[300];
+	bool ok;
+
+	ok = parse_captured(tmpl, path, rules, place, sizeof(place), log, len);
 	snprintf(want, sizeof(want), "%s%s", place, level);
 	return ok && ASSERT_STR_CONTAINS(log, want, "message at the marker");
+}
+
+/* Accepted without a single warning or note. */
+static bool parse_silent(const char *tmpl, struct vfw_rules *rules)
+{
+	char log[4096];
+
+	return parse_captured(tmpl, "", rules, NULL, 0, log, sizeof(log)) &&
+	       ASSERT_STR_CONTAINS("", log, "no warning");
 }
 
 static bool prefix_is(const struct vfw_prefix *p, const char *want)
@@ -534,7 +664,186 @@ static bool test_unbound_vnet_rule_skipped(void)
 			 &r, log, sizeof(log)))
 		return false;
 	ok = ASSERT_EQ(r.n_vnet_rules, 0, "not stored") &&
-	     ASSERT_STR_CONTAINS(log, "ignoreMissingVnetServiceEndpoint is true", "why");
+	     ASSERT_STR_CONTAINS(log, "ignoreMissingVnetServiceEndpoint is true", "why") &&
+	     ASSERT_EQ(r.n_skipped_vnet_rules, 1, "kept as skipped (issue 13.1)") &&
+	     ASSERT_STR_CONTAINS(r.skipped_vnet_rules[0].id, "/s/1/subnets/gone", "its id") &&
+	     ASSERT_TRUE(r.skipped_vnet_rules[0].ignore_missing_endpoint, "its flag");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* The ids of properties.networkAcls.virtualNetworkRules in a written-back document. */
+static bool written_vnet_ids(const struct vfw_rules *r, char *buf, size_t len)
+{
+	json_t *doc = vfw_document_json(r), *arr, *v;
+	size_t i, used = 0;
+
+	arr = json_object_get(json_object_get(json_object_get(doc, "properties"),
+					      "networkAcls"), "virtualNetworkRules");
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+					 json_string_value(json_object_get(v, "id")));
+	json_decref(doc);
+	return ASSERT_TRUE(arr != NULL, "document has virtualNetworkRules");
+}
+
+/* SPEC §1 (issue 13.1): the stored document keeps skipped rules where
+ * they were, so show | apply after adding a binding brings them in. */
+static bool test_skipped_vnet_rules_written_back(void)
+{
+	char ids[512], err[ERR_LEN] = "";
+	struct vfw_rules r, again;
+	bool ok;
+
+	ok = parse_ok("{'properties': {'networkAcls': {'virtualNetworkRules': [\n"
+		      " {'id': '/s/1/subnets/gone-a', 'ignoreMissingVnetServiceEndpoint': true},\n"
+		      " {'id': '/s/1/subnets/web'},\n"
+		      " {'id': '/s/1/subnets/gone-b', 'ignoreMissingVnetServiceEndpoint': true},\n"
+		      " {'id': '/s/1/subnets/GONE-A', 'ignoreMissingVnetServiceEndpoint': true},\n"
+		      " {'id': '/s/1/subnets/db'},\n"
+		      " {'id': '/s/1/subnets/gone-c', 'ignoreMissingVnetServiceEndpoint': true}]}},\n"
+		      " 'host': {'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10},"
+		      " {'id': '/s/1/subnets/db', 'vlan': 11}]}}", &r);
+	if (!ok)
+		return false;
+	ok = ASSERT_EQ(r.n_vnet_rules, 2, "bound") &&
+	     ASSERT_EQ(r.n_skipped_vnet_rules, 3, "skipped, the repeat merged") &&
+	     written_vnet_ids(&r, ids, sizeof(ids)) &&
+	     ASSERT_STR_CONTAINS(ids, "/s/1/subnets/gone-a /s/1/subnets/web /s/1/subnets/gone-b "
+				 "/s/1/subnets/db /s/1/subnets/gone-c", "in the file's order");
+	if (ok) {
+		json_t *doc = vfw_document_json(&r);
+		char *text = json_dumps(doc, JSON_COMPACT);
+
+		ok = ASSERT_EQ(vfw_rules_parse(text, strlen(text), "stored", &again, err,
+					       sizeof(err)), 0, err) &&
+		     ASSERT_EQ(again.n_skipped_vnet_rules, 3, "still skipped when read back");
+		vfw_rules_free(&again);
+		free(text);
+		json_decref(doc);
+	}
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* Issue 13.4: keys beyond the vault's schema inside a rule object. */
+static bool test_rule_unknown_keys_warn(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns(ACLS("{'ipRules': [{'value': '203.0.113.0/24',\n"
+			      " 'ipAddressOrRange': @'203.0.113.0/24'}]}"),
+			 "properties.networkAcls.ipRules[0].ipAddressOrRange", "warning: ",
+			 &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "not a key of a Key Vault IP rule", "says why") &&
+	     ASSERT_EQ(r.n_ip_rules, 1, "the rule is kept");
+	vfw_rules_free(&r);
+	if (!ok || !parse_warns("{'properties': {'networkAcls': {'virtualNetworkRules': [\n"
+				" {'id': '/s/1/subnets/web', 'subnetName': @'web'}]}},\n"
+				" 'host': {'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10}]}}",
+				"properties.networkAcls.virtualNetworkRules[0].subnetName",
+				"warning: ", &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "not a key of a Key Vault virtual network rule", "says why") &&
+	     ASSERT_EQ(r.n_vnet_rules, 1, "the rule is kept");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+static bool test_vnet_state_warns(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns("{'properties': {'networkAcls': {'virtualNetworkRules': [\n"
+			 " {'id': '/s/1/subnets/web', 'state': @'Provisioning'}]}},\n"
+			 " 'host': {'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10}]}}",
+			 "properties.networkAcls.virtualNetworkRules[0].state", "warning: ",
+			 &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "state is \"Provisioning\", not Succeeded", "says why") &&
+	     ASSERT_EQ(r.n_vnet_rules, 1, "still enforced");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* What the vault's own schema, other resources' rules and the az CLI add. */
+static bool test_rule_known_keys_silent(void)
+{
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_silent("{'properties': {'networkAcls': {"
+			  " 'ipRules': [{'value': '203.0.113.0/24', 'action': 'Allow'}],"
+			  " 'virtualNetworkRules': [{'id': '/s/1/subnets/web', 'action': 'allow',"
+			  "  'state': 'succeeded', 'resourceGroup': 'rg',"
+			  "  'ignoreMissingVnetServiceEndpoint': false}]}},"
+			  " 'host': {'dataPlane': {'addresses': ['192.0.2.10']},"
+			  "  'subnets': [{'id': '/s/1/subnets/web', 'vlan': 10}]}}", &r))
+		return false;
+	ok = ASSERT_EQ(r.n_ip_rules, 1, "ip rule") && ASSERT_EQ(r.n_vnet_rules, 1, "vnet rule");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+#define PE_HOST	"'host': {'dataPlane': {'addresses': ['192.0.2.10']}, 'vxlan': {'remotes': " \
+		"['192.0.2.1']}, 'privateEndpoints': [{'name': 'pe-bound', 'vni': 7, " \
+		"'status': 'Approved'}]}"
+
+/* The REST shape (under "properties") and the az CLI's (flattened). */
+static bool test_pe_connection_unbound_warns(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns("{'properties': {'privateEndpointConnections': [\n"
+			 " {'id': '/v/privateEndpointConnections/conn-bound', 'properties': {"
+			 "'privateEndpoint': {'id': '/n/privateEndpoints/pe-bound'},"
+			 " 'privateLinkServiceConnectionState': {'status': 'Approved'}}},\n"
+			 " @{'id': '/v/privateEndpointConnections/conn-b', 'properties': {"
+			 "'privateEndpoint': {'id': '/n/privateEndpoints/pe-b'},"
+			 " 'privateLinkServiceConnectionState': {'status': 'Approved'}}}]}, "
+			 PE_HOST "}",
+			 "properties.privateEndpointConnections[1]", "warning: ", &r, log,
+			 sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "connection \"conn-b\" is Approved but no "
+				 "host.privateEndpoints entry", "names the connection") &&
+	     ASSERT_TRUE(!strstr(log, "conn-bound"), "bound through its private endpoint");
+	vfw_rules_free(&r);
+	if (!ok || !parse_warns("{'properties': {'privateEndpointConnections': [\n"
+				" @{'id': '/v/privateEndpointConnections/conn-c',"
+				" 'privateLinkServiceConnectionState': {'status': 'approved'}}]}, "
+				PE_HOST "}",
+				"properties.privateEndpointConnections[0]", "warning: ", &r, log,
+				sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "\"conn-c\" is Approved", "az CLI shape");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+static bool test_pe_connection_bound_silent(void)
+{
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_silent("{'properties': {'privateEndpointConnections': ["
+			  " {'id': '/v/privateEndpointConnections/PE-BOUND',"
+			  "  'privateLinkServiceConnectionState': {'status': 'Approved'}},"
+			  " {'id': '/v/privateEndpointConnections/pending',"
+			  "  'privateLinkServiceConnectionState': {'status': 'Pending'}},"
+			  " {'id': '/v/privateEndpointConnections/rejected', 'properties':"
+			  "  {'privateLinkServiceConnectionState': {'status': 'Rejected'}}}]}, "
+			  PE_HOST "}", &r))
+		return false;
+	ok = ASSERT_EQ(r.n_private_endpoints, 1, "binding");
 	vfw_rules_free(&r);
 	return ok;
 }
@@ -554,6 +863,64 @@ static bool test_outbound_rule_noted(void)
 	ok = ASSERT_EQ(r.perimeter.n_access_rules, 1, "kept") &&
 	     ASSERT_TRUE(!r.perimeter.access_rules[0].inbound, "outbound") &&
 	     ASSERT_STR_CONTAINS(log, "outbound rule \"out\" is ignored", "note");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* Issue 13.3: a networkSecurityPerimeterConfigurations GET pasted as host.perimeter. */
+static bool test_perimeter_pasted_fixture(void)
+{
+	char err[ERR_LEN] = "";
+	struct vfw_rules r;
+	const struct vfw_perimeter *pm = &r.perimeter;
+	bool ok;
+
+	if (!ASSERT_EQ(vfw_rules_load_file(FIXTURES "perimeter-pasted.json", &r, err, sizeof(err)),
+		       0, err))
+		return false;
+	ok = ASSERT_TRUE(r.has_perimeter, "perimeter") &&
+	     ASSERT_EQ(pm->mode, VFW_PERIM_ENFORCED, "properties.resourceAssociation.accessMode") &&
+	     ASSERT_EQ(pm->n_access_rules, 4, "properties.profile.accessRules") &&
+	     ASSERT_STR_CONTAINS(pm->access_rules[0].name, "corp-offices", "rule name") &&
+	     ASSERT_TRUE(pm->access_rules[0].inbound, "direction under properties") &&
+	     ASSERT_EQ(pm->access_rules[0].n_prefixes, 2, "addressPrefixes under properties") &&
+	     prefix_is(&pm->access_rules[0].prefixes[1], "203.0.113.128/25") &&
+	     ASSERT_EQ(pm->access_rules[1].n_subscriptions, 1, "subscriptions under properties") &&
+	     ASSERT_EQ(pm->access_rules[2].n_prefixes + pm->access_rules[2].n_subscriptions, 0,
+		       "a perimeter-to-perimeter rule admits nothing") &&
+	     ASSERT_TRUE(!pm->access_rules[3].inbound, "outbound") &&
+	     ASSERT_EQ(pm->n_subscriptions, 1, "vaultfw's subscriptions beside properties") &&
+	     ASSERT_EQ(pm->subscriptions[0].n_tags, 3, "vnis and vlans") &&
+	     ASSERT_EQ(pm->n_members, 2, "vaultfw's members beside properties");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* Fields the vault cannot use are noted where they are, in both forms. */
+static bool test_perimeter_ignored_fields_noted(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	bool ok;
+
+	if (!parse_warns(PERIM("{'properties': {'resourceAssociation': {'accessMode': 'Learning'},\n"
+			       " 'profile': {'accessRules': [{'name': 'p2p', 'properties': {"
+			       "'direction': 'Inbound', 'networkSecurityPerimeters':\n"
+			       " @[{'id': '/n/other', 'perimeterGuid': 'g', 'location': 'l'}]}}]}}}"),
+			 "host.perimeter.properties.profile.accessRules[0].properties."
+			 "networkSecurityPerimeters", "note: ", &r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "rule \"p2p\": networkSecurityPerimeters (1) ignored",
+				 "note") &&
+	     ASSERT_EQ(r.perimeter.n_access_rules, 1, "the rule is kept");
+	vfw_rules_free(&r);
+	if (!ok || !parse_warns(PERIM("{'accessMode': 'Audit', 'accessRules': [{'name': 'in',"
+				      " 'direction': 'Inbound',\n 'fullyQualifiedDomainNames':"
+				      " @['a.example', 'b.example']}]}"),
+				"host.perimeter.accessRules[0].fullyQualifiedDomainNames", "note: ",
+				&r, log, sizeof(log)))
+		return false;
+	ok = ASSERT_STR_CONTAINS(log, "fullyQualifiedDomainNames (2) ignored", "flat form too");
 	vfw_rules_free(&r);
 	return ok;
 }
@@ -782,6 +1149,27 @@ static bool test_vnet_rules_over_limit(void)
 			       "virtualNetworkRules[200]: more than 200 virtual network rules");
 }
 
+/* The vault stores (and counts) skipped rules: 199 bound and 2 skipped are 201. */
+static bool test_skipped_vnet_rules_count(void)
+{
+	char *doc = vnet_rules_doc(VFW_MAX_VNET_RULES - 1), *mark, *grown;
+	const char *extra = "{\"id\":\"/s/9/gone-1\",\"ignoreMissingVnetServiceEndpoint\":true},"
+			    "{\"id\":\"/s/9/gone-2\",\"ignoreMissingVnetServiceEndpoint\":true},";
+	size_t n, at;
+
+	mark = doc ? strstr(doc, "[{") : NULL;
+	if (!ASSERT_TRUE(mark, "generated"))
+		return false;
+	at = (size_t)(mark - doc) + 1;
+	grown = malloc(strlen(doc) + strlen(extra) + 1);
+	if (!ASSERT_TRUE(grown, "malloc"))
+		return false;
+	snprintf(grown, strlen(doc) + strlen(extra) + 1, "%.*s%s%s", (int)at, doc, extra, doc + at);
+	free(doc);
+	return parse_generated(grown, -EINVAL, &n, count_vnet,
+			       "virtualNetworkRules[200]: more than 200 virtual network rules");
+}
+
 /* host lists with a limit; each item format takes one number, 1..n. */
 static const struct list_limit {
 	const char *name;
@@ -951,6 +1339,212 @@ static bool file_case(const void *data, size_t len, const char *want)
 	snprintf(want_full, sizeof(want_full), "%s%s", path, want);
 	ok = load_rejects(path, want_full);
 	unlink(path);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Service tags (SPEC §1, issue 12.3)                                  */
+
+static bool test_service_tags_join_groups(void)
+{
+	char log[4096];
+	struct vfw_rules r;
+	const struct vfw_group *t, *m;
+	bool ok;
+
+	if (!parse_warns(HOST("{" TAGS_FILE ",\n 'trustedServices': [{'name': 't',"
+			      " 'prefixes': ['198.51.100.0/28'],\n"
+			      " 'serviceTags': [@'AzureBackup.WestEurope', 'azuremonitor.westeurope']}],\n"
+			      " 'perimeter': {'accessMode': 'Audit', 'members': [{'name': 'm',"
+			      " 'serviceTags': ['Storage.WestEurope']}]}}"),
+			 "host.trustedServices[0].serviceTags[0]", "note: ", &r, log, sizeof(log)))
+		return false;
+	t = &r.trusted[0];
+	m = &r.perimeter.members[0];
+	ok = ASSERT_STR_CONTAINS(log, "service tag \"AzureBackup.WestEurope\": 2 IPv6 prefixes "
+				 "skipped", "IPv6 noted") &&
+	     ASSERT_EQ(t->n_prefixes, 1 + 3 + 3, "written, then the tags' IPv4 prefixes") &&
+	     ASSERT_EQ(t->n_tag_prefixes, 6, "from tags") &&
+	     prefix_is(&t->prefixes[0], "198.51.100.0/28") &&
+	     prefix_is(&t->prefixes[1], "20.38.84.104/30") &&
+	     prefix_is(&t->prefixes[6], "51.144.56.176/28") &&
+	     ASSERT_EQ(t->n_service_tags, 2, "names kept") &&
+	     ASSERT_STR_CONTAINS(t->service_tags[1], "azuremonitor.westeurope", "as written") &&
+	     ASSERT_EQ(m->n_prefixes, 2, "member: IPv4 prefixes of its tag") &&
+	     ASSERT_EQ(m->n_tag_prefixes, 2, "member: all from its tag") &&
+	     ASSERT_TRUE(r.service_tags_file && r.service_tags_file[0] == '/', "absolute path");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* The stored document names the tags and the file, never their prefixes. */
+static bool test_service_tags_written_back(void)
+{
+	char err[ERR_LEN] = "";
+	struct vfw_rules r, again;
+	json_t *doc, *host, *group;
+	const char *file;
+	char *text = NULL;
+	bool ok;
+
+	if (!ASSERT_EQ(vfw_rules_load_file(FIXTURES "service-tags-vault.json", &r, err,
+					   sizeof(err)), 0, err))
+		return false;
+	doc = vfw_document_json(&r);
+	host = json_object_get(doc, "host");
+	group = json_array_get(json_object_get(host, "trustedServices"), 0);
+	file = json_string_value(json_object_get(host, "serviceTagsFile"));
+	ok = ASSERT_TRUE(file && file[0] == '/', "serviceTagsFile, absolute") &&
+	     ASSERT_STR_CONTAINS(file, "/tests/rules/service-tags.json", "the fixture's") &&
+	     ASSERT_EQ(json_array_size(json_object_get(group, "prefixes")), 1,
+		       "only the prefix written") &&
+	     ASSERT_EQ(json_array_size(json_object_get(group, "serviceTags")), 2, "tag names") &&
+	     ASSERT_STR_CONTAINS(json_string_value(json_array_get(json_object_get(group,
+				 "serviceTags"), 1)), "azuremonitor.westeurope", "as written");
+	text = ok ? json_dumps(doc, JSON_COMPACT) : NULL;
+	ok = ok && ASSERT_TRUE(!strstr(text, "20.38.84.104"), "no expanded prefix") &&
+	     ASSERT_EQ(vfw_rules_parse(text, strlen(text), "stored", &again, err, sizeof(err)),
+		       0, err) &&
+	     ASSERT_EQ(again.trusted[0].n_prefixes, r.trusted[0].n_prefixes, "reads back the same") &&
+	     ASSERT_EQ(again.perimeter.members[0].n_tag_prefixes, 2, "member too");
+	if (ok)
+		vfw_rules_free(&again);
+	free(text);
+	json_decref(doc);
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* A relative serviceTagsFile starts from the rules file's directory. */
+static bool test_service_tags_relative_to_rules_file(void)
+{
+	char path[PATH_MAX], cwd[PATH_MAX], err[ERR_LEN] = "";
+	struct vfw_rules r;
+	bool ok;
+	int ret;
+
+	if (!ASSERT_TRUE(realpath(FIXTURES "service-tags-vault.json", path) &&
+			 getcwd(cwd, sizeof(cwd)), "paths") ||
+	    !ASSERT_EQ(chdir("/"), 0, "chdir /"))
+		return false;
+	ret = vfw_rules_load_file(path, &r, err, sizeof(err));
+	ok = ASSERT_EQ(chdir(cwd), 0, "chdir back") && ASSERT_EQ(ret, 0, err) &&
+	     ASSERT_EQ(r.trusted[0].n_tag_prefixes, 6, "tags found beside the rules file") &&
+	     ASSERT_STR_CONTAINS(r.service_tags_file, "/tests/rules/service-tags.json", "path");
+	if (!ret)
+		vfw_rules_free(&r);
+	return ok;
+}
+
+/* A tags file problem names the tags file, its line:col and JSON path. */
+static bool tags_file_rejects(const char *tags, const char *want)
+{
+	char path[] = "/tmp/vaultfw-tags-XXXXXX", doc[512], err[ERR_LEN] = "", full[600];
+	struct vfw_rules r;
+	bool ok;
+	int ret;
+
+	if (!write_temp(path, tags, strlen(tags)))
+		return false;
+	snprintf(doc, sizeof(doc), "{\"properties\": {}, \"host\": {\"serviceTagsFile\": \"%s\","
+		 " \"trustedServices\": [{\"name\": \"t\", \"serviceTags\": [\"A\"]}]}}", path);
+	snprintf(full, sizeof(full), "%s%s", path, want);
+	ret = vfw_rules_parse(doc, strlen(doc), SOURCE, &r, err, sizeof(err));
+	unlink(path);
+	ok = ASSERT_EQ(ret, -EINVAL, want) && ASSERT_STR_CONTAINS(err, full, "names the tags file") &&
+	     ASSERT_TRUE(!strchr(err, '\n'), "one line") &&
+	     ASSERT_TRUE(rules_are_zero(&r), "zeroed");
+	return ok;
+}
+
+static bool test_service_tags_file_errors(void)
+{
+	return tags_file_rejects("{\"values\": [{\"name\": \"A\", \"properties\":\n"
+				 " {\"addressPrefixes\": [\"20.0.0.0/8\", \"20.1.2.3/16\"]}}]}",
+				 ":2:37: values[0].properties.addressPrefixes[1]: \"20.1.2.3/16\" "
+				 "has host bits set") &&
+	       tags_file_rejects("{\"values\": [{\"name\": \"A\", \"properties\": {}}]}",
+				 ":1:41: values[0].properties.addressPrefixes: required key is "
+				 "missing") &&
+	       tags_file_rejects("{\"values\": [{\"name\": 7}]}",
+				 ":1:22: values[0].name: expected a string, got an integer") &&
+	       tags_file_rejects("{\"changeNumber\": 1}", ":1:1: values: required key is missing") &&
+	       tags_file_rejects("[]", ":1:1: (top level): expected an object with \"values\"") &&
+	       tags_file_rejects("{\"values\": [", ":1:12: ");
+}
+
+/* SPEC §1: 100,000 trusted and member prefixes must load (the parser has
+ * no limit on them; the compiler's trie does, see test_compile). */
+static bool test_service_tags_100k(void)
+{
+	char path[] = "/tmp/vaultfw-tags-XXXXXX", doc[512], err[ERR_LEN] = "";
+	struct timespec t0, t1;
+	struct vfw_rules r;
+	size_t len, i, n = 0;
+	char *tags;
+	FILE *f = open_memstream(&tags, &len);
+	int tag, ret;
+	bool ok;
+
+	fputs("{\"values\": [", f);
+	for (tag = 0; tag < 4; tag++) {
+		fprintf(f, "%s{\"name\": \"Tag%d\", \"id\": \"Tag%d\", \"properties\": "
+			"{\"addressPrefixes\": [\"2603:1020::/48\"", tag ? "," : "", tag, tag);
+		for (i = 0; i < 25000; i++, n++)
+			fprintf(f, ",\"%zu.%zu.%zu.%zu/32\"", 20 + (n >> 16), (n >> 8) & 255,
+				n & 255, (size_t)tag + 1);
+		fputs("]}}", f);
+	}
+	fputs("]}", f);
+	fclose(f);
+	ok = write_temp(path, tags, len);
+	free(tags);
+	if (!ok)
+		return false;
+	snprintf(doc, sizeof(doc), "{\"properties\": {}, \"host\": {\"serviceTagsFile\": \"%s\","
+		 " \"trustedServices\": [{\"name\": \"t\", \"serviceTags\": [\"Tag0\", \"Tag1\"]}],"
+		 " \"perimeter\": {\"accessMode\": \"Audit\", \"members\": [{\"name\": \"m\","
+		 " \"serviceTags\": [\"Tag2\", \"Tag3\"]}]}}}", path);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = vfw_rules_parse(doc, strlen(doc), SOURCE, &r, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	unlink(path);
+	if (!ASSERT_EQ(ret, 0, err))
+		return false;
+	fprintf(stderr, "  100,000 service-tag prefixes parsed in %.0f ms\n",
+		(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	ok = ASSERT_EQ(r.trusted[0].n_prefixes + r.perimeter.members[0].n_prefixes, 100000,
+		       "every IPv4 prefix") &&
+	     ASSERT_EQ(r.trusted[0].n_tag_prefixes, 50000, "trusted: two tags");
+	vfw_rules_free(&r);
+	return ok;
+}
+
+/* The same number written out in the rules file itself. */
+static bool test_inline_prefixes_100k(void)
+{
+	char err[ERR_LEN] = "";
+	struct vfw_rules r;
+	size_t len, i;
+	char *doc;
+	FILE *f = open_memstream(&doc, &len);
+	int ret;
+	bool ok;
+
+	fputs("{\"properties\": {}, \"host\": {\"trustedServices\": [{\"name\": \"t\", "
+	      "\"prefixes\": [", f);
+	for (i = 0; i < 100000; i++)
+		fprintf(f, "%s\"%zu.%zu.%zu.0/24\"", i ? "," : "", 20 + (i >> 16), (i >> 8) & 255,
+			i & 255);
+	fputs("]}]}}", f);
+	fclose(f);
+	ret = vfw_rules_parse(doc, len, SOURCE, &r, err, sizeof(err));
+	free(doc);
+	if (!ASSERT_EQ(ret, 0, err))
+		return false;
+	ok = ASSERT_EQ(r.trusted[0].n_prefixes, 100000, "every prefix") &&
+	     ASSERT_EQ(r.trusted[0].n_tag_prefixes, 0, "none from tags");
+	vfw_rules_free(&r);
 	return ok;
 }
 
@@ -1124,9 +1718,23 @@ static const struct {
 	{ "ip rule duplicates merged with a warning", test_ip_duplicates_merged },
 	{ "vnet rule duplicates merged with a warning", test_vnet_duplicates_merged },
 	{ "unbound vnet rule skipped with a warning", test_unbound_vnet_rule_skipped },
+	{ "skipped vnet rules written back in their place", test_skipped_vnet_rules_written_back },
 	{ "outbound perimeter rule kept with a note", test_outbound_rule_noted },
+	{ "unknown keys in rule objects warn", test_rule_unknown_keys_warn },
+	{ "vnet rule state other than Succeeded warns", test_vnet_state_warns },
+	{ "action Allow, state Succeeded, resourceGroup: no warning", test_rule_known_keys_silent },
+	{ "Approved connection without a binding warns", test_pe_connection_unbound_warns },
+	{ "bound, Pending and Rejected connections: no warning", test_pe_connection_bound_silent },
 	{ "a UTF-8 byte-order mark is skipped", test_byte_order_mark_skipped },
 	{ "SPEC example", test_example_fixture },
+	{ "service tags join trusted services and members", test_service_tags_join_groups },
+	{ "service tags written back by name", test_service_tags_written_back },
+	{ "serviceTagsFile relative to the rules file", test_service_tags_relative_to_rules_file },
+	{ "service tags file errors name that file", test_service_tags_file_errors },
+	{ "100,000 service-tag prefixes load", test_service_tags_100k },
+	{ "100,000 written prefixes load", test_inline_prefixes_100k },
+	{ "perimeter pasted from the API", test_perimeter_pasted_fixture },
+	{ "perimeter fields the vault cannot use are noted", test_perimeter_ignored_fields_noted },
 	{ "az keyvault show output", test_az_fixture },
 	{ "trusted service and member tags", test_trusted_and_member_tags },
 	{ "subnets share a tag without overlap", test_subnets_share_tag },
@@ -1135,6 +1743,7 @@ static const struct {
 	{ "1001 ip rules rejected", test_ip_rules_over_limit },
 	{ "200 vnet rules accepted", test_vnet_rules_at_limit },
 	{ "201 vnet rules rejected", test_vnet_rules_over_limit },
+	{ "skipped vnet rules count towards 200", test_skipped_vnet_rules_count },
 	{ "data-plane address limit", test_dataplane_address_limit },
 	{ "host list limits", test_list_limits },
 	{ "name length limit", test_name_length },

@@ -450,6 +450,42 @@ static void push_down(const struct raw_entry *raw, size_t n_raw,
 	}
 }
 
+static void count_group_prefixes(const struct vfw_group *g, size_t n, size_t *all,
+				 size_t *tagged)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*all += g[i].n_prefixes;
+		*tagged += g[i].n_tag_prefixes;
+	}
+}
+
+/*
+ * The vault puts no limit on trusted-service, perimeter-rule and member
+ * prefixes (SPEC §1), but the trie of this build does: say which limit,
+ * and how much of the rule set those unlimited lists are.
+ */
+static void entry_limit_err(struct compile_ctx *ctx, size_t n_keys)
+{
+	const struct vfw_rules *r = ctx->rules;
+	const struct vfw_perimeter *perim = &r->perimeter;
+	size_t all = 0, tagged = 0, i;
+
+	count_group_prefixes(r->trusted, r->n_trusted, &all, &tagged);
+	if (r->has_perimeter) {
+		count_group_prefixes(perim->members, perim->n_members, &all, &tagged);
+		for (i = 0; i < perim->n_access_rules; i++)
+			if (perim->access_rules[i].inbound)
+				all += perim->access_rules[i].n_prefixes;
+	}
+	set_err(ctx, "rule set needs %zu lookup entries, at most %d fit: the limit of "
+		"each slot's LPM trie (VFW_TRIE_MAX_ENTRIES, map %s); %zu of the prefixes are "
+		"trusted-service, perimeter-rule and member prefixes (%zu from service tags), "
+		"which the vault does not limit but the trie does",
+		n_keys, VFW_TRIE_MAX_ENTRIES, VFW_PIN_RULES, all, tagged);
+}
+
 static int build_entries(struct compile_ctx *ctx)
 {
 	struct vfw_compiled *out = ctx->out;
@@ -460,8 +496,7 @@ static int build_entries(struct compile_ctx *ctx)
 		qsort(ctx->raw, ctx->n_raw, sizeof(*ctx->raw), cmp_raw);
 	n_keys = count_keys(ctx->raw, ctx->n_raw);
 	if (n_keys > VFW_TRIE_MAX_ENTRIES) {
-		set_err(ctx, "rule set needs %zu lookup entries, at most %d fit",
-			n_keys, VFW_TRIE_MAX_ENTRIES);
+		entry_limit_err(ctx, n_keys);
 		return -E2BIG;
 	}
 	out->entries = calloc(n_keys ?: 1, sizeof(*out->entries));

@@ -88,6 +88,36 @@ static bool set_tag_lists(json_t *obj, const struct vfw_tag *tags, size_t n)
 	return set(obj, "vlans", vlans) && ok;
 }
 
+static json_t *vnet_rule_json(const struct vfw_vnet_rule *v)
+{
+	json_t *obj = json_object();
+
+	if (set(obj, "id", json_string(v->id)) &&
+	    set(obj, "ignoreMissingVnetServiceEndpoint", json_boolean(v->ignore_missing_endpoint)))
+		return obj;
+	json_decref(obj);
+	return NULL;
+}
+
+/*
+ * Bound and skipped rules in the order of the file: a skipped rule goes
+ * back where it was, after the bound rules that preceded it, so that the
+ * stored document is the operator's (SPEC §1).
+ */
+static bool append_vnet_rules(json_t *arr, const struct vfw_rules *r)
+{
+	size_t i, s = 0;
+	bool ok = true;
+
+	for (i = 0; ok && i <= r->n_vnet_rules; i++) {
+		for (; ok && s < r->n_skipped_vnet_rules && r->skipped_vnet_rules[s].after <= i; s++)
+			ok = append(arr, vnet_rule_json(&r->skipped_vnet_rules[s]));
+		if (ok && i < r->n_vnet_rules)
+			ok = append(arr, vnet_rule_json(&r->vnet_rules[i]));
+	}
+	return ok;
+}
+
 static json_t *network_acls_json(const struct vfw_rules *r)
 {
 	json_t *acls = json_object(), *ips = json_array(), *vnets = json_array(), *v;
@@ -100,13 +130,7 @@ static json_t *network_acls_json(const struct vfw_rules *r)
 		v = json_object();
 		ok = set(v, "value", prefix_json(&r->ip_rules[i].prefix)) && append(ips, v);
 	}
-	for (i = 0; ok && i < r->n_vnet_rules; i++) {
-		v = json_object();
-		ok = set(v, "id", json_string(r->vnet_rules[i].id)) &&
-		     set(v, "ignoreMissingVnetServiceEndpoint",
-			 json_boolean(r->vnet_rules[i].ignore_missing_endpoint)) &&
-		     append(vnets, v);
-	}
+	ok = ok && vnets && append_vnet_rules(vnets, r);
 	/* Both calls must run: each takes ownership of its array. */
 	ok = set(acls, "ipRules", ips) && ok;
 	ok = set(acls, "virtualNetworkRules", vnets) && ok;
@@ -186,14 +210,32 @@ static json_t *subnet_json(const struct vfw_subnet *s)
 	return ok ? obj : NULL;
 }
 
-/* A trusted-service group or a perimeter member. */
+/* serviceTags by name: the file is read again whenever the document is. */
+static bool set_service_tags(json_t *obj, const struct vfw_group *g)
+{
+	json_t *arr;
+	size_t i;
+	bool ok;
+
+	if (!g->n_service_tags)
+		return true;
+	arr = json_array();
+	ok = arr != NULL;
+	for (i = 0; ok && i < g->n_service_tags; i++)
+		ok = append(arr, json_string(g->service_tags[i]));
+	return set(obj, "serviceTags", arr) && ok;
+}
+
+/* A trusted-service group or a perimeter member: the prefixes written,
+ * not those its service tags brought. */
 static json_t *group_json(const struct vfw_group *g)
 {
 	json_t *obj = json_object();
 	bool ok;
 
 	ok = set(obj, "name", json_string(g->name)) &&
-	     set_prefixes(obj, "prefixes", g->prefixes, g->n_prefixes) &&
+	     set_prefixes(obj, "prefixes", g->prefixes, g->n_prefixes - g->n_tag_prefixes) &&
+	     set_service_tags(obj, g) &&
 	     set_tags(obj, g->tags, g->n_tags);
 	if (!ok)
 		json_decref(obj);
@@ -289,6 +331,8 @@ static json_t *host_json(const struct vfw_rules *r)
 	ok = set(host, "dataPlane", dataplane_json(&r->dataplane)) &&
 	     (!r->vxlan.present || set(host, "vxlan", vxlan_json(&r->vxlan))) &&
 	     SET_LIST(host, "subnets", r->subnets, r->n_subnets, subnet_json) &&
+	     (!r->service_tags_file ||
+	      set(host, "serviceTagsFile", json_string(r->service_tags_file))) &&
 	     SET_LIST(host, "trustedServices", r->trusted, r->n_trusted, group_json) &&
 	     SET_LIST(host, "privateEndpoints", r->private_endpoints, r->n_private_endpoints,
 		      private_endpoint_json) &&

@@ -292,6 +292,7 @@ static int remove_rules(const char *ifname, struct live *l, const struct vfw_edi
 static int print_rule_list(const char *ifname, const struct live *l, bool json)
 {
 	json_t *acls = network_acls(l->root), *ips, *vnets, *out, *v;
+	const char *id;
 	size_t i;
 	int ret;
 
@@ -315,8 +316,12 @@ static int print_rule_list(const char *ifname, const struct live *l, bool json)
 	json_array_foreach(ips, i, v)
 		printf("  %s\n", json_string_value(json_object_get(v, "value")));
 	printf("virtual network rules: %zu\n", json_array_size(vnets));
-	json_array_foreach(vnets, i, v)
-		printf("  %s\n", json_string_value(json_object_get(v, "id")));
+	json_array_foreach(vnets, i, v) {
+		/* Kept in the document, not compiled (SPEC §1): say so. */
+		id = json_string_value(json_object_get(v, "id"));
+		printf("  %s%s\n", id, has_binding(&l->rules, id) ? "" :
+		       " (skipped: no host.subnets binding)");
+	}
 	return 0;
 }
 

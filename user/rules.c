@@ -26,18 +26,36 @@
 
 /* A vault has at most a few thousand rules; a bigger file is a mistake. */
 #define RULES_FILE_MAX		(16u << 20)
+/* The cloud's weekly service tags file is a few MiB and grows each year. */
+#define SERVICE_TAGS_FILE_MAX	(64u << 20)
 /* Room for the longest path this parser builds, with indices. */
 #define JSON_PATH_LEN		192
 #define MSG_LEN			(2 * VFW_NAME_MAX + 128)
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
 
+/* host.serviceTagsFile, loaded once while host is parsed. */
+struct service_tags {
+	char *path;		/* absolute */
+	char *text;		/* kept for the locator of errors inside it */
+	size_t len;
+	json_t *root;
+	json_t *values;		/* its "values" array */
+};
+
 struct parser {
 	const char *text;
 	size_t len;
 	const char *source;
+	const char *file;	/* the rules file's path, or NULL for text */
+	struct service_tags *tags;
 	char *err;
 	size_t errlen;
 };
+
+static int read_text_file(const char *path, size_t max, const char *what, char **text,
+			  size_t *len, char *err, size_t errlen);
+static int check_text_bytes(const char *text, size_t len, const char *source,
+			    char *err, size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* Messages                                                            */
@@ -885,11 +903,246 @@ static int parse_subnet(const struct parser *p, json_t *obj, const char *path,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Service tags (SPEC §1: host.serviceTagsFile)                        */
+
+/* Where relative paths start: the rules file's directory, else the
+ * current one (a document given as text). Always absolute. */
+static int base_dir(const struct parser *p, char *buf, size_t len)
+{
+	const char *slash = p->file ? strrchr(p->file, '/') : NULL;
+	size_t used = 0;
+
+	if (!slash || *p->file != '/') {
+		if (!getcwd(buf, len))
+			return -errno;
+		used = strlen(buf);
+	}
+	if (slash && (size_t)snprintf(buf + used, len - used, "%s%.*s", used ? "/" : "",
+				      (int)(slash - p->file), p->file) >= len - used)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The stored document is read back without its file's directory (edits,
+ * explain), so the path is made absolute once. Symbolic links are kept as
+ * written: a Kubernetes ConfigMap swaps its files through a link, and a
+ * resolved path would point at the old copy.
+ */
+static int service_tags_path(const struct parser *p, const char *kpath, const char *text,
+			     char **out)
+{
+	char base[PATH_MAX];
+	int err, n;
+
+	*out = NULL;
+	if (!*text)
+		return fail(p, kpath, "must not be empty");
+	err = *text == '/' ? 0 : base_dir(p, base, sizeof(base));
+	if (err)
+		return fail(p, kpath, "cannot resolve \"%s\": %s", text, strerror(-err));
+	n = *text == '/' ? asprintf(out, "%s", text) : asprintf(out, "%s/%s", base, text);
+	if (n < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	if (n >= PATH_MAX)
+		return fail(p, kpath, "\"%s\" resolves to a path of %d bytes, longer than "
+			    "PATH_MAX", text, n);
+	return 0;
+}
+
+/* Reads and checks {"values": [...]}, whose entries are read when looked up. */
+static int load_service_tags(const struct parser *p, const char *kpath, struct service_tags *t)
+{
+	struct parser tp = { .source = t->path, .err = p->err, .errlen = p->errlen };
+	char msg[MSG_LEN];
+	json_error_t jerr;
+	struct stat st;
+
+	/* A FIFO or a device would block or never end every later reading
+	 * of the stored document (edits, explain). */
+	if (!stat(t->path, &st) && !S_ISREG(st.st_mode))
+		return fail(p, kpath, "%s is not a regular file", t->path);
+	if (read_text_file(t->path, SERVICE_TAGS_FILE_MAX, "a service tags file", &t->text,
+			   &t->len, msg, sizeof(msg)))
+		return fail(p, kpath, "%s", msg);
+	tp.text = t->text;
+	tp.len = t->len;
+	if (check_text_bytes(t->text, t->len, t->path, p->err, p->errlen))
+		return -EINVAL;
+	t->root = json_loadb(t->text, t->len, 0, &jerr);
+	if (!t->root) {
+		snprintf(p->err, p->errlen, "%s:%d:%d: %s", t->path, jerr.line, jerr.column,
+			 jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(t->root))
+		return fail(&tp, "", "expected an object with \"values\", as the published "
+			    "service tags file has, got %s", type_name(json_typeof(t->root)));
+	return get_member(&tp, t->root, "", "values", JSON_ARRAY, true, &t->values);
+}
+
+static void free_service_tags(struct service_tags *t)
+{
+	json_decref(t->root);
+	free(t->text);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+/* host.serviceTagsFile: resolved, loaded, and remembered for the document. */
+static int parse_service_tags_file(const struct parser *p, json_t *host, const char *path,
+				   struct vfw_rules *r)
+{
+	char kpath[JSON_PATH_LEN];
+	const char *text;
+	int err;
+
+	if (get_string(p, host, path, "serviceTagsFile", false, &text))
+		return -EINVAL;
+	if (!text)
+		return 0;
+	path_key(kpath, path, "serviceTagsFile");
+	err = service_tags_path(p, kpath, text, &p->tags->path);
+	if (err)
+		return err;
+	err = load_service_tags(p, kpath, p->tags);
+	if (err)
+		return err;
+	r->service_tags_file = strdup(p->tags->path);
+	return r->service_tags_file ? 0 : -ENOMEM;
+}
+
+/* The entry of the service tags file named `name` (without case), or NULL. */
+static int find_service_tag(const struct parser *tp, json_t *values, const char *name,
+			    json_t **entry, size_t *index)
+{
+	char epath[JSON_PATH_LEN];
+	const char *have;
+	json_t *v;
+	size_t i;
+
+	*entry = NULL;
+	json_array_foreach(values, i, v) {
+		path_index(epath, "values", i);
+		if (check_type(tp, epath, v, JSON_OBJECT) ||
+		    get_string(tp, v, epath, "name", true, &have))
+			return -EINVAL;
+		if (!strcasecmp(have, name)) {
+			*entry = v;
+			*index = i;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Appends the tag's IPv4 prefixes to g; IPv6 ones are counted in *ipv6. */
+static int append_tag_prefixes(const struct parser *tp, json_t *entry, size_t index,
+			       struct vfw_group *g, size_t *ipv6)
+{
+	char epath[JSON_PATH_LEN], ppath[JSON_PATH_LEN], apath[JSON_PATH_LEN];
+	struct vfw_prefix *grown;
+	json_t *props, *arr, *v;
+	const char *text;
+	size_t i;
+
+	path_index(epath, "values", index);
+	if (get_member(tp, entry, epath, "properties", JSON_OBJECT, true, &props) ||
+	    get_member(tp, props, path_key(ppath, epath, "properties"), "addressPrefixes",
+		       JSON_ARRAY, true, &arr))
+		return -EINVAL;
+	path_key(apath, ppath, "addressPrefixes");
+	grown = reallocarray(g->prefixes, g->n_prefixes + json_array_size(arr) + 1,
+			     sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	g->prefixes = grown;
+	json_array_foreach(arr, i, v) {
+		path_index(epath, apath, i);
+		if (check_type(tp, epath, v, JSON_STRING))
+			return -EINVAL;
+		text = json_string_value(v);
+		if (strchr(text, ':')) {
+			(*ipv6)++;
+			continue;
+		}
+		if (prefix_from_text(tp, epath, text, false, &g->prefixes[g->n_prefixes]))
+			return -EINVAL;
+		g->n_prefixes++;
+		g->n_tag_prefixes++;
+	}
+	return 0;
+}
+
+/* One name of serviceTags: looked up, its prefixes joining the group. */
+static int add_service_tag(const struct parser *p, const char *path, struct vfw_group *g)
+{
+	const struct service_tags *t = p->tags;
+	struct parser tp = {
+		.text = t->text, .len = t->len, .source = t->path,
+		.err = p->err, .errlen = p->errlen,
+	};
+	const char *name = g->service_tags[g->n_service_tags - 1];
+	size_t index = 0, ipv6 = 0;
+	json_t *entry;
+	int err;
+
+	if (find_service_tag(&tp, t->values, name, &entry, &index))
+		return -EINVAL;
+	if (!entry)
+		return fail(p, path, "unknown service tag \"%s\": %s has no entry of that name",
+			    name, t->path);
+	err = append_tag_prefixes(&tp, entry, index, g, &ipv6);
+	if (!err && ipv6)
+		report(p, path, "note: ", "service tag \"%s\": %zu IPv6 prefixes skipped "
+		       "(rules are IPv4 only)", name, ipv6);
+	return err;
+}
+
+/* serviceTags of a trusted-service group or a perimeter member. */
+static int get_service_tags(const struct parser *p, json_t *obj, const char *path,
+			    struct vfw_group *g)
+{
+	char kpath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	json_t *arr, *v;
+	size_t i;
+	int err;
+
+	err = get_member(p, obj, path, "serviceTags", JSON_ARRAY, false, &arr);
+	if (err || !arr || !json_array_size(arr))
+		return err;
+	path_key(kpath, path, "serviceTags");
+	if (!p->tags->values)
+		return fail(p, kpath, "serviceTags are looked up in host.serviceTagsFile, "
+			    "which is not given: add the service tags file the cloud publishes");
+	g->service_tags = calloc(json_array_size(arr), sizeof(*g->service_tags));
+	if (!g->service_tags)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v) {
+		path_index(epath, kpath, i);
+		if (check_type(p, epath, v, JSON_STRING) ||
+		    copy_name(p, epath, json_string_value(v), g->service_tags[i]))
+			return -EINVAL;
+		if (find_name(g->service_tags, i, VFW_NAME_MAX, 0, g->service_tags[i]) >= 0)
+			return fail(p, epath, "\"%s\" is listed twice", g->service_tags[i]);
+		g->n_service_tags = i + 1;
+		err = add_service_tag(p, epath, g);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* host.trustedServices[] and host.perimeter.members[]. */
 static int parse_group(const struct parser *p, json_t *obj, const char *path,
 		       void *items, size_t index, void *ctx)
 {
-	static const char *const keys[] = { "name", "prefixes", "vni", "vlan", NULL };
+	static const char *const keys[] = {
+		"name", "prefixes", "serviceTags", "vni", "vlan", NULL
+	};
 	struct vfw_group *g = (struct vfw_group *)items + index;
 
 	(void)ctx;
@@ -898,6 +1151,7 @@ static int parse_group(const struct parser *p, json_t *obj, const char *path,
 	    check_unique(p, path, items, index, sizeof(*g), offsetof(struct vfw_group, name)))
 		return -EINVAL;
 	return get_prefix_list(p, obj, path, "prefixes", &g->prefixes, &g->n_prefixes) ?:
+	       get_service_tags(p, obj, path, g) ?:
 	       get_tag_array(p, obj, path, &g->tags, &g->n_tags);
 }
 
@@ -982,27 +1236,61 @@ static int parse_access_rule_subscription(const struct parser *p, json_t *obj,
 
 static const char *const direction_names[] = { "Inbound", "Outbound", NULL };
 
-static int parse_access_rule(const struct parser *p, json_t *obj, const char *path,
-			     void *items, size_t index, void *ctx)
+/* How host.perimeter is written: flat, or pasted from the management API. */
+struct access_rule_ctx {
+	const struct vfw_perimeter *perim;
+	bool api_shape;
+};
+
+/*
+ * Lists a perimeter rule may hold that the vault cannot use: outbound
+ * destinations (the vault sends nothing vaultfw filters) and other
+ * perimeters (whose traffic carries nothing vaultfw can recognise).
+ * Accepted so that rules can be pasted as they are; ignored with a note.
+ */
+static const struct {
+	const char *key;
+	const char *why;
+} ignored_rule_lists[] = {
+	{ "fullyQualifiedDomainNames", "outbound destinations, and the vault sends nothing to filter" },
+	{ "emailAddresses", "outbound destinations, and the vault sends nothing to filter" },
+	{ "phoneNumbers", "outbound destinations, and the vault sends nothing to filter" },
+	{ "networkSecurityPerimeters", "another perimeter's traffic carries nothing vaultfw "
+	  "can recognise in a packet" },
+};
+
+static int note_ignored_lists(const struct parser *p, json_t *body, const char *path,
+			      const struct vfw_access_rule *r)
 {
-	/* The perimeter's outbound destinations are accepted so that its
-	 * rules can be pasted as they are; the vault never uses them. */
-	static const char *const keys[] = {
-		"name", "direction", "addressPrefixes", "subscriptions",
-		"fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers", NULL
-	};
-	struct vfw_access_rule *r = (struct vfw_access_rule *)items + index;
+	char kpath[JSON_PATH_LEN];
+	json_t *arr;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(ignored_rule_lists); i++) {
+		if (get_member(p, body, path, ignored_rule_lists[i].key, JSON_ARRAY, false, &arr))
+			return -EINVAL;
+		/* An outbound rule is noted once, as a whole. */
+		if (arr && json_array_size(arr) && r->inbound)
+			report(p, path_key(kpath, path, ignored_rule_lists[i].key), "note: ",
+			       "rule \"%s\": %s (%zu) ignored: %s", r->name,
+			       ignored_rule_lists[i].key, json_array_size(arr),
+			       ignored_rule_lists[i].why);
+	}
+	return 0;
+}
+
+/* direction, addressPrefixes, subscriptions: at the rule itself (flat) or
+ * under its "properties" (API). */
+static int parse_access_rule_body(const struct parser *p, json_t *body, const char *path,
+				  struct vfw_access_rule *r, const struct vfw_perimeter *perim)
+{
 	char kpath[JSON_PATH_LEN];
 	int direction;
 
-	if (check_keys(p, obj, path, keys) ||
-	    get_name(p, obj, path, "name", true, r->name) ||
-	    check_unique(p, path, items, index, sizeof(*r),
-			 offsetof(struct vfw_access_rule, name)) ||
-	    get_enum(p, obj, path, "direction", direction_names, true, &direction) ||
-	    get_prefix_list(p, obj, path, "addressPrefixes", &r->prefixes, &r->n_prefixes) ||
-	    parse_object_list(p, obj, path, "subscriptions", SIZE_MAX, VFW_NAME_MAX,
-			      parse_access_rule_subscription, ctx,
+	if (get_enum(p, body, path, "direction", direction_names, true, &direction) ||
+	    get_prefix_list(p, body, path, "addressPrefixes", &r->prefixes, &r->n_prefixes) ||
+	    parse_object_list(p, body, path, "subscriptions", SIZE_MAX, VFW_NAME_MAX,
+			      parse_access_rule_subscription, (void *)perim,
 			      (void **)&r->subscriptions, &r->n_subscriptions))
 		return -EINVAL;
 	r->inbound = direction == 0;
@@ -1010,7 +1298,40 @@ static int parse_access_rule(const struct parser *p, json_t *obj, const char *pa
 		report(p, path_key(kpath, path, "direction"), "note: ",
 		       "outbound rule \"%s\" is ignored: the vault has no outbound traffic to filter",
 		       r->name);
-	return 0;
+	return note_ignored_lists(p, body, path, r);
+}
+
+static int parse_access_rule(const struct parser *p, json_t *obj, const char *path,
+			     void *items, size_t index, void *ctx)
+{
+	static const char *const flat_keys[] = {
+		"name", "direction", "addressPrefixes", "subscriptions", "networkSecurityPerimeters",
+		"fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers", NULL
+	};
+	/* An AccessRule of the configuration (name, properties); the
+	 * perimeter's own profile API adds id and type. */
+	static const char *const api_keys[] = { "id", "name", "type", "properties", NULL };
+	static const char *const api_body_keys[] = {
+		"direction", "addressPrefixes", "subscriptions", "networkSecurityPerimeters",
+		"fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers", "provisioningState",
+		NULL
+	};
+	const struct access_rule_ctx *c = ctx;
+	struct vfw_access_rule *r = (struct vfw_access_rule *)items + index;
+	char bpath[JSON_PATH_LEN];
+	json_t *body = obj;
+
+	if (check_keys(p, obj, path, c->api_shape ? api_keys : flat_keys) ||
+	    get_name(p, obj, path, "name", true, r->name) ||
+	    check_unique(p, path, items, index, sizeof(*r),
+			 offsetof(struct vfw_access_rule, name)))
+		return -EINVAL;
+	snprintf(bpath, sizeof(bpath), "%s", path);
+	if (c->api_shape &&
+	    (get_member(p, obj, path, "properties", JSON_OBJECT, true, &body) ||
+	     check_keys(p, body, path_key(bpath, path, "properties"), api_body_keys)))
+		return -EINVAL;
+	return parse_access_rule_body(p, body, bpath, r, c->perim);
 }
 
 const char *const vfw_perimeter_mode_names[] = {
@@ -1020,6 +1341,88 @@ const char *const vfw_perimeter_mode_names[] = {
 	NULL
 };
 
+/* host.perimeter's own lists, in both shapes. */
+static int parse_perimeter_subscriptions(const struct parser *p, json_t *obj, const char *path,
+					 struct vfw_perimeter *perim)
+{
+	return parse_object_list(p, obj, path, "subscriptions", SIZE_MAX,
+				 sizeof(*perim->subscriptions), parse_perimeter_subscription, NULL,
+				 (void **)&perim->subscriptions, &perim->n_subscriptions);
+}
+
+static int parse_members(const struct parser *p, json_t *obj, const char *path,
+			 struct vfw_perimeter *perim)
+{
+	return parse_object_list(p, obj, path, "members", VFW_MAX_MEMBERS, sizeof(*perim->members),
+				 parse_group, NULL, (void **)&perim->members, &perim->n_members);
+}
+
+static int parse_access_rules(const struct parser *p, json_t *obj, const char *path,
+			      struct vfw_perimeter *perim, bool api_shape)
+{
+	struct access_rule_ctx ctx = { .perim = perim, .api_shape = api_shape };
+
+	return parse_object_list(p, obj, path, "accessRules", VFW_MAX_ACCESS_RULES,
+				 sizeof(*perim->access_rules), parse_access_rule, &ctx,
+				 (void **)&perim->access_rules, &perim->n_access_rules);
+}
+
+/*
+ * The shape of a networkSecurityPerimeterConfigurations GET (SPEC §1):
+ * accessMode under properties.resourceAssociation, rules under
+ * properties.profile.accessRules[], each rule's fields under its own
+ * properties. vaultfw's subscriptions and members sit beside properties.
+ * The rest is the API's bookkeeping, accepted and not read.
+ */
+static int parse_perimeter_api(const struct parser *p, json_t *obj, const char *path,
+			       struct vfw_perimeter *perim, int *mode)
+{
+	static const char *const keys[] = {
+		"id", "name", "type", "systemData", "properties", "subscriptions", "members", NULL
+	};
+	static const char *const props_keys[] = {
+		"networkSecurityPerimeter", "resourceAssociation", "profile", "provisioningState",
+		"provisioningIssues", NULL
+	};
+	static const char *const assoc_keys[] = { "name", "accessMode", NULL };
+	static const char *const profile_keys[] = {
+		"name", "accessRulesVersion", "accessRules", "diagnosticSettingsVersion",
+		"enabledLogCategories", NULL
+	};
+	char ppath[JSON_PATH_LEN], apath[JSON_PATH_LEN], fpath[JSON_PATH_LEN];
+	json_t *props, *assoc, *profile;
+
+	if (check_keys(p, obj, path, keys) ||
+	    get_member(p, obj, path, "properties", JSON_OBJECT, true, &props) ||
+	    check_keys(p, props, path_key(ppath, path, "properties"), props_keys) ||
+	    get_member(p, props, ppath, "resourceAssociation", JSON_OBJECT, true, &assoc) ||
+	    check_keys(p, assoc, path_key(apath, ppath, "resourceAssociation"), assoc_keys) ||
+	    get_enum(p, assoc, apath, "accessMode", vfw_perimeter_mode_names, true, mode) ||
+	    parse_perimeter_subscriptions(p, obj, path, perim) ||
+	    get_member(p, props, ppath, "profile", JSON_OBJECT, false, &profile))
+		return -EINVAL;
+	path_key(fpath, ppath, "profile");
+	if (profile && (check_keys(p, profile, fpath, profile_keys) ||
+			parse_access_rules(p, profile, fpath, perim, true)))
+		return -EINVAL;
+	return parse_members(p, obj, path, perim);
+}
+
+/* One of the flat form's own keys beside a pasted "properties". */
+static int check_one_shape(const struct parser *p, json_t *obj, const char *path)
+{
+	static const char *const flat_only[] = { "accessMode", "accessRules" };
+	char kpath[JSON_PATH_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(flat_only); i++)
+		if (json_object_get(obj, flat_only[i]))
+			return fail(p, path_key(kpath, path, flat_only[i]), "the flat form's key "
+				    "beside \"properties\" (a pasted perimeter configuration, which "
+				    "has it under properties): write one form or the other");
+	return 0;
+}
+
 static int parse_perimeter(const struct parser *p, json_t *obj, const char *path,
 			   struct vfw_perimeter *perim)
 {
@@ -1028,18 +1431,18 @@ static int parse_perimeter(const struct parser *p, json_t *obj, const char *path
 	};
 	int mode;
 
-	/* Subscriptions first: access rules refer to them. */
-	if (check_keys(p, obj, path, keys) ||
-	    get_enum(p, obj, path, "accessMode", vfw_perimeter_mode_names, true, &mode) ||
-	    parse_object_list(p, obj, path, "subscriptions", SIZE_MAX, sizeof(*perim->subscriptions),
-			      parse_perimeter_subscription, NULL,
-			      (void **)&perim->subscriptions, &perim->n_subscriptions) ||
-	    parse_object_list(p, obj, path, "accessRules", VFW_MAX_ACCESS_RULES,
-			      sizeof(*perim->access_rules), parse_access_rule, perim,
-			      (void **)&perim->access_rules, &perim->n_access_rules) ||
-	    parse_object_list(p, obj, path, "members", VFW_MAX_MEMBERS, sizeof(*perim->members),
-			      parse_group, NULL, (void **)&perim->members, &perim->n_members))
+	/* Subscriptions before access rules in both shapes: rules refer to them. */
+	if (json_object_get(obj, "properties")) {
+		if (check_one_shape(p, obj, path) ||
+		    parse_perimeter_api(p, obj, path, perim, &mode))
+			return -EINVAL;
+	} else if (check_keys(p, obj, path, keys) ||
+		   get_enum(p, obj, path, "accessMode", vfw_perimeter_mode_names, true, &mode) ||
+		   parse_perimeter_subscriptions(p, obj, path, perim) ||
+		   parse_access_rules(p, obj, path, perim, false) ||
+		   parse_members(p, obj, path, perim)) {
 		return -EINVAL;
+	}
 	perim->mode = mode;
 	return 0;
 }
@@ -1047,8 +1450,8 @@ static int parse_perimeter(const struct parser *p, json_t *obj, const char *path
 static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 {
 	static const char *const keys[] = {
-		"dataPlane", "vxlan", "subnets", "trustedServices", "privateEndpoints",
-		"perimeter", NULL
+		"dataPlane", "vxlan", "subnets", "serviceTagsFile", "trustedServices",
+		"privateEndpoints", "perimeter", NULL
 	};
 	const char *path = "host";
 	char kpath[JSON_PATH_LEN];
@@ -1063,6 +1466,7 @@ static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 		       check_vxlan_ports(p, r))) ||
 	    parse_object_list(p, host, path, "subnets", VFW_MAX_SUBNETS, sizeof(*r->subnets),
 			      parse_subnet, NULL, (void **)&r->subnets, &r->n_subnets) ||
+	    parse_service_tags_file(p, host, path, r) ||
 	    parse_object_list(p, host, path, "trustedServices", VFW_MAX_TRUSTED,
 			      sizeof(*r->trusted), parse_group, NULL,
 			      (void **)&r->trusted, &r->n_trusted) ||
@@ -1082,9 +1486,50 @@ static int parse_host(const struct parser *p, json_t *host, struct vfw_rules *r)
 /* ------------------------------------------------------------------ */
 /* properties                                                          */
 
+/*
+ * A rule object's keys beyond the vault's schema are warnings, not errors
+ * (SPEC §1): properties are pasted from the management API and from other
+ * resource types' rules, which carry more. `known` also lists the keys that
+ * are checked (action, state) and the az CLI's own resourceGroup.
+ */
+static void warn_unknown_keys(const struct parser *p, json_t *obj, const char *path,
+			      const char *const *known, const char *what)
+{
+	char kpath[JSON_PATH_LEN], names[128];
+	const char *key;
+	json_t *v;
+	int i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; known[i]; i++)
+			if (!strcmp(key, known[i]))
+				break;
+		if (!known[i])
+			report(p, path_key(kpath, path, key), "warning: ", "not a key of %s "
+			       "(known: %s); ignored", what, join_names(known, names, sizeof(names)));
+	}
+}
+
+/* A Key Vault rule only ever allows: a Deny would mean the opposite of
+ * what vaultfw would enforce, so it is refused rather than ignored. */
+static int check_rule_action(const struct parser *p, json_t *obj, const char *path)
+{
+	char kpath[JSON_PATH_LEN];
+	const char *text;
+
+	if (get_string(p, obj, path, "action", false, &text))
+		return -EINVAL;
+	if (!text || !strcasecmp(text, "Allow"))
+		return 0;
+	return fail(p, path_key(kpath, path, "action"), "\"%s\": a Key Vault network rule "
+		    "only ever allows (action Allow); to stop admitting its sources, remove "
+		    "the rule", text);
+}
+
 static int parse_ip_rules(const struct parser *p, json_t *arr, const char *path,
 			  struct vfw_rules *r)
 {
+	static const char *const ip_rule_keys[] = { "value", "action", NULL };
 	char epath[JSON_PATH_LEN], vpath[JSON_PATH_LEN], buf[32];
 	struct vfw_prefix prefix;
 	size_t i, j;
@@ -1093,8 +1538,10 @@ static int parse_ip_rules(const struct parser *p, json_t *arr, const char *path,
 	json_array_foreach(arr, i, v) {
 		path_index(epath, path, i);
 		if (check_type(p, epath, v, JSON_OBJECT) ||
+		    check_rule_action(p, v, epath) ||
 		    get_prefix(p, v, epath, "value", true, true, &prefix, NULL))
 			return -EINVAL;
+		warn_unknown_keys(p, v, epath, ip_rule_keys, "a Key Vault IP rule");
 		for (j = 0; j < r->n_ip_rules; j++)
 			if (r->ip_rules[j].prefix.addr == prefix.addr &&
 			    r->ip_rules[j].prefix.len == prefix.len)
@@ -1118,35 +1565,84 @@ static int parse_ip_rules(const struct parser *p, json_t *arr, const char *path,
 	return 0;
 }
 
-/* Reads one vnet rule; *keep is false when it is merged or skipped. */
-static int parse_vnet_rule(const struct parser *p, json_t *obj, const char *path,
-			   const struct vfw_rules *r, struct vfw_vnet_rule *rule, bool *keep)
+enum vnet_fate {
+	VNET_BOUND,
+	VNET_SKIPPED,		/* no binding, ignoreMissingVnetServiceEndpoint */
+	VNET_MERGED,		/* a repeat of an earlier rule */
+};
+
+static bool vnet_rule_listed(const struct vfw_rules *r, const char *id)
+{
+	return find_name(r->vnet_rules, r->n_vnet_rules, sizeof(*r->vnet_rules),
+			 offsetof(struct vfw_vnet_rule, id), id) >= 0 ||
+	       find_name(r->skipped_vnet_rules, r->n_skipped_vnet_rules,
+			 sizeof(*r->skipped_vnet_rules), offsetof(struct vfw_vnet_rule, id), id) >= 0;
+}
+
+/* The API reports a rule it has not finished applying; vaultfw enforces it
+ * as written, which may differ from what the vault does meanwhile. */
+static int check_vnet_state(const struct parser *p, json_t *obj, const char *path)
 {
 	char kpath[JSON_PATH_LEN];
+	const char *text;
 
-	*keep = false;
+	if (get_string(p, obj, path, "state", false, &text))
+		return -EINVAL;
+	if (text && strcasecmp(text, "Succeeded"))
+		report(p, path_key(kpath, path, "state"), "warning: ", "state is \"%s\", not "
+		       "Succeeded: the vault may not be applying this rule yet; vaultfw "
+		       "enforces it as written", text);
+	return 0;
+}
+
+static int parse_vnet_rule(const struct parser *p, json_t *obj, const char *path,
+			   const struct vfw_rules *r, struct vfw_vnet_rule *rule,
+			   enum vnet_fate *fate)
+{
+	static const char *const vnet_rule_keys[] = {
+		"id", "ignoreMissingVnetServiceEndpoint", "action", "state", "resourceGroup", NULL
+	};
+	char kpath[JSON_PATH_LEN];
+	bool bound;
+
 	if (check_type(p, path, obj, JSON_OBJECT) ||
+	    check_rule_action(p, obj, path) ||
 	    get_name(p, obj, path, "id", true, rule->id) ||
 	    get_bool(p, obj, path, "ignoreMissingVnetServiceEndpoint",
-		     &rule->ignore_missing_endpoint))
+		     &rule->ignore_missing_endpoint) ||
+	    check_vnet_state(p, obj, path))
 		return -EINVAL;
+	warn_unknown_keys(p, obj, path, vnet_rule_keys, "a Key Vault virtual network rule");
 	path_key(kpath, path, "id");
-	if (find_name(r->subnets, r->n_subnets, sizeof(*r->subnets),
-		      offsetof(struct vfw_subnet, id), rule->id) < 0) {
-		if (!rule->ignore_missing_endpoint)
-			return fail(p, kpath, "subnet \"%s\" has no host.subnets binding (add one, "
-				    "or set ignoreMissingVnetServiceEndpoint to skip it)", rule->id);
-		report(p, kpath, "warning: ", "subnet \"%s\" has no host.subnets binding; "
-		       "skipped because ignoreMissingVnetServiceEndpoint is true", rule->id);
-		return 0;
-	}
-	if (find_name(r->vnet_rules, r->n_vnet_rules, sizeof(*r->vnet_rules),
-		      offsetof(struct vfw_vnet_rule, id), rule->id) >= 0) {
+	bound = find_name(r->subnets, r->n_subnets, sizeof(*r->subnets),
+			  offsetof(struct vfw_subnet, id), rule->id) >= 0;
+	if (!bound && !rule->ignore_missing_endpoint)
+		return fail(p, kpath, "subnet \"%s\" has no host.subnets binding (add one, "
+			    "or set ignoreMissingVnetServiceEndpoint to skip it)", rule->id);
+	if (vnet_rule_listed(r, rule->id)) {
 		report(p, kpath, "warning: ", "subnet \"%s\" is listed more than once; merged",
 		       rule->id);
+		*fate = VNET_MERGED;
 		return 0;
 	}
-	*keep = true;
+	*fate = bound ? VNET_BOUND : VNET_SKIPPED;
+	if (!bound)
+		report(p, kpath, "warning: ", "subnet \"%s\" has no host.subnets binding; "
+		       "skipped because ignoreMissingVnetServiceEndpoint is true (kept in the "
+		       "stored rules, in force once bound)", rule->id);
+	return 0;
+}
+
+/* Appends to a list sized for VFW_MAX_VNET_RULES on first use. */
+static int append_vnet_rule(struct vfw_vnet_rule **list, size_t *n,
+			    const struct vfw_vnet_rule *rule)
+{
+	if (!*list) {
+		*list = calloc(VFW_MAX_VNET_RULES, sizeof(**list));
+		if (!*list)
+			return -ENOMEM;
+	}
+	(*list)[(*n)++] = *rule;
 	return 0;
 }
 
@@ -1155,26 +1651,28 @@ static int parse_vnet_rules(const struct parser *p, json_t *arr, const char *pat
 {
 	char epath[JSON_PATH_LEN];
 	struct vfw_vnet_rule rule;
-	bool keep;
+	enum vnet_fate fate = VNET_MERGED;
 	size_t i;
 	json_t *v;
+	int err;
 
 	json_array_foreach(arr, i, v) {
 		memset(&rule, 0, sizeof(rule));
 		path_index(epath, path, i);
-		if (parse_vnet_rule(p, v, epath, r, &rule, &keep))
+		if (parse_vnet_rule(p, v, epath, r, &rule, &fate))
 			return -EINVAL;
-		if (!keep)
+		if (fate == VNET_MERGED)
 			continue;
-		if (r->n_vnet_rules == VFW_MAX_VNET_RULES)
+		/* The vault stores skipped rules too, and counts them. */
+		if (r->n_vnet_rules + r->n_skipped_vnet_rules == VFW_MAX_VNET_RULES)
 			return fail(p, epath, "more than %d virtual network rules "
 				    "(after merging duplicates)", VFW_MAX_VNET_RULES);
-		if (!r->vnet_rules) {
-			r->vnet_rules = calloc(VFW_MAX_VNET_RULES, sizeof(*r->vnet_rules));
-			if (!r->vnet_rules)
-				return -ENOMEM;
-		}
-		r->vnet_rules[r->n_vnet_rules++] = rule;
+		rule.after = r->n_vnet_rules;
+		err = fate == VNET_BOUND
+		      ? append_vnet_rule(&r->vnet_rules, &r->n_vnet_rules, &rule)
+		      : append_vnet_rule(&r->skipped_vnet_rules, &r->n_skipped_vnet_rules, &rule);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -1205,6 +1703,83 @@ static int parse_network_acls(const struct parser *p, json_t *acls, const char *
 	return 0;
 }
 
+/* The last segment of a resource id ("…/privateEndpointConnections/NAME"). */
+static const char *id_leaf(const char *id)
+{
+	const char *slash = id ? strrchr(id, '/') : NULL;
+
+	return slash ? slash + 1 : id;
+}
+
+static bool has_private_endpoint(const struct vfw_rules *r, const char *name)
+{
+	return name && *name &&
+	       find_name(r->private_endpoints, r->n_private_endpoints,
+			 sizeof(*r->private_endpoints),
+			 offsetof(struct vfw_private_endpoint, name), name) >= 0;
+}
+
+/*
+ * One entry of properties.privateEndpointConnections: the az CLI prints
+ * its properties flattened into it, the REST API under "properties". An
+ * Approved connection is one the vault admits; without a binding in
+ * host.privateEndpoints (named after the connection or after its private
+ * endpoint) vaultfw cannot see its traffic, so it would be refused.
+ */
+static int check_pe_connection(const struct parser *p, json_t *obj, const char *path,
+			       const struct vfw_rules *r)
+{
+	char ppath[JSON_PATH_LEN], spath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	const char *id = NULL, *status = NULL, *pe_id = NULL, *name, *pe_name;
+	json_t *props, *state, *pe;
+
+	if (check_type(p, path, obj, JSON_OBJECT) ||
+	    get_string(p, obj, path, "id", false, &id) ||
+	    get_member(p, obj, path, "properties", JSON_OBJECT, false, &props))
+		return -EINVAL;
+	path_key(ppath, path, "properties");
+	if (!props) {
+		props = obj;
+		snprintf(ppath, sizeof(ppath), "%s", path);
+	}
+	if (get_member(p, props, ppath, "privateLinkServiceConnectionState", JSON_OBJECT, false,
+		       &state) ||
+	    (state && get_string(p, state, path_key(spath, ppath,
+						    "privateLinkServiceConnectionState"),
+				 "status", false, &status)) ||
+	    get_member(p, props, ppath, "privateEndpoint", JSON_OBJECT, false, &pe) ||
+	    (pe && get_string(p, pe, path_key(epath, ppath, "privateEndpoint"), "id", false,
+			      &pe_id)))
+		return -EINVAL;
+	if (!status || strcasecmp(status, "Approved"))
+		return 0;
+	name = id_leaf(id);
+	pe_name = id_leaf(pe_id);
+	if (has_private_endpoint(r, name) || has_private_endpoint(r, pe_name))
+		return 0;
+	report(p, path, "warning: ", "connection \"%s\" is Approved but no host.privateEndpoints "
+	       "entry is named after it%s%s%s: its traffic is not admitted on this host",
+	       name && *name ? name : "(no id)", pe_name ? " or its private endpoint \"" : "",
+	       pe_name ? pe_name : "", pe_name ? "\"" : "");
+	return 0;
+}
+
+static int check_pe_connections(const struct parser *p, json_t *props, const char *path,
+				const struct vfw_rules *r)
+{
+	char kpath[JSON_PATH_LEN], epath[JSON_PATH_LEN];
+	json_t *arr, *v;
+	size_t i;
+
+	if (get_member(p, props, path, "privateEndpointConnections", JSON_ARRAY, false, &arr))
+		return -EINVAL;
+	path_key(kpath, path, "privateEndpointConnections");
+	json_array_foreach(arr, i, v)
+		if (check_pe_connection(p, v, path_index(epath, kpath, i), r))
+			return -EINVAL;
+	return 0;
+}
+
 const char *const vfw_public_access_names[] = {
 	[VFW_PNA_ENABLED] = "Enabled",
 	[VFW_PNA_DISABLED] = "Disabled",
@@ -1219,7 +1794,8 @@ static int parse_properties(const struct parser *p, json_t *props, struct vfw_ru
 	int pna = VFW_PNA_ENABLED;
 	json_t *acls;
 
-	if (get_enum(p, props, path, "publicNetworkAccess", vfw_public_access_names, false, &pna))
+	if (get_enum(p, props, path, "publicNetworkAccess", vfw_public_access_names, false, &pna) ||
+	    check_pe_connections(p, props, path, r))
 		return -EINVAL;
 	r->public_access = pna;
 	if (pna == VFW_PNA_SECURED_BY_PERIMETER && !r->has_perimeter)
@@ -1296,11 +1872,14 @@ static int check_text_bytes(const char *text, size_t len, const char *source,
 	return 0;
 }
 
-int vfw_rules_parse(const char *text, size_t len, const char *source,
-		    struct vfw_rules *out, char *err, size_t errlen)
+/* file: the rules file's path, which relative paths in it start from. */
+static int parse_rules(const char *text, size_t len, const char *source, const char *file,
+		       struct vfw_rules *out, char *err, size_t errlen)
 {
+	struct service_tags tags = { 0 };
 	struct parser p = {
-		.text = text, .len = len, .source = source, .err = err, .errlen = errlen,
+		.text = text, .len = len, .source = source, .file = file, .tags = &tags,
+		.err = err, .errlen = errlen,
 	};
 	json_error_t jerr;
 	json_t *root;
@@ -1332,14 +1911,21 @@ int vfw_rules_parse(const char *text, size_t len, const char *source,
 	}
 	ret = parse_document(&p, root, out);
 	json_decref(root);
+	free_service_tags(&tags);
 	if (ret)
 		vfw_rules_free(out);
 	return ret;
 }
 
-/* Whole file into a fresh buffer, refusing anything over RULES_FILE_MAX. */
-static int read_rules_file(int fd, const char *path, char **text, size_t *len,
-			   char *err, size_t errlen)
+int vfw_rules_parse(const char *text, size_t len, const char *source,
+		    struct vfw_rules *out, char *err, size_t errlen)
+{
+	return parse_rules(text, len, source, NULL, out, err, errlen);
+}
+
+/* Whole file into a fresh buffer, refusing anything over max bytes. */
+static int read_fd(int fd, const char *path, size_t max, const char *what, char **text,
+		   size_t *len, char *err, size_t errlen)
 {
 	size_t cap = 0, used = 0;
 	char *buf = NULL, *grown;
@@ -1347,14 +1933,14 @@ static int read_rules_file(int fd, const char *path, char **text, size_t *len,
 	ssize_t n;
 	int ret;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > RULES_FILE_MAX)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max)
 		goto too_big;
 	do {
 		if (used == cap) {
 			/* One byte past the limit tells "too big" from "just fits". */
 			cap = cap ? cap * 2 : 64 * 1024;
-			if (cap > RULES_FILE_MAX + 1)
-				cap = RULES_FILE_MAX + 1;
+			if (cap > max + 1)
+				cap = max + 1;
 			grown = realloc(buf, cap);
 			if (!grown) {
 				ret = -ENOMEM;
@@ -1372,7 +1958,7 @@ static int read_rules_file(int fd, const char *path, char **text, size_t *len,
 			goto cleanup;
 		}
 		used += (size_t)n;
-		if (used > RULES_FILE_MAX)
+		if (used > max)
 			goto too_big;
 	} while (n > 0);
 	*text = buf;
@@ -1381,10 +1967,26 @@ static int read_rules_file(int fd, const char *path, char **text, size_t *len,
 
 too_big:
 	ret = -EFBIG;
-	snprintf(err, errlen, "%s: the file is larger than %u MiB, too big for a rules file",
-		 path, RULES_FILE_MAX >> 20);
+	snprintf(err, errlen, "%s: the file is larger than %zu MiB, too big for %s",
+		 path, max >> 20, what);
 cleanup:
 	free(buf);
+	return ret;
+}
+
+static int read_text_file(const char *path, size_t max, const char *what, char **text,
+			  size_t *len, char *err, size_t errlen)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = read_fd(fd, path, max, what, text, len, err, errlen);
+	close(fd);
 	return ret;
 }
 
@@ -1392,19 +1994,12 @@ int vfw_rules_load_file(const char *path, struct vfw_rules *out, char *err, size
 {
 	size_t len = 0;
 	char *text = NULL;
-	int fd, ret;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
-		return ret;
-	}
-	ret = read_rules_file(fd, path, &text, &len, err, errlen);
-	close(fd);
+	ret = read_text_file(path, RULES_FILE_MAX, "a rules file", &text, &len, err, errlen);
 	if (!ret)
-		ret = vfw_rules_parse(text, len, path, out, err, errlen);
+		ret = parse_rules(text, len, path, path, out, err, errlen);
 	free(text);
 	return ret;
 }
@@ -1426,6 +2021,7 @@ static void free_groups(struct vfw_group *groups, size_t n)
 
 	for (i = 0; i < n; i++) {
 		free(groups[i].prefixes);
+		free(groups[i].service_tags);
 		free(groups[i].tags);
 	}
 	free(groups);
@@ -1448,7 +2044,9 @@ void vfw_rules_free(struct vfw_rules *r)
 	free(perim->subscriptions);
 	free(r->ip_rules);
 	free(r->vnet_rules);
+	free(r->skipped_vnet_rules);
 	free(r->subnets);
 	free(r->private_endpoints);
+	free(r->service_tags_file);
 	memset(r, 0, sizeof(*r));
 }

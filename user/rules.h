@@ -46,6 +46,7 @@ struct vfw_ip_rule {
 struct vfw_vnet_rule {
 	char id[VFW_NAME_MAX];		/* as written; compare with strcasecmp */
 	bool ignore_missing_endpoint;
+	size_t after;			/* skipped rules: bound rules before it in the file */
 };
 
 struct vfw_subnet {
@@ -58,8 +59,12 @@ struct vfw_subnet {
 /* A named group of sources: a trusted-service group or a perimeter member. */
 struct vfw_group {
 	char name[VFW_NAME_MAX];
-	struct vfw_prefix *prefixes;	/* untagged sources */
+	struct vfw_prefix *prefixes;	/* untagged sources: those written, then the
+					 * IPv4 prefixes of its service tags */
 	size_t n_prefixes;
+	size_t n_tag_prefixes;		/* how many of prefixes[] end came from service tags */
+	char (*service_tags)[VFW_NAME_MAX];	/* serviceTags as written */
+	size_t n_service_tags;
 	struct vfw_tag *tags;		/* any source carrying the tag */
 	size_t n_tags;
 };
@@ -121,8 +126,15 @@ struct vfw_rules {
 	bool bypass_azure_services;	/* bypass AzureServices (default) */
 	struct vfw_ip_rule *ip_rules;	/* normalised, duplicates merged */
 	size_t n_ip_rules;
-	struct vfw_vnet_rule *vnet_rules;
+	struct vfw_vnet_rule *vnet_rules;	/* bound: these are compiled */
 	size_t n_vnet_rules;
+	/* Skipped for a missing binding (ignoreMissingVnetServiceEndpoint):
+	 * never compiled, but kept so that the stored document is the one
+	 * the operator wrote (SPEC §1) and a binding added later brings
+	 * them into force. They count towards VFW_MAX_VNET_RULES, as the
+	 * vault counts every rule it stores. */
+	struct vfw_vnet_rule *skipped_vnet_rules;
+	size_t n_skipped_vnet_rules;
 
 	struct vfw_dataplane dataplane;
 	struct vfw_vxlan vxlan;
@@ -134,6 +146,9 @@ struct vfw_rules {
 	size_t n_private_endpoints;
 	bool has_perimeter;
 	struct vfw_perimeter perimeter;
+	/* host.serviceTagsFile made absolute (relative to the rules file's
+	 * directory), so the stored document still finds it; NULL if absent. */
+	char *service_tags_file;
 };
 
 /* The rules file's own words for the enums above, indexed by them and
@@ -150,6 +165,8 @@ extern const char *const vfw_pe_status_names[];
  */
 int vfw_rules_parse(const char *text, size_t len, const char *source,
 		    struct vfw_rules *out, char *err, size_t errlen);
+/* A file: a relative host.serviceTagsFile is taken from the file's
+ * directory (vfw_rules_parse takes it from the current directory). */
 int vfw_rules_load_file(const char *path, struct vfw_rules *out,
 			char *err, size_t errlen);
 void vfw_rules_free(struct vfw_rules *rules);

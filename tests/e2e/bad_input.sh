@@ -154,6 +154,28 @@ trie=$(limit VFW_TRIE_MAX_ENTRIES)
 gen_limit vnis $((trie + 1))
 try_bad "trie-overflow" "$TMP/vnis-$((trie + 1)).json" "lookup entries, at most $trie fit"
 
+# 100,000 trusted-service prefixes from service tags (SPEC §1): the parser
+# takes them all, and the refusal names the trie's limit until the lookup
+# holds that many (issue 12.3). No IPv6 prefixes: their notes would make
+# more than the one line try_bad wants.
+/usr/bin/python3 - "$TMP/tags-100k.json" "$TMP/tags-100k-vault.json" <<'EOF'
+import json, sys
+pfx = lambda n, t: "%d.%d.%d.%d/32" % (20 + (n >> 16), n >> 8 & 255, n & 255, t + 1)
+values = [{"name": "Tag%d" % t, "id": "Tag%d" % t, "properties": {
+           "addressPrefixes": [pfx(t * 25000 + i, t) for i in range(25000)]}}
+          for t in range(4)]
+json.dump({"changeNumber": 1, "cloud": "Public", "values": values}, open(sys.argv[1], "w"))
+json.dump({"properties": {}, "host": {
+    "serviceTagsFile": "tags-100k.json",
+    "trustedServices": [{"name": "t", "serviceTags": ["Tag0", "Tag1", "Tag2", "Tag3"]}]}},
+    open(sys.argv[2], "w"))
+EOF
+run tags-100k-check "$VAULTFW" -q check "$TMP/tags-100k-vault.json"
+check "bad: 100,000 service-tag prefixes are refused by the trie limit alone" \
+	grep -q "100000 lookup entries, at most $trie fit: the limit of each slot's LPM trie (VFW_TRIE_MAX_ENTRIES" \
+	"$TMP/tags-100k-check.err"
+try_bad "service-tags-100k" "$TMP/tags-100k-vault.json" "VFW_TRIE_MAX_ENTRIES"
+
 # 50 MB: refused by size before anything reads it as JSON.
 /usr/bin/python3 -c '
 import sys

@@ -152,6 +152,68 @@ check "edit: show after applying it prints the same document" \
 check "edit: ids kept through show | apply" test "$(rule_field 203.0.113.0/24 id)" = "$ID_NET"
 check "edit: counters kept through show | apply" test "$(rule_field 203.0.113.0/24 packets)" = 5
 
+# A rule skipped for a missing binding stays in the stored document (SPEC
+# §1, issue 13.1): show, add the binding to what it printed, apply, and the
+# rule is live.
+LATER=/subscriptions/1111/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app/subnets/later
+$PY - "$BASE" "$TMP/skipped.json" "$LATER" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["properties"]["networkAcls"]["virtualNetworkRules"] = [
+    {"id": sys.argv[3], "ignoreMissingVnetServiceEndpoint": True}]
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+run skipped-apply vfw apply $IFACE "$TMP/skipped.json"
+check "edit: a file with an unbound ignore-missing rule applies" ok skipped-apply
+check "edit: the unbound rule is skipped with a warning" err_has skipped-apply "skipped because"
+check "edit: the skipped rule is not live" test -z "$(rule_field "${LATER,,}" id)"
+show >"$TMP/skipped-live.json"
+check "edit: show keeps the skipped rule" grep -q "\"$LATER\"" "$TMP/skipped-live.json"
+run skipped-list vfw rule list $IFACE
+check "edit: rule list marks the skipped rule" \
+	grep -q "$LATER (skipped: no host.subnets binding)" "$TMP/skipped-list.out"
+$PY - "$TMP/skipped-live.json" "$TMP/skipped-bound.json" "$LATER" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["host"]["subnets"].append({"id": sys.argv[3], "vlan": 102, "prefix": "10.3.0.0/24"})
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+run skipped-bound vfw apply $IFACE "$TMP/skipped-bound.json"
+check "edit: show's output with the binding added applies" ok skipped-bound
+check "edit: the once-skipped rule is now live" test -n "$(rule_field "${LATER,,}" id)"
+run skipped-list2 vfw rule list $IFACE
+check "edit: rule list shows it without the mark" grep -qx "  $LATER" "$TMP/skipped-list2.out"
+
+# Service tags (issue 12.3): the stored document keeps the tag names and
+# the tags file (made absolute), never the prefixes they stand for; edits
+# and show's output applied elsewhere find the file again.
+mkdir -p "$TMP/tagsdir"
+cp "$VFW_ROOT/tests/rules/service-tags.json" "$TMP/tagsdir/tags.json"
+$PY - "$BASE" "$TMP/tagsdir/vault.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["host"]["serviceTagsFile"] = "tags.json"
+doc["host"]["trustedServices"] = [{"name": "backup", "prefixes": ["198.51.100.128/28"],
+                                   "serviceTags": ["AzureBackup.WestEurope"]}]
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+run tags-apply vfw apply $IFACE "$TMP/tagsdir/vault.json"
+check "edit: a file with serviceTags applies" ok tags-apply
+check "edit: the IPv6 prefixes of a tag are skipped with a note" err_has tags-apply "2 IPv6 prefixes skipped"
+check "edit: the tag's prefixes are live under its group" test -n "$(rule_field backup id)"
+show >"$TMP/tags-live.json"
+check "edit: show keeps serviceTagsFile, made absolute" \
+	grep -q "\"serviceTagsFile\": \"$TMP/tagsdir/tags.json\"" "$TMP/tags-live.json"
+check "edit: show keeps the tag names" grep -q '"AzureBackup.WestEurope"' "$TMP/tags-live.json"
+check_not "edit: show does not expand the tags" grep -q '20.38.84.104' "$TMP/tags-live.json"
+run tags-edit vfw rule add $IFACE --ip-address 192.0.2.77
+check "edit: rule add on a rule set with service tags" ok tags-edit
+show >"$TMP/tags-edited.json"
+run tags-round bash -c "cd / && $(declare -f in_ns vfw); NS=$NS VAULTFW=$VAULTFW; vfw apply $IFACE $TMP/tags-edited.json"
+check "edit: show's output applies from another directory" ok tags-round
+check "edit: and stores the same document" \
+	bash -c "$(declare -f); diff -q $TMP/tags-edited.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
+
 # a document without networkAcls: the first IP rule creates them, still open
 vfw apply $IFACE "$OPEN" >/dev/null
 run add-open vfw rule add $IFACE --ip-address 203.0.113.77
