@@ -212,7 +212,9 @@ status_vs_bpftool() {
 	assert bt["tag"] == prog["tag"] and bt["name"] == prog["name"], (bt, prog)
 	assert st["xdp"]["attached"] and st["xdp"]["mode"] == "native", st["xdp"]
 	assert st["settings"] == {"public_access": "Enabled", "default_action": "Deny",
-	                          "bypass": "AzureServices", "perimeter": "none"}, st["settings"]
+	                          "bypass": "AzureServices", "perimeter": None,
+	                          "data_plane": {"addresses": ["192.0.2.10"], "ports": ["tcp/443"]},
+	                          "vxlan": {"ports": [4789], "remotes": ["192.0.2.1/32"]}}, st["settings"]
 	assert st["rules"]["total"] == 3 and st["rules"]["ip-rule"] == 1, st["rules"]
 	assert st["rule_set"]["source"].endswith("/vault.json"), st["rule_set"]
 	for m in st["maps"]:
@@ -284,5 +286,68 @@ check "observe: prometheus escapes quotes and backslashes in label values" \
 	grep -qF 'rule="back\"up\\x"' "$TMP/prom-odd.out"
 check "observe: escaped label values parse back to the rule name" \
 	prom_check "$TMP/prom-odd.out" "$TMP/odd-stats.json"
+
+# status tells the story show tells, in text and JSON alike: both print
+# one set of words, so each text line is checked against the JSON field it
+# renders, and publicNetworkAccess against the stored document.
+status_settings() {
+	$PY - "$TMP/$1.out" "$TMP/$1-json.out" "$TMP/$1-show.out" "$2" <<-'EOF'
+	import json, sys
+	lines = [l[2:].split(": ", 1) for l in open(sys.argv[1]).read().splitlines()
+	         if l.startswith("  ") and not l.startswith("   ") and ": " in l]
+	text = dict(lines)
+	st = json.load(open(sys.argv[2]))["interfaces"][0]["settings"]
+	doc = json.load(open(sys.argv[3]))
+	for key, value in json.loads(sys.argv[4]).items():
+	    assert st[key] == value, (key, st[key], value)
+	assert text["public access"] == st["public_access"] == doc["properties"]["publicNetworkAccess"], (text, st)
+	assert text["default action"] == st["default_action"], (text, st)
+	assert text["bypass"] == st["bypass"], (text, st)
+	perim = st["perimeter"]
+	if perim is None:
+	    assert text["perimeter"] == "none" and "perimeter" not in doc["host"], text
+	else:
+	    assert text["perimeter"].startswith(perim["access_mode"]), (text, perim)
+	    assert ("not enforced" not in text["perimeter"]) == perim["enforced"], (text, perim)
+	    assert perim["access_mode"] == doc["host"]["perimeter"]["accessMode"], (perim, doc)
+	dp = st["data_plane"]
+	assert text["data-plane addresses"] == (" ".join(dp["addresses"]) or "any"), (text, dp)
+	assert text["data-plane ports"] == " ".join(dp["ports"]), (text, dp)
+	vx = st["vxlan"]
+	assert text["vxlan"] == ("not opened" if vx is None else "udp/%s from %s" % (
+	    ",".join(map(str, vx["ports"])), " ".join(vx["remotes"]) or "no trusted endpoint")), (text, vx)
+	EOF
+}
+# status_of NAME FILE: apply FILE, keep status, status --json and show.
+status_of() {
+	vfw apply $IFACE "$2" >/dev/null &&
+	vfw status $IFACE >"$TMP/$1.out" && vfw status $IFACE --json >"$TMP/$1-json.out" &&
+	vfw show $IFACE >"$TMP/$1-show.out"
+}
+perimeter_file() {
+	$PY - "$TMP/vault.json" "$1" "$2" >"$TMP/$3.json" <<-'EOF'
+	import json, sys
+	doc = json.load(open(sys.argv[1]))
+	doc["properties"]["publicNetworkAccess"] = sys.argv[2]
+	doc["host"]["perimeter"] = {"accessMode": sys.argv[3], "accessRules": [
+	    {"name": "corp", "direction": "Inbound", "addressPrefixes": ["203.0.113.0/24"]}]}
+	print(json.dumps(doc))
+	EOF
+}
+perimeter_file SecuredByPerimeter Learning sbp
+perimeter_file Enabled Audit audit
+status_of st-demo "$TMP/vault.json"
+check "observe: status text and JSON say the same: the demo rules" \
+	status_settings st-demo '{"perimeter": null, "vxlan": {"ports": [4789], "remotes": ["192.0.2.1/32"]}}'
+status_of st-sbp "$TMP/sbp.json"
+check "observe: status says publicNetworkAccess SecuredByPerimeter, as show does" \
+	out_has st-sbp "^  public access: SecuredByPerimeter$"
+check "observe: status text and JSON say the same: SecuredByPerimeter enforces a Learning perimeter" \
+	status_settings st-sbp '{"public_access": "SecuredByPerimeter",
+		"perimeter": {"access_mode": "Learning", "enforced": true},
+		"data_plane": {"addresses": ["192.0.2.10"], "ports": ["tcp/443"]}}'
+status_of st-audit "$TMP/audit.json"
+check "observe: status text and JSON say the same: an Audit perimeter is not enforced" \
+	status_settings st-audit '{"public_access": "Enabled", "perimeter": {"access_mode": "Audit", "enforced": false}}'
 
 t_exit
