@@ -148,16 +148,28 @@ check "observe: stats --output without prometheus is one error line" one_error_l
 
 # A strict reading of the exposition format with the client library's
 # parser, plus what that parser lets through: HELP and TYPE before each
-# family's samples, counters only, every sample labelled as documented.
+# family's samples, every sample labelled as documented, each reason in
+# exactly one family (perimeter-would-deny, counted beside the deciding
+# reason, in the audit one), verdicts as the reason gives them, and the
+# gauges of the rule set as status reports it.
 prom_check() {
-	$PY - "$1" "$IFACE" "$2" <<-'EOF'
+	$PY - "$1" "$IFACE" "$2" "$3" <<-'EOF'
 	import json, sys
 	from prometheus_client.parser import text_string_to_metric_families
 	text = open(sys.argv[1]).read()
 	iface, stats = sys.argv[2], json.load(open(sys.argv[3]))
-	labels = {"vaultfw_packets": {"iface", "reason"}, "vaultfw_bytes": {"iface", "reason"},
-	          "vaultfw_rule_packets": {"iface", "kind", "rule"},
-	          "vaultfw_rule_bytes": {"iface", "kind", "rule"}}
+	rule_set = json.load(open(sys.argv[4]))["interfaces"][0]["rule_set"]
+	counters = {"vaultfw_packets": {"iface", "reason", "verdict"},
+	            "vaultfw_bytes": {"iface", "reason", "verdict"},
+	            "vaultfw_audit_packets": {"iface", "reason"},
+	            "vaultfw_audit_bytes": {"iface", "reason"},
+	            "vaultfw_rule_packets": {"iface", "kind", "rule"},
+	            "vaultfw_rule_bytes": {"iface", "kind", "rule"}}
+	gauges = {"vaultfw_ruleset_generation": rule_set["generation"],
+	          "vaultfw_ruleset_applied_timestamp_seconds": rule_set["applied_unix"]}
+	drops = {"malformed", "untrusted-tunnel", "perimeter-deny", "public-access-disabled",
+	         "default-deny"}
+	audit = {"perimeter-would-deny"}
 	seen, declared = {}, []
 	for line in text.splitlines():
 	    if line.startswith("# "):
@@ -165,15 +177,29 @@ prom_check() {
 	    else:
 	        assert line.split("{")[0] in declared, "sample before its HELP/TYPE: " + line
 	for fam in text_string_to_metric_families(text):
-	    assert fam.type == "counter" and fam.documentation, fam.name
+	    assert fam.documentation, fam.name
+	    if fam.name in gauges:
+	        assert fam.type == "gauge" and len(fam.samples) == 1, fam
+	        s = fam.samples[0]
+	        assert s.labels == {"iface": iface} and s.value == gauges[fam.name], (s, gauges)
+	        seen[(fam.name, None)] = s.value
+	        continue
+	    assert fam.type == "counter", fam.name
 	    for s in fam.samples:
-	        assert s.name == fam.name + "_total" and set(s.labels) == labels[fam.name], s
+	        assert s.name == fam.name + "_total" and set(s.labels) == counters[fam.name], s
 	        assert s.labels["iface"] == iface, s
-	        seen[(fam.name, s.labels.get("reason") or s.labels["rule"])] = s.value
-	assert set(labels) == {name for name, _ in seen}, seen
+	        if "verdict" in s.labels:
+	            assert s.labels["verdict"] == ("drop" if s.labels["reason"] in drops else "pass"), s
+	        key = (fam.name, s.labels.get("reason") or s.labels["rule"])
+	        assert key not in seen, ("twice", key)
+	        seen[key] = s.value
+	assert set(counters) | set(gauges) == {name for name, _ in seen}, seen
 	for r in stats["reasons"]:
-	    assert seen[("vaultfw_packets", r["reason"])] == r["packets"], r
-	    assert seen[("vaultfw_bytes", r["reason"])] == r["bytes"], r
+	    fam = "vaultfw_audit" if r["reason"] in audit else "vaultfw"
+	    other = "vaultfw" if r["reason"] in audit else "vaultfw_audit"
+	    assert seen[(fam + "_packets", r["reason"])] == r["packets"], r
+	    assert seen[(fam + "_bytes", r["reason"])] == r["bytes"], r
+	    assert (other + "_packets", r["reason"]) not in seen, r
 	for r in stats["rules"]:
 	    assert seen[("vaultfw_rule_packets", r["rule"])] == r["packets"], r
 	    assert seen[("vaultfw_rule_bytes", r["rule"])] == r["bytes"], r
@@ -183,17 +209,19 @@ prom_check() {
 mkdir -p "$TMP/textfile"
 run prom vfw stats $IFACE --format prometheus --output "$TMP/textfile/vaultfw.prom"
 counters >"$TMP/prom-stats.json"
+vfw status $IFACE --json >"$TMP/prom-status.json"
 check "observe: prometheus --output exits 0 and prints nothing" \
 	bash -c "[ $(rc_of prom) -eq 0 ] && [ ! -s $TMP/prom.out ]"
 check "observe: prometheus file parses strictly and matches stats --json" \
-	prom_check "$TMP/textfile/vaultfw.prom" "$TMP/prom-stats.json"
+	prom_check "$TMP/textfile/vaultfw.prom" "$TMP/prom-stats.json" "$TMP/prom-status.json"
 check "observe: prometheus file: non-zero ip-rule packets after traffic" \
-	grep -qE '^vaultfw_packets_total\{iface="[^"]*",reason="ip-rule"\} [1-9]' "$TMP/textfile/vaultfw.prom"
+	grep -qE '^vaultfw_packets_total\{iface="[^"]*",reason="ip-rule",verdict="pass"\} [1-9]' "$TMP/textfile/vaultfw.prom"
 check "observe: prometheus file is world-readable and no temporary file is left" bash -c "
 	[ \$(stat -c %a $TMP/textfile/vaultfw.prom) = 644 ] &&
 	[ \$(ls -A $TMP/textfile | wc -l) -eq 1 ]"
 run prom-stdout vfw stats $IFACE --format prometheus
-check "observe: prometheus on stdout parses strictly" prom_check "$TMP/prom-stdout.out" "$TMP/prom-stats.json"
+check "observe: prometheus on stdout parses strictly" \
+	prom_check "$TMP/prom-stdout.out" "$TMP/prom-stats.json" "$TMP/prom-status.json"
 
 # status: program tag and map memory agree with bpftool.
 run status vfw status $IFACE
@@ -282,10 +310,11 @@ sed 's/"name": "backup"/"name": "back\\"up\\\\x"/' "$TMP/vault.json" >"$TMP/odd.
 vfw apply $IFACE "$TMP/odd.json" >/dev/null
 run prom-odd vfw stats $IFACE --format prometheus
 counters >"$TMP/odd-stats.json"
+vfw status $IFACE --json >"$TMP/odd-status.json"
 check "observe: prometheus escapes quotes and backslashes in label values" \
 	grep -qF 'rule="back\"up\\x"' "$TMP/prom-odd.out"
 check "observe: escaped label values parse back to the rule name" \
-	prom_check "$TMP/prom-odd.out" "$TMP/odd-stats.json"
+	prom_check "$TMP/prom-odd.out" "$TMP/odd-stats.json" "$TMP/odd-status.json"
 
 # status tells the story show tells, in text and JSON alike: both print
 # one set of words, so each text line is checked against the JSON field it
@@ -349,5 +378,59 @@ check "observe: status text and JSON say the same: SecuredByPerimeter enforces a
 status_of st-audit "$TMP/audit.json"
 check "observe: status text and JSON say the same: an Audit perimeter is not enforced" \
 	status_settings st-audit '{"public_access": "Enabled", "perimeter": {"access_mode": "Audit", "enforced": false}}'
+
+# Summing vaultfw_packets_total counts each frame once: under the Audit
+# perimeter applied above, a frame it would deny is counted beside the
+# reason that decided, in the audit family.
+# prom_sums FILE: "packets pass drop audit" summed over the samples.
+prom_sums() {
+	$PY - "$1" <<-'EOF'
+	import sys
+	from prometheus_client.parser import text_string_to_metric_families
+	sums = {"packets": 0, "pass": 0, "drop": 0, "audit": 0}
+	for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+	    for s in fam.samples:
+	        if s.name == "vaultfw_packets_total":
+	            sums["packets"] += s.value
+	            sums[s.labels["verdict"]] += s.value
+	        elif s.name == "vaultfw_audit_packets_total":
+	            sums["audit"] += s.value
+	print(" ".join("%d" % sums[k] for k in ("packets", "pass", "drop", "audit")))
+	EOF
+}
+# frames SRC N: N TCP/443 frames from SRC to the data-plane address.
+frames() {
+	nsenter --net=/run/netns/$PEER_NS $PY - "$PEER" "$1" $DP_ADDR "$2" <<-'EOF'
+	import logging, sys
+	logging.getLogger("scapy.runtime").setLevel(logging.ERROR)	# no route: none needed
+	from scapy.all import Ether, IP, TCP, sendp
+	sendp(Ether(dst="02:00:00:00:00:01") / IP(src=sys.argv[2], dst=sys.argv[3]) /
+	      TCP(sport=40001, dport=443, flags="S"), iface=sys.argv[1], count=int(sys.argv[4]),
+	      verbose=False)
+	EOF
+}
+vfw stats $IFACE --format prometheus >"$TMP/sum-before.prom"
+frames 198.51.100.200 7	# trusted-service, outside the perimeter: pass, would deny
+frames 198.51.100.50 5	# default-deny, outside the perimeter: drop, would deny
+frames 203.0.113.5 3	# ip-rule and perimeter access rule: pass
+vfw stats $IFACE --format prometheus >"$TMP/sum-after.prom"
+vfw status $IFACE --json >"$TMP/sum-status.json"
+counters >"$TMP/sum-stats.json"
+read -r P0 PASS0 DROP0 A0 < <(prom_sums "$TMP/sum-before.prom")
+read -r P1 PASS1 DROP1 A1 < <(prom_sums "$TMP/sum-after.prom")
+check "observe: prometheus: sum(vaultfw_packets_total) grows by the frames sent (15)" \
+	test "$((P1 - P0))" -eq 15
+check "observe: prometheus: by verdict, 10 frames passed and 5 dropped" \
+	test "$((PASS1 - PASS0)) $((DROP1 - DROP0))" = "10 5"
+check "observe: prometheus: the 12 frames the perimeter would deny are in the audit family" \
+	test "$((A1 - A0))" -eq 12
+check "observe: prometheus after an apply: parses strictly, gauges as status reports them" \
+	prom_check "$TMP/sum-after.prom" "$TMP/sum-stats.json" "$TMP/sum-status.json"
+check "observe: prometheus: vaultfw_ruleset_generation is the live generation" \
+	grep -qE "^vaultfw_ruleset_generation\{iface=\"$IFACE\"\} $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["interfaces"][0]["rule_set"]["generation"])' "$TMP/sum-status.json")\$" \
+	"$TMP/sum-after.prom"
+check "observe: prometheus: the applied timestamp is of this run" bash -c "
+	t=\$(sed -n 's/^vaultfw_ruleset_applied_timestamp_seconds{iface=\"$IFACE\"} //p' $TMP/sum-after.prom)
+	[ -n \"\$t\" ] && [ \$(( \$(date +%s) - t )) -ge 0 ] && [ \$(( \$(date +%s) - t )) -lt 600 ]"
 
 t_exit

@@ -91,7 +91,7 @@ from_json() {
 		(.rules[] | select(.rule == $net) | .packets, .bytes)] | map(tostring) | join(" ")' "$1"
 }
 from_prom() {
-	awk -v r='reason="ip-rule"}' -v u="rule=\"$NET\"}" '
+	awk -v r='reason="ip-rule",' -v u="rule=\"$NET\"}" '
 		index($1, "vaultfw_packets_total{") == 1 && index($1, r) { rp = $2 }
 		index($1, "vaultfw_bytes_total{") == 1 && index($1, r) { rb = $2 }
 		index($1, "vaultfw_rule_packets_total{") == 1 && index($1, u) { up = $2 }
