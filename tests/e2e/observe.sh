@@ -132,15 +132,52 @@ kill "$FLOOD_PID" 2>/dev/null
 wait "$FLOOD_PID" 2>/dev/null
 FLOOD_PID=
 check "observe: stats --watch ends with status 0 on SIGINT" test "$(rc_of watch)" -eq 0
-check "observe: stats --watch shows the columns" out_has watch "KIND  *PKT/S  *BIT/S  *PACKETS  *BYTES  NAME"
-check "observe: stats --watch: non-zero rate of reason ip-rule" \
-	awk '$1 == "reason" && $6 == "ip-rule" && $2 > 0 { found = 1 } END { exit !found }' "$TMP/watch.out"
-check "observe: stats --watch: non-zero rate of rule 203.0.113.0/24" \
-	awk '$1 == "ip-rule" && $6 == "203.0.113.0/24" && $2 > 0 && $3 > 0 { found = 1 } END { exit !found }' \
+# A row: KIND VERDICT RATE UNIT RATE UNIT PACKETS BYTES NAME, rates in
+# human units ("3.4 kpps", "1.2 Mbit/s").
+check "observe: stats --watch shows the columns" \
+	out_has watch "KIND  *VERDICT  *PKT/S  *BIT/S  *PACKETS  *BYTES  NAME"
+check "observe: stats --watch: non-zero rate of reason ip-rule, verdict pass" \
+	awk '$1 == "reason" && $2 == "pass" && $9 == "ip-rule" && $3 > 0 { found = 1 } END { exit !found }' \
 	"$TMP/watch.out"
+check "observe: stats --watch: non-zero rate of rule 203.0.113.0/24" \
+	awk '$1 == "ip-rule" && $9 == "203.0.113.0/24" && $3 > 0 && $5 > 0 { found = 1 } END { exit !found }' \
+	"$TMP/watch.out"
+check "observe: stats --watch: rates in human units" \
+	awk '$1 == "ip-rule" && $4 ~ /^k?pps$/ && $6 ~ /^[kM]bit\/s$/ { found = 1 } END { exit !found }' \
+	"$TMP/watch.out"
+check "observe: stats --watch: the verdict of each reason (drop, pass, audit)" \
+	awk '$1 == "reason" { v[$9] = $2 } END { exit !(v["default-deny"] == "drop" &&
+	     v["control-plane"] == "pass" && v["perimeter-would-deny"] == "audit") }' "$TMP/watch.out"
 check "observe: stats --watch rows are sorted by rate" \
-	awk '/^KIND/ { last = -1; next } NF >= 6 && $2 ~ /^[0-9.]+$/ { if (last >= 0 && $2 > last) bad = 1; last = $2 }
+	awk 'function rate(v, u) { return v * (u ~ /^k/ ? 1e3 : u ~ /^M/ ? 1e6 : u ~ /^G/ ? 1e9 : 1) }
+	     /^KIND/ { last = -1; next }
+	     NF >= 9 && $3 ~ /^[0-9.]+$/ { r = rate($3, $4); if (last >= 0 && r > last) bad = 1; last = r }
 	     END { exit bad }' "$TMP/watch.out"
+# On a terminal of 80x12 (tmux, a server of its own): the title and the
+# column names stay on top, no line is wider than the terminal, and the
+# rows that do not fit are counted on the last line used.
+TMUX_SOCK=vfwo$$
+tmux_watch() {
+	tmux -L $TMUX_SOCK new-session -d -x 80 -y 12 \
+		"nsenter --net=/run/netns/$NS $VAULTFW stats $IFACE --watch --interval 0.3" &&
+	topo_on_cleanup "tmux -L $TMUX_SOCK kill-server 2>/dev/null"
+}
+pane() { tmux -L $TMUX_SOCK capture-pane -p >"$TMP/pane.txt" && grep -q '^KIND' "$TMP/pane.txt"; }
+check "observe: stats --watch runs in an 80x12 tmux" tmux_watch
+wait_for 10 pane
+sleep 0.7	# a few refreshes more: a scrolling table would have lost its title by now
+tmux -L $TMUX_SOCK capture-pane -p >"$TMP/pane.txt"
+sed 's/^/  | /' "$TMP/pane.txt"
+check "observe: stats --watch at 80x12: the title is the first line" \
+	bash -c "head -n 1 $TMP/pane.txt | grep -q '^vaultfw stats $IFACE: live slot'"
+check "observe: stats --watch at 80x12: the column names are the third line" \
+	bash -c "sed -n 3p $TMP/pane.txt | grep -q '^KIND  *VERDICT  *PKT/S'"
+check "observe: stats --watch at 80x12: no line is wider than 80 columns" \
+	awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$TMP/pane.txt"
+check "observe: stats --watch at 80x12: 11 lines used, the last counting the rows left out" \
+	bash -c "[ \$(awk 'NF { last = NR } END { print last }' $TMP/pane.txt) -eq 11 ] &&
+	sed -n 11p $TMP/pane.txt | grep -qE '^\.\.\. [0-9]+ more rows'"
+tmux -L $TMUX_SOCK kill-server 2>/dev/null
 run watch-json vfw stats $IFACE --watch --json
 check "observe: stats --watch --json is one error line" one_error_line watch-json stats
 run bad-output vfw stats $IFACE --output "$TMP/x.prom"
