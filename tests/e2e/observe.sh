@@ -123,6 +123,37 @@ run explain-none vfw explain $NOSUCH --src $ALLOWED
 check "observe: explain of an interface without vaultfw is one error line" \
 	one_error_line explain-none explain
 
+# A file in the working directory named like the live interface: the bare
+# name is refused as ambiguous; ./NAME is the file, --live the interface,
+# and the first line of each says which it explained.
+mkdir -p "$TMP/amb"
+sed 's/"defaultAction": "Deny"/"defaultAction": "Allow"/' "$VFW_ROOT/scripts/demo-vault.json" \
+	>"$TMP/amb/$IFACE"
+cp "$TMP/amb/$IFACE" "$TMP/amb/open.json"
+amb_vfw() ( cd "$TMP/amb" && in_ns "$VAULTFW" "$@" )
+run explain-amb amb_vfw explain $IFACE --src $ALLOWED
+check "observe: explain NAME, both a file here and the live interface, is one error line" \
+	one_error_line explain-amb explain
+check "observe: the refusal says to write ./NAME or add --live" \
+	bash -c "grep -qF -- \"'$IFACE' is both a file here and an interface\" $TMP/explain-amb.err &&
+	grep -qF -- './$IFACE for the file, or add --live' $TMP/explain-amb.err"
+run explain-dot amb_vfw explain ./$IFACE --src $ALLOWED
+check "observe: explain ./NAME explains the file, and its first line says so" \
+	bash -c "[ $(rc_of explain-dot) -eq 0 ] && head -n 1 $TMP/explain-dot.out | grep -q '^explain ./$IFACE: ' &&
+	grep -q 'datapath: PASS default-allow' $TMP/explain-dot.out"
+run explain-live amb_vfw explain $IFACE --live --src $ALLOWED
+check "observe: explain NAME --live explains the interface, and its first line says so" \
+	bash -c "[ $(rc_of explain-live) -eq 0 ] &&
+	head -n 1 $TMP/explain-live.out | grep -q '^explain interface $IFACE (live): ' &&
+	grep -q 'datapath: PASS ip-rule' $TMP/explain-live.out"
+run explain-bare amb_vfw explain open.json --src $ALLOWED
+check "observe: a bare name that is only a file here explains the file" \
+	bash -c "[ $(rc_of explain-bare) -eq 0 ] && head -n 1 $TMP/explain-bare.out | grep -q '^explain open.json: '"
+run explain-live-path vfw explain "$TMP/amb/open.json" --live --src $ALLOWED
+check "observe: explain PATH --live is one error line" one_error_line explain-live-path explain
+check "observe: explain IFACE says interface IFACE (live) on its first line" \
+	bash -c "head -n 1 $TMP/explain-1.out | grep -q '^explain interface $IFACE (live): '"
+
 # stats --watch under traffic: some refresh shows a non-zero rate for the
 # ip-rule reason and for the rule, and SIGINT ends it with status 0.
 flood $ALLOWED 12
