@@ -184,20 +184,20 @@ check "observe: stats --watch rows are sorted by rate" \
 	     /^KIND/ { last = -1; next }
 	     NF >= 9 && $3 ~ /^[0-9.]+$/ { r = rate($3, $4); if (last >= 0 && r > last) bad = 1; last = r }
 	     END { exit bad }' "$TMP/watch.out"
-# On a terminal of 80x12 (tmux, a server of its own): the title and the
+# On a terminal of 80x12 (tmux, a server of its own on a socket in TMP): the title and the
 # column names stay on top, no line is wider than the terminal, and the
 # rows that do not fit are counted on the last line used.
-TMUX_SOCK=vfwo$$
+TMUX_SOCK=$TMP/tmux.sock
 tmux_watch() {
-	tmux -L $TMUX_SOCK new-session -d -x 80 -y 12 \
+	tmux -S "$TMUX_SOCK" new-session -d -x 80 -y 12 \
 		"nsenter --net=/run/netns/$NS $VAULTFW stats $IFACE --watch --interval 0.3" &&
-	topo_on_cleanup "tmux -L $TMUX_SOCK kill-server 2>/dev/null"
+	topo_on_cleanup "tmux -S '$TMUX_SOCK' kill-server 2>/dev/null"
 }
-pane() { tmux -L $TMUX_SOCK capture-pane -p >"$TMP/pane.txt" && grep -q '^KIND' "$TMP/pane.txt"; }
+pane() { tmux -S "$TMUX_SOCK" capture-pane -p >"$TMP/pane.txt" && grep -q '^KIND' "$TMP/pane.txt"; }
 check "observe: stats --watch runs in an 80x12 tmux" tmux_watch
 wait_for 10 pane
 sleep 0.7	# a few refreshes more: a scrolling table would have lost its title by now
-tmux -L $TMUX_SOCK capture-pane -p >"$TMP/pane.txt"
+tmux -S "$TMUX_SOCK" capture-pane -p >"$TMP/pane.txt"
 sed 's/^/  | /' "$TMP/pane.txt"
 check "observe: stats --watch at 80x12: the title is the first line" \
 	bash -c "head -n 1 $TMP/pane.txt | grep -q '^vaultfw stats $IFACE: live slot'"
@@ -208,7 +208,7 @@ check "observe: stats --watch at 80x12: no line is wider than 80 columns" \
 check "observe: stats --watch at 80x12: 11 lines used, the last counting the rows left out" \
 	bash -c "[ \$(awk 'NF { last = NR } END { print last }' $TMP/pane.txt) -eq 11 ] &&
 	sed -n 11p $TMP/pane.txt | grep -qE '^\.\.\. [0-9]+ more rows'"
-tmux -L $TMUX_SOCK kill-server 2>/dev/null
+tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
 run watch-json vfw stats $IFACE --watch --json
 check "observe: stats --watch --json is one error line" one_error_line watch-json stats
 run bad-output vfw stats $IFACE --output "$TMP/x.prom"
