@@ -170,6 +170,14 @@ enum vfw_config_flags {
 	VFW_CFG_PERIM_ENFORCE	= 1 << 5,	/* Enforced, or SecuredByPerimeter */
 	VFW_CFG_FAST		= 1 << 6,	/* untagged IPv4 sources: vfw_fast_* tables */
 	VFW_CFG_FAST_TAGGED	= 1 << 7,	/* tagged IPv4 sources too */
+	/*
+	 * The file's own words where the flags above condense them, so that
+	 * `status` can say what `show` says; the program never reads these.
+	 * accessMode Enforced is a perimeter with neither mode bit.
+	 */
+	VFW_CFG_PUBLIC_PERIMETER = 1 << 8,	/* publicNetworkAccess SecuredByPerimeter */
+	VFW_CFG_PERIM_LEARNING	= 1 << 9,	/* accessMode Learning */
+	VFW_CFG_PERIM_AUDIT	= 1 << 10,	/* accessMode Audit */
 };
 
 struct vfw_dp_addr {

@@ -8,6 +8,7 @@ PKGS=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev libelf-dev zlib1g-dev
       tcpdump iputils-ping gnuplot-nox util-linux python3-prometheus-client
       libclang-rt-14-dev valgrind jq ethtool)
 missing=()
+PKGS+=(tmux)	# tests/e2e/observe.sh runs stats --watch on a terminal of known size
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
 		|| missing+=("$p")

@@ -280,15 +280,20 @@ static bool test_config_flags(void)
 		{ "public disabled", true, false, true, VFW_PNA_DISABLED, false, 0,
 		  VFW_CFG_VALID | VFW_CFG_BYPASS | VFW_CFG_PUBLIC_DISABLED },
 		{ "perimeter learning", true, false, false, VFW_PNA_ENABLED, true,
-		  VFW_PERIM_LEARNING, VFW_CFG_VALID | VFW_CFG_PERIMETER },
+		  VFW_PERIM_LEARNING, VFW_CFG_VALID | VFW_CFG_PERIMETER | VFW_CFG_PERIM_LEARNING },
 		{ "perimeter audit", true, false, false, VFW_PNA_ENABLED, true,
-		  VFW_PERIM_AUDIT, VFW_CFG_VALID | VFW_CFG_PERIMETER },
+		  VFW_PERIM_AUDIT, VFW_CFG_VALID | VFW_CFG_PERIMETER | VFW_CFG_PERIM_AUDIT },
 		{ "perimeter enforced", true, false, false, VFW_PNA_ENABLED, true,
 		  VFW_PERIM_ENFORCED,
 		  VFW_CFG_VALID | VFW_CFG_PERIMETER | VFW_CFG_PERIM_ENFORCE },
 		{ "secured by perimeter, learning", true, false, false,
 		  VFW_PNA_SECURED_BY_PERIMETER, true, VFW_PERIM_LEARNING,
-		  VFW_CFG_VALID | VFW_CFG_PERIMETER | VFW_CFG_PERIM_ENFORCE },
+		  VFW_CFG_VALID | VFW_CFG_PERIMETER | VFW_CFG_PERIM_ENFORCE |
+		  VFW_CFG_PUBLIC_PERIMETER | VFW_CFG_PERIM_LEARNING },
+		{ "secured by perimeter, enforced", true, false, false,
+		  VFW_PNA_SECURED_BY_PERIMETER, true, VFW_PERIM_ENFORCED,
+		  VFW_CFG_VALID | VFW_CFG_PERIMETER | VFW_CFG_PERIM_ENFORCE |
+		  VFW_CFG_PUBLIC_PERIMETER },
 		{ "enforced mode without perimeter", true, true, true, VFW_PNA_DISABLED,
 		  false, VFW_PERIM_ENFORCED,
 		  VFW_CFG_VALID | VFW_CFG_DEFAULT_ALLOW | VFW_CFG_BYPASS |
@@ -328,7 +333,8 @@ static bool test_config_data_plane(void)
 	if (!compile_json(json, &c))
 		return false;
 	ok = ASSERT_EQ(c.config.flags, VFW_CFG_VALID | VFW_CFG_DEFAULT_ALLOW |
-		       VFW_CFG_BYPASS | VFW_CFG_PERIMETER | VFW_CFG_PERIM_ENFORCE,
+		       VFW_CFG_BYPASS | VFW_CFG_PERIMETER | VFW_CFG_PERIM_ENFORCE |
+		       VFW_CFG_PUBLIC_PERIMETER | VFW_CFG_PERIM_LEARNING,
 		       "flags from JSON") &&
 	     ASSERT_EQ(c.config.n_dp_addrs, 2, "addresses") &&
 	     ASSERT_EQ(c.config.dp_addrs[0].family, AF_INET, "first family") &&

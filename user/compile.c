@@ -69,11 +69,17 @@ static __u32 config_flags(const struct vfw_rules *r)
 		flags |= VFW_CFG_BYPASS;
 	if (r->public_access == VFW_PNA_DISABLED)
 		flags |= VFW_CFG_PUBLIC_DISABLED;
+	else if (r->public_access != VFW_PNA_ENABLED)	/* SecuredByPerimeter */
+		flags |= VFW_CFG_PUBLIC_PERIMETER;
 	if (r->has_perimeter) {
 		flags |= VFW_CFG_PERIMETER;
 		if (r->perimeter.mode == VFW_PERIM_ENFORCED ||
 		    r->public_access == VFW_PNA_SECURED_BY_PERIMETER)
 			flags |= VFW_CFG_PERIM_ENFORCE;
+		if (r->perimeter.mode == VFW_PERIM_LEARNING)
+			flags |= VFW_CFG_PERIM_LEARNING;
+		else if (r->perimeter.mode == VFW_PERIM_AUDIT)
+			flags |= VFW_CFG_PERIM_AUDIT;
 	}
 	return flags;
 }

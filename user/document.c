@@ -347,7 +347,9 @@ json_t *vfw_document_json(const struct vfw_rules *r)
 	json_t *root = json_object();
 	bool ok;
 
-	ok = (!r->name[0] || set(root, "name", json_string(r->name))) &&
+	/* The id scopes the vault CLI's --subnet NAME --vnet-name V. */
+	ok = (!r->id[0] || set(root, "id", json_string(r->id))) &&
+	     (!r->name[0] || set(root, "name", json_string(r->name))) &&
 	     set(root, "properties", properties_json(r)) &&
 	     set(root, "host", host_json(r));
 	if (!ok)

@@ -6,6 +6,7 @@
  * check and limit a rules file meets.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,7 @@
 #include "log.h"
 
 #define EDITED_MARK	" (edited)"
+#define VFW_EDIT_ERR_MAX	1024	/* main.c's err buffer */
 
 enum rule_action {
 	RULE_ADD,
@@ -30,11 +32,26 @@ static const char *const rule_actions[] = {
 	[RULE_LIST] = "list",
 };
 
+/*
+ * A value as the operator typed it, and the place the edit wrote it: the
+ * parser's verdict on that place is reported as a verdict on the flag's
+ * value, since the edited document is nobody's file.
+ */
+struct typed {
+	char path[64];		/* JSON path in the edited document */
+	const char *flag;	/* "--ip-address" */
+	const char *value;	/* as typed */
+	const char *json;	/* as written there, which the parser's message quotes */
+};
+
 struct edit_run {
 	const struct vfw_edit *e;
 	const char *what;		/* "rule add", "update": messages and source */
 	enum rule_action action;
 	bool json;
+	struct typed *typed;		/* room for every value of e */
+	size_t n_typed;
+	char (*subnet_ids)[VFW_NAME_MAX];	/* e->subnets as full resource ids */
 };
 
 /* The live rules: as stored, parsed, and as a tree to edit. */
@@ -122,19 +139,68 @@ static void edited_source(const char *live_source, char *buf, size_t len)
 	snprintf(buf, len, "%.*s%s", (int)n, live_source, EDITED_MARK);
 }
 
+/* The reason of a parser message, past its leading quote of `json` (the
+ * value the reworded message names already). */
+static const char *reason_after(const char *reason, const char *json)
+{
+	size_t n = strlen(json);
+
+	if (reason[0] == '"' && !strncmp(reason + 1, json, n) && reason[n + 1] == '"')
+		reason += n + 2;
+	else if (!strncmp(reason, json, n) && reason[n] == ' ')
+		reason += n;
+	while (*reason == ':' || *reason == ' ')
+		reason++;
+	return reason;
+}
+
+/*
+ * "FILE:LINE:COL: PATH: reason" about a place an edit wrote becomes
+ * "FLAG VALUE: reason", the value as typed. Other messages keep their
+ * path but lose LINE:COL, which point into a document nobody wrote.
+ */
+static void reword_error(const struct edit_run *run, const char *label, char *err,
+			 size_t errlen)
+{
+	char msg[VFW_EDIT_ERR_MAX];
+	const char *at, *reason;
+	size_t i, n, skip;
+
+	for (i = 0; i < run->n_typed; i++) {
+		const struct typed *t = &run->typed[i];
+
+		n = strlen(t->path);
+		at = strstr(err, t->path);
+		if (!at || (at[n] != ':' && at[n] != '.') || !(reason = strstr(at + n, ": ")))
+			continue;
+		snprintf(msg, sizeof(msg), "%s %s: %s", t->flag, t->value,
+			 reason_after(reason + 2, t->json));
+		snprintf(err, errlen, "%s", msg);
+		return;
+	}
+	n = strlen(label);
+	if (strncmp(err, label, n) || err[n] != ':')
+		return;
+	skip = strspn(err + n + 1, "0123456789:");
+	memmove(err + n + 1, err + n + 1 + skip, strlen(err + n + 1 + skip) + 1);
+}
+
 /* Validate the edited tree like a rules file and make it live, unless it
  * changes nothing. */
 static int install_edit(const char *ifname, const struct vfw_maps *maps, const char *pin_dir,
-			const struct live *l, const char *what, char *err, size_t errlen)
+			const struct live *l, const struct edit_run *run, char *err,
+			size_t errlen)
 {
 	char label[64], source[VFW_NAME_MAX];
 	struct vfw_doc doc;
 	int ret;
 
-	snprintf(label, sizeof(label), "%s after %s", ifname, what);
+	snprintf(label, sizeof(label), "%s after %s", ifname, run->what);
 	ret = vfw_doc_from_json(l->root, label, &doc, err, errlen);
-	if (ret)
+	if (ret) {
+		reword_error(run, label, err, errlen);
 		return ret;
+	}
 	if (!strcmp(doc.text, l->text)) {
 		pr_info("note: %s: the rules do not change; nothing installed\n", ifname);
 		goto cleanup;
@@ -146,7 +212,7 @@ static int install_edit(const char *ifname, const struct vfw_maps *maps, const c
 			"force): %s", strerror(-ret));
 		goto cleanup;
 	}
-	printf("%s: %s: generation %llu live, %zu rules, %zu trie entries\n", ifname, what,
+	printf("%s: %s: generation %llu live, %zu rules, %zu trie entries\n", ifname, run->what,
 	       (unsigned long long)l->config.generation + 1, doc.compiled.n_rules,
 	       doc.compiled.n_entries);
 	if (doc.rules.has_network_acls && doc.rules.default_allow)
@@ -155,6 +221,22 @@ static int install_edit(const char *ifname, const struct vfw_maps *maps, const c
 cleanup:
 	vfw_doc_free(&doc);
 	return ret;
+}
+
+/* Remember where the value of flag went (path printf-style). */
+__attribute__((format(printf, 5, 6)))
+static void note_typed(struct edit_run *run, const char *flag, const char *value,
+		       const char *json, const char *fmt, ...)
+{
+	struct typed *t = &run->typed[run->n_typed++];
+	va_list ap;
+
+	t->flag = flag;
+	t->value = value;
+	t->json = json;
+	va_start(ap, fmt);
+	vsnprintf(t->path, sizeof(t->path), fmt, ap);
+	va_end(ap);
 }
 
 static json_t *network_acls(json_t *root)
@@ -178,21 +260,6 @@ static json_t *network_acls_or_new(const char *ifname, json_t *root)
 	return acls;
 }
 
-/* Index of the element of arr whose `key` is `value`, or -1. */
-static ssize_t find_in(const json_t *arr, const char *key, const char *value, bool any_case)
-{
-	const char *have;
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(arr, i, v) {
-		have = json_string_value(json_object_get(v, key));
-		if (have && !(any_case ? strcasecmp(have, value) : strcmp(have, value)))
-			return i;
-	}
-	return -1;
-}
-
 /*
  * A bare address is the /32 rule SPEC §1 stores. Text that is not a valid
  * prefix matches no stored rule, and the parser says what is wrong with it
@@ -201,6 +268,41 @@ static ssize_t find_in(const json_t *arr, const char *key, const char *value, bo
 static void ip_rule_text(const char *arg, char *buf, size_t len)
 {
 	snprintf(buf, len, strchr(arg, '/') ? "%s" : "%s/32", arg);
+}
+
+/* Index of the IP rule that is `typed`, written either way, or -1. */
+static ssize_t find_ip(const json_t *ips, const char *typed)
+{
+	char want[VFW_NAME_MAX], have[VFW_NAME_MAX];
+	const char *value;
+	size_t i;
+	json_t *v;
+
+	ip_rule_text(typed, want, sizeof(want));
+	json_array_foreach(ips, i, v) {
+		value = json_string_value(json_object_get(v, "value"));
+		if (!value)
+			continue;
+		ip_rule_text(value, have, sizeof(have));
+		if (!strcmp(have, want))
+			return i;
+	}
+	return -1;
+}
+
+/* Index of the virtual network rule with this id (any case), or -1. */
+static ssize_t find_subnet(const json_t *vnets, const char *id)
+{
+	const char *have;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(vnets, i, v) {
+		have = json_string_value(json_object_get(v, "id"));
+		if (have && !strcasecmp(have, id))
+			return i;
+	}
+	return -1;
 }
 
 static bool has_binding(const struct vfw_rules *r, const char *subnet)
@@ -213,99 +315,130 @@ static bool has_binding(const struct vfw_rules *r, const char *subnet)
 	return false;
 }
 
-static int append_rule(json_t *arr, json_t *rule, const char *arg, char *err, size_t errlen)
+static int append_rule(json_t *arr, json_t *rule, const char *flag, const char *arg,
+		       char *err, size_t errlen)
 {
 	if (!rule)	/* jansson refuses text that is not UTF-8 */
-		return vfw_set_err(err, errlen, "\"%s\" is not valid UTF-8 text", arg);
+		return vfw_set_err(err, errlen, "%s %s: not valid UTF-8 text", flag, arg);
 	if (json_array_append_new(arr, rule))
 		return -ENOMEM;
 	return 0;
 }
 
-static int add_rules(const char *ifname, struct live *l, const struct vfw_edit *e,
+/* Written as typed: the parser stores a bare address as /32 and is the one
+ * to say what is wrong with a value. */
+static int add_ip_rules(const char *ifname, json_t *ips, struct edit_run *run,
+			char *err, size_t errlen)
+{
+	const struct vfw_edit *e = run->e;
+	const char *ip;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < e->n_ip_addresses; i++) {
+		ip = e->ip_addresses[i];
+		if (find_ip(ips, ip) >= 0) {
+			pr_info("note: %s: IP rule %s is already there\n", ifname, ip);
+			continue;
+		}
+		note_typed(run, "--ip-address", ip, ip, "properties.networkAcls.ipRules[%zu]",
+			   json_array_size(ips));
+		ret = append_rule(ips, json_pack("{s:s}", "value", ip), "--ip-address", ip,
+				  err, errlen);
+	}
+	return ret;
+}
+
+static int add_subnet_rules(const char *ifname, const struct live *l, json_t *vnets,
+			    struct edit_run *run, char *err, size_t errlen)
+{
+	const struct vfw_edit *e = run->e;
+	const char *id;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < e->n_subnets; i++) {
+		id = run->subnet_ids[i];
+		if (find_subnet(vnets, id) >= 0) {
+			pr_info("note: %s: virtual network rule %s is already there\n", ifname, id);
+			continue;
+		}
+		if (!has_binding(&l->rules, id))
+			return vfw_set_err(err, errlen, "--subnet %s: %s%s%shas no host.subnets "
+					   "binding on %s: add one to the rules file and apply it "
+					   "first", e->subnets[i], e->vnet_name ? "(" : "",
+					   e->vnet_name ? id : "", e->vnet_name ? ") " : "", ifname);
+		note_typed(run, "--subnet", e->subnets[i], id,
+			   "properties.networkAcls.virtualNetworkRules[%zu]", json_array_size(vnets));
+		ret = append_rule(vnets, json_pack("{s:s, s:b}", "id", id,
+						   "ignoreMissingVnetServiceEndpoint", 0),
+				  "--subnet", e->subnets[i], err, errlen);
+	}
+	return ret;
+}
+
+static int add_rules(const char *ifname, struct live *l, struct edit_run *run,
 		     char *err, size_t errlen)
 {
 	json_t *acls = network_acls_or_new(ifname, l->root), *ips, *vnets;
-	char text[VFW_NAME_MAX];
-	size_t i;
-	int ret = 0;
 
 	ips = json_object_get(acls, "ipRules");
 	vnets = json_object_get(acls, "virtualNetworkRules");
 	if (!ips || !vnets)
 		return -ENOMEM;
-	for (i = 0; !ret && i < e->n_ip_addresses; i++) {
-		ip_rule_text(e->ip_addresses[i], text, sizeof(text));
-		if (find_in(ips, "value", text, false) >= 0)
-			pr_info("note: %s: IP rule %s is already there\n", ifname, text);
-		else
-			ret = append_rule(ips, json_pack("{s:s}", "value", text), text, err, errlen);
-	}
-	for (i = 0; !ret && i < e->n_subnets; i++) {
-		const char *id = e->subnets[i];
-
-		if (find_in(vnets, "id", id, true) >= 0) {
-			pr_info("note: %s: virtual network rule %s is already there\n", ifname, id);
-			continue;
-		}
-		if (!has_binding(&l->rules, id))
-			return vfw_set_err(err, errlen, "subnet \"%s\" has no host.subnets binding on %s: "
-				       "add one to the rules file and apply it first", id, ifname);
-		ret = append_rule(vnets, json_pack("{s:s, s:b}", "id", id,
-						   "ignoreMissingVnetServiceEndpoint", 0),
-				  id, err, errlen);
-	}
-	return ret;
+	return add_ip_rules(ifname, ips, run, err, errlen) ?:
+	       add_subnet_rules(ifname, l, vnets, run, err, errlen);
 }
 
-static int remove_one(json_t *arr, const char *key, const char *value, bool any_case,
-		      const char *kind, const char *ifname, char *err, size_t errlen)
-{
-	ssize_t i = arr ? find_in(arr, key, value, any_case) : -1;
-
-	if (i < 0) {
-		vfw_set_err(err, errlen, "%s has no %s %s", ifname, kind, value);
-		return -ENOENT;
-	}
-	return json_array_remove(arr, i) ? -ENOMEM : 0;
-}
-
-static int remove_rules(const char *ifname, struct live *l, const struct vfw_edit *e,
-			char *err, size_t errlen)
+/* As `az keyvault network-rule remove`: a rule that is not there is no
+ * error; the ones that are go, and each absent one is a warning. */
+static int remove_rules(const char *ifname, struct live *l, const struct edit_run *run)
 {
 	json_t *acls = network_acls(l->root);
-	char text[VFW_NAME_MAX];
+	json_t *ips = json_object_get(acls, "ipRules");
+	json_t *vnets = json_object_get(acls, "virtualNetworkRules");
+	const struct vfw_edit *e = run->e;
+	ssize_t at;
 	size_t i;
-	int ret = 0;
 
-	for (i = 0; !ret && i < e->n_ip_addresses; i++) {
-		ip_rule_text(e->ip_addresses[i], text, sizeof(text));
-		ret = remove_one(json_object_get(acls, "ipRules"), "value", text, false,
-				 "IP rule", ifname, err, errlen);
+	for (i = 0; i < e->n_ip_addresses; i++) {
+		at = find_ip(ips, e->ip_addresses[i]);
+		if (at < 0)
+			pr_warn("warning: %s: --ip-address %s: no such IP rule, nothing to "
+				"remove\n", ifname, e->ip_addresses[i]);
+		else if (json_array_remove(ips, at))
+			return -ENOMEM;
 	}
-	for (i = 0; !ret && i < e->n_subnets; i++)
-		ret = remove_one(json_object_get(acls, "virtualNetworkRules"), "id", e->subnets[i],
-				 true, "virtual network rule", ifname, err, errlen);
-	return ret;
+	for (i = 0; i < e->n_subnets; i++) {
+		at = find_subnet(vnets, run->subnet_ids[i]);
+		if (at < 0)
+			pr_warn("warning: %s: --subnet %s: no such virtual network rule, nothing "
+				"to remove\n", ifname, e->subnets[i]);
+		else if (json_array_remove(vnets, at))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int print_json(const json_t *v)
+{
+	int ret = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+
+	return ret || putchar('\n') == EOF ? -EIO : 0;
 }
 
 static int print_rule_list(const char *ifname, const struct live *l, bool json)
 {
-	json_t *acls = network_acls(l->root), *ips, *vnets, *out, *v;
+	json_t *acls = network_acls(l->root), *ips, *vnets, *v;
 	const char *id;
 	size_t i;
-	int ret;
 
+	/* `az keyvault network-rule list`: the whole networkAcls, null
+	 * when the firewall is off. */
+	if (json)
+		return acls ? print_json(acls) : print_json(json_null());
 	ips = json_object_get(acls, "ipRules");
 	vnets = json_object_get(acls, "virtualNetworkRules");
-	if (json) {
-		/* The shape of `az keyvault network-rule list`. */
-		out = json_pack("{s:O, s:O}", "ipRules", ips ?: json_array(),
-				"virtualNetworkRules", vnets ?: json_array());
-		ret = out ? json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
-		json_decref(out);
-		return ret || putchar('\n') == EOF ? -EIO : 0;
-	}
 	if (!acls)
 		printf("%s: no networkAcls (firewall off)\n", ifname);
 	else
@@ -325,10 +458,108 @@ static int print_rule_list(const char *ifname, const struct live *l, bool json)
 	return 0;
 }
 
+/* The next "/SEGMENT" of *p into buf; false when there is none. */
+static bool next_segment(const char **p, char *buf, size_t len)
+{
+	size_t n;
+
+	if (**p != '/')
+		return false;
+	n = strcspn(++*p, "/");
+	if (!n || n >= len)
+		return false;
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	*p += n;
+	return true;
+}
+
+/* SUB and RG of "/subscriptions/SUB/resourceGroups/RG/...", the segment
+ * names in any case, as resource ids are compared. */
+static bool id_scope(const char *id, char *sub, char *rg, size_t len)
+{
+	char subs[16], rgs[16];
+
+	return next_segment(&id, subs, sizeof(subs)) && !strcasecmp(subs, "subscriptions") &&
+	       next_segment(&id, sub, len) &&
+	       next_segment(&id, rgs, sizeof(rgs)) && !strcasecmp(rgs, "resourceGroups") &&
+	       next_segment(&id, rg, len);
+}
+
+int vfw_edit_subnet_id(const char *vault_id, const char *vnet, const char *subnet,
+		       char *out, size_t len)
+{
+	char sub[VFW_NAME_MAX], rg[VFW_NAME_MAX];
+
+	if (!*vnet || !*subnet || strchr(vnet, '/') || strchr(subnet, '/') ||
+	    !id_scope(vault_id, sub, rg, sizeof(sub)))
+		return -EINVAL;
+	if (snprintf(out, len, "/subscriptions/%s/resourceGroups/%s/providers/"
+		     "Microsoft.Network/virtualNetworks/%s/subnets/%s", sub, rg, vnet,
+		     subnet) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The vault's own "id", as `az keyvault show` prints it, if the stored
+ * document kept one; NULL otherwise. Points into *root. */
+static const char *vault_id(const char *text, json_t **root)
+{
+	*root = json_loads(text, 0, NULL);
+	return json_string_value(json_object_get(*root, "id"));
+}
+
+/*
+ * --subnet ID as given; --subnet NAME --vnet-name V as the vault CLI
+ * builds it, in the subscription and resource group of the vault.
+ */
+static int resolve_subnets(const char *ifname, const struct live *l, struct edit_run *run,
+			   char *err, size_t errlen)
+{
+	const struct vfw_edit *e = run->e;
+	json_t *root = NULL;
+	const char *vault;
+	size_t i;
+	int ret = 0;
+
+	if (!e->vnet_name) {
+		for (i = 0; i < e->n_subnets; i++)
+			snprintf(run->subnet_ids[i], VFW_NAME_MAX, "%s", e->subnets[i]);
+		return 0;
+	}
+	vault = vault_id(l->text, &root);
+	for (i = 0; !ret && i < e->n_subnets; i++) {
+		if (!vault)
+			ret = vfw_set_err(err, errlen, "--subnet %s --vnet-name %s: the rules stored "
+					  "on %s have no vault \"id\" to take the subscription and "
+					  "resource group from: give the subnet's full resource id",
+					  e->subnets[i], e->vnet_name, ifname);
+		else if (vfw_edit_subnet_id(vault, e->vnet_name, e->subnets[i],
+					    run->subnet_ids[i], VFW_NAME_MAX))
+			ret = vfw_set_err(err, errlen, "--subnet %s --vnet-name %s: no subnet id "
+					  "can be built from the vault id \"%s\"", e->subnets[i],
+					  e->vnet_name, vault);
+	}
+	json_decref(root);
+	return ret;
+}
+
+static int edit_rules(const char *ifname, const struct vfw_maps *maps, const char *pin_dir,
+		      struct live *l, struct edit_run *run, char *err, size_t errlen)
+{
+	int ret = resolve_subnets(ifname, l, run, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = run->action == RULE_ADD ? add_rules(ifname, l, run, err, errlen)
+				      : remove_rules(ifname, l, run);
+	return ret ?: install_edit(ifname, maps, pin_dir, l, run, err, errlen);
+}
+
 static int rule_locked(const char *ifname, const struct vfw_maps *maps, const char *pin_dir,
 		       void *ctx, char *err, size_t errlen)
 {
-	const struct edit_run *run = ctx;
+	struct edit_run *run = ctx;
 	struct live l;
 	int ret;
 
@@ -341,10 +572,7 @@ static int rule_locked(const char *ifname, const struct vfw_maps *maps, const ch
 			vfw_set_err(err, errlen, "cannot write the list: %s", strerror(-ret));
 		goto cleanup;
 	}
-	ret = run->action == RULE_ADD ? add_rules(ifname, &l, run->e, err, errlen)
-				      : remove_rules(ifname, &l, run->e, err, errlen);
-	if (!ret)
-		ret = install_edit(ifname, maps, pin_dir, &l, run->what, err, errlen);
+	ret = edit_rules(ifname, maps, pin_dir, &l, run, err, errlen);
 	if (ret == -ENOMEM && !*err)
 		vfw_set_err(err, errlen, "%s", strerror(ENOMEM));
 cleanup:
@@ -365,29 +593,70 @@ static int parse_action(const char *name, enum rule_action *action)
 	return -EINVAL;
 }
 
+/* The vault CLI's rule: --subnet ID | --subnet NAME --vnet-name V. */
+static int check_subnet_forms(const struct vfw_edit *e, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (e->vnet_name && !e->n_subnets)
+		return vfw_set_err(err, errlen, "--vnet-name %s needs --subnet NAME", e->vnet_name);
+	for (i = 0; i < e->n_subnets; i++) {
+		if (e->subnets[i][0] == '/' && e->vnet_name)
+			return vfw_set_err(err, errlen, "--subnet %s is a resource id, so --vnet-name "
+					   "does not apply (--subnet ID | --subnet NAME --vnet-name V)",
+					   e->subnets[i]);
+		if (e->subnets[i][0] != '/' && !e->vnet_name)
+			return vfw_set_err(err, errlen, "--subnet %s is a name, not a resource id: "
+					   "say which virtual network with --vnet-name V (--subnet ID | "
+					   "--subnet NAME --vnet-name V)", e->subnets[i]);
+	}
+	return 0;
+}
+
+static int check_rule_args(const struct edit_run *run, char *err, size_t errlen)
+{
+	const struct vfw_edit *e = run->e;
+	bool has_rules = e->n_ip_addresses || e->n_subnets;
+
+	if (run->action == RULE_LIST && (has_rules || e->vnet_name))
+		return vfw_set_err(err, errlen, "list takes no --ip-address, --subnet or --vnet-name");
+	if (run->action != RULE_LIST && !has_rules)
+		return vfw_set_err(err, errlen, "%s needs --ip-address ADDRESS... or --subnet ID",
+				   rule_actions[run->action]);
+	if (run->action != RULE_LIST && run->json)
+		return vfw_set_err(err, errlen, "--json applies to list only");
+	return check_subnet_forms(e, err, errlen);
+}
+
 int vfw_rule_cmd(const char *action, const char *ifname, const struct vfw_edit *e,
 		 bool json, char *err, size_t errlen)
 {
 	struct edit_run run = { .e = e, .json = json };
-	bool has_rules = e->n_ip_addresses || e->n_subnets;
 	char what[32];
+	int ret;
 
 	if (parse_action(action, &run.action))
 		return vfw_set_err(err, errlen, "unknown action '%s' (add, remove or list)", action);
-	if (run.action == RULE_LIST && has_rules)
-		return vfw_set_err(err, errlen, "list takes no --ip-address or --subnet");
-	if (run.action != RULE_LIST && !has_rules)
-		return vfw_set_err(err, errlen, "%s needs --ip-address ADDRESS... or --subnet ID", action);
-	if (run.action != RULE_LIST && json)
-		return vfw_set_err(err, errlen, "--json applies to list only");
+	ret = check_rule_args(&run, err, errlen);
+	if (ret)
+		return ret;
 	snprintf(what, sizeof(what), "rule %s", action);
 	run.what = what;
-	return vfw_with_pinned_maps(ifname, run.action == RULE_LIST ? VFW_PINS_READ : VFW_PINS_ENFORCE, rule_locked, &run,
-				    err, errlen);
+	run.typed = calloc(e->n_ip_addresses + e->n_subnets + 1, sizeof(*run.typed));
+	run.subnet_ids = calloc(e->n_subnets + 1, sizeof(*run.subnet_ids));
+	if (!run.typed || !run.subnet_ids)
+		ret = vfw_set_err(err, errlen, "%s", strerror(ENOMEM));
+	else
+		ret = vfw_with_pinned_maps(ifname, run.action == RULE_LIST ? VFW_PINS_READ
+					   : VFW_PINS_ENFORCE, rule_locked, &run, err, errlen);
+	free(run.typed);
+	free(run.subnet_ids);
+	return ret;
 }
 
 /* Values are written as given: the parser checks them, without case. */
-static int set_setting(json_t *obj, const char *key, const char *value, char *err, size_t errlen)
+static int set_setting(json_t *obj, const char *key, const char *value, const char *flag,
+		       const char *path, struct edit_run *run, char *err, size_t errlen)
 {
 	json_t *v;
 
@@ -395,14 +664,15 @@ static int set_setting(json_t *obj, const char *key, const char *value, char *er
 		return 0;
 	v = json_string(value);
 	if (!v)
-		return vfw_set_err(err, errlen, "\"%s\" is not valid UTF-8 text", value);
+		return vfw_set_err(err, errlen, "%s %s: not valid UTF-8 text", flag, value);
+	note_typed(run, flag, value, value, "%s", path);
 	return json_object_set_new(obj, key, v) ? -ENOMEM : 0;
 }
 
 static int update_locked(const char *ifname, const struct vfw_maps *maps, const char *pin_dir,
 			 void *ctx, char *err, size_t errlen)
 {
-	const struct edit_run *run = ctx;
+	struct edit_run *run = ctx;
 	const struct vfw_edit *e = run->e;
 	json_t *acls = NULL;
 	struct live l;
@@ -418,11 +688,14 @@ static int update_locked(const char *ifname, const struct vfw_maps *maps, const 
 			goto cleanup;
 		}
 	}
-	ret = set_setting(acls, "defaultAction", e->default_action, err, errlen) ?:
-	      set_setting(acls, "bypass", e->bypass, err, errlen) ?:
+	ret = set_setting(acls, "defaultAction", e->default_action, "--default-action",
+			  "properties.networkAcls.defaultAction", run, err, errlen) ?:
+	      set_setting(acls, "bypass", e->bypass, "--bypass", "properties.networkAcls.bypass",
+			  run, err, errlen) ?:
 	      set_setting(json_object_get(l.root, "properties"), "publicNetworkAccess",
-			  e->public_network_access, err, errlen) ?:
-	      install_edit(ifname, maps, pin_dir, &l, run->what, err, errlen);
+			  e->public_network_access, "--public-network-access",
+			  "properties.publicNetworkAccess", run, err, errlen) ?:
+	      install_edit(ifname, maps, pin_dir, &l, run, err, errlen);
 cleanup:
 	live_free(&l);
 	return ret;
@@ -430,7 +703,8 @@ cleanup:
 
 int vfw_update_cmd(const char *ifname, const struct vfw_edit *e, char *err, size_t errlen)
 {
-	struct edit_run run = { .e = e, .what = "update" };
+	struct typed typed[3];
+	struct edit_run run = { .e = e, .what = "update", .typed = typed };
 
 	if (!e->default_action && !e->bypass && !e->public_network_access)
 		return vfw_set_err(err, errlen, "nothing to update: give --default-action, --bypass "

@@ -17,8 +17,9 @@
 struct vfw_edit {
 	const char *ip_addresses[VFW_MAX_IP_RULES];
 	size_t n_ip_addresses;
-	const char *subnets[VFW_MAX_VNET_RULES];
+	const char *subnets[VFW_MAX_VNET_RULES];	/* ids, or names with vnet_name */
 	size_t n_subnets;
+	const char *vnet_name;		/* --vnet-name: subnets are names in it */
 	const char *default_action;	/* NULL: unchanged */
 	const char *bypass;
 	const char *public_network_access;
@@ -27,6 +28,17 @@ struct vfw_edit {
 /* Collect one --ip-address or --subnet value; -E2BIG past the limits. */
 int vfw_edit_add_ip_address(struct vfw_edit *e, const char *value, char *err, size_t errlen);
 int vfw_edit_add_subnet(struct vfw_edit *e, const char *value, char *err, size_t errlen);
+
+/*
+ * The id `az keyvault network-rule add --subnet NAME --vnet-name V` builds:
+ * /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Network/
+ * virtualNetworks/V/subnets/NAME, SUB and RG those of vault_id (the vault's
+ * "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.KeyVault/..."),
+ * into out. -EINVAL when vault_id has no such scope or a name is empty or
+ * holds a '/'; -ENAMETOOLONG when out is too short.
+ */
+int vfw_edit_subnet_id(const char *vault_id, const char *vnet, const char *subnet,
+		       char *out, size_t len);
 
 /* action: "add", "remove" or "list" (json applies to list only). */
 int vfw_rule_cmd(const char *action, const char *ifname, const struct vfw_edit *e,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -404,11 +405,12 @@ static int build_probe(const struct vfw_explain_request *req, const struct vfw_c
 	return 0;
 }
 
-static void print_probe(const char *target, const struct probe *p, size_t len)
+/* header: "FILE" or "interface IFACE (live)", so the two never look alike. */
+static void print_probe(const char *header, const struct probe *p, size_t len)
 {
 	const struct frame_spec *s = &p->packet;
 
-	printf("explain %s: %s -> %s %s/%u, ", target, s->src, s->dst,
+	printf("explain %s: %s -> %s %s/%u, ", header, s->src, s->dst,
 	       s->proto == IPPROTO_UDP ? "udp" : "tcp", s->dport);
 	if (p->vxlan)
 		printf("VXLAN VNI %u from %s", p->outer.vni, p->tunnel_src);
@@ -434,14 +436,42 @@ static void print_result(const struct vfw_explain_target *t, bool live,
 	printf("  %s\n", res->agree ? "agree" : "DISAGREE");
 }
 
-static bool is_rules_file(const char *target)
+/* Whether vaultfw has state on an interface of this name here. */
+static bool is_vaultfw_iface(const char *name)
+{
+	struct vfw_iface ifc;
+	char ignored[256];
+
+	return !vfw_iface_resolve(name, &ifc, ignored, sizeof(ignored)) && ifc.ifindex &&
+	       !access(ifc.pin_dir, F_OK);
+}
+
+/*
+ * What the target names (docs/operations.md "Explaining a verdict"): a
+ * path with a '/' is a file and --live an interface; a bare name is the
+ * file of that name here if there is one, else an interface, and refused
+ * when it is both such a file and an interface vaultfw is attached to.
+ */
+static int target_is_file(const char *target, bool live, bool *is_file, char *err,
+			  size_t errlen)
 {
 	struct stat st;
 
-	return strchr(target, '/') || (!stat(target, &st) && S_ISREG(st.st_mode));
+	*is_file = strchr(target, '/');
+	if (live)
+		return *is_file ? vfw_set_err(err, errlen, "--live takes an interface, not the "
+					      "path '%s'", target) : 0;
+	if (*is_file)
+		return 0;
+	*is_file = !stat(target, &st) && S_ISREG(st.st_mode);
+	if (*is_file && is_vaultfw_iface(target))
+		return vfw_set_err(err, errlen, "'%s' is both a file here and an interface vaultfw "
+				   "is attached to: write ./%s for the file, or add --live for the "
+				   "interface", target, target);
+	return 0;
 }
 
-static int explain_target(const struct vfw_explain_target *t, const char *target, bool live,
+static int explain_target(const struct vfw_explain_target *t, const char *header, bool live,
 			  const struct vfw_explain_request *req, char *err, size_t errlen)
 {
 	struct vfw_explain_result res;
@@ -457,7 +487,7 @@ static int explain_target(const struct vfw_explain_target *t, const char *target
 		vfw_set_err(err, errlen, "cannot run the frame: %s", strerror(-ret));
 		return ret;
 	}
-	print_probe(target, &p, f.len);
+	print_probe(header, &p, f.len);
 	print_result(t, live, &res);
 	if (!res.agree) {
 		vfw_set_err(err, errlen, "the datapath and the model disagree: a bug, please report it");
@@ -475,13 +505,15 @@ static int explain_live(const char *ifname, const struct vfw_maps *maps, const c
 {
 	const struct live_ctx *live = ctx;
 	struct vfw_explain_target t;
+	char header[IFNAMSIZ + 32];
 	int ret;
 
 	(void)maps;	/* the copy opens what it shares itself */
 	ret = vfw_explain_open_pinned(pin_dir, &t, err, errlen);
 	if (ret)
 		return ret;
-	ret = explain_target(&t, ifname, true, live->req, err, errlen);
+	snprintf(header, sizeof(header), "interface %s (live)", ifname);
+	ret = explain_target(&t, header, true, live->req, err, errlen);
 	vfw_explain_close(&t);
 	return ret;
 }
@@ -491,9 +523,13 @@ int vfw_explain(const char *target, const struct vfw_explain_request *req,
 {
 	struct live_ctx live = { req };
 	struct vfw_explain_target t;
+	bool is_file;
 	int ret;
 
-	if (!is_rules_file(target))
+	ret = target_is_file(target, req->live, &is_file, err, errlen);
+	if (ret)
+		return ret;
+	if (!is_file)
 		return vfw_with_pinned_maps(target, VFW_PINS_READ, explain_live, &live, err, errlen);
 	ret = vfw_explain_open_file(target, &t, err, errlen);
 	if (ret)

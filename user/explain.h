@@ -61,11 +61,15 @@ struct vfw_explain_request {
 	const char *vlan;	/* 802.1Q tag */
 	const char *vni;	/* VXLAN-encapsulated with this VNI */
 	const char *tunnel_src;	/* VXLAN outer source; default: the first remote */
+	bool live;		/* the target is an interface, whatever files are here */
 };
 
 /*
- * `vaultfw explain IFACE|FILE`: an existing file is a rules file, anything
- * else an interface. Prints both answers; -EPROTO when they disagree.
+ * `vaultfw explain IFACE|FILE`: a path with a '/' is a rules file; a bare
+ * name is the file of that name in the working directory if there is one,
+ * else an interface; one that is both such a file and an interface vaultfw
+ * is attached to is refused (./X or --live says which). Prints both
+ * answers; -EPROTO when they disagree.
  */
 int vfw_explain(const char *target, const struct vfw_explain_request *req,
 		char *err, size_t errlen);

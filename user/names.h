@@ -12,5 +12,7 @@
 /* "unknown" past the table. */
 const char *vfw_reason_name(unsigned int reason);
 const char *vfw_rule_kind_name(unsigned int kind);
+/* "pass" or "drop": what the program returns for the reason. */
+const char *vfw_reason_verdict_name(unsigned int reason);
 
 #endif

@@ -18,22 +18,35 @@ enum prom_value {
 	PROM_BYTES,
 };
 
-/* Reasons and rules are separate families: summing a family must not
- * count a packet twice. */
+/* Which counters a family holds. */
+enum prom_source {
+	PROM_REASONS,		/* the reason that decided: one per frame */
+	PROM_AUDIT,		/* counted beside that reason (SPEC §3 step 3) */
+	PROM_RULES,
+};
+
+/* Each frame is in one sample of a reasons family, so that summing it
+ * counts frames: perimeter-would-deny, counted beside the reason that
+ * decides, has a family of its own, as rules have. */
 static const struct {
 	const char *name;
 	const char *help;
 	enum prom_value value;
-	bool per_rule;
+	enum prom_source source;
 } families[] = {
-	{ "vaultfw_packets_total", "Packets vaultfw counted, by the reason that decided "
-	  "(perimeter-would-deny is counted beside it).", PROM_PACKETS, false },
-	{ "vaultfw_bytes_total", "Bytes of the frames vaultfw counted, by reason.",
-	  PROM_BYTES, false },
+	{ "vaultfw_packets_total", "Packets vaultfw counted, by the reason that decided and "
+	  "its verdict; each packet once.", PROM_PACKETS, PROM_REASONS },
+	{ "vaultfw_bytes_total", "Bytes of the frames vaultfw counted, by the reason that "
+	  "decided and its verdict.", PROM_BYTES, PROM_REASONS },
+	{ "vaultfw_audit_packets_total", "Packets a Learning or Audit perimeter would have "
+	  "denied; each is also in vaultfw_packets_total under the reason that decided.",
+	  PROM_PACKETS, PROM_AUDIT },
+	{ "vaultfw_audit_bytes_total", "Bytes of the packets a Learning or Audit perimeter "
+	  "would have denied.", PROM_BYTES, PROM_AUDIT },
 	{ "vaultfw_rule_packets_total", "Packets credited to each rule of the live rule set.",
-	  PROM_PACKETS, true },
+	  PROM_PACKETS, PROM_RULES },
 	{ "vaultfw_rule_bytes_total", "Bytes credited to each rule of the live rule set.",
-	  PROM_BYTES, true },
+	  PROM_BYTES, PROM_RULES },
 };
 
 /* A label value with backslash, double quote and newline escaped. */
@@ -58,15 +71,24 @@ static unsigned long long counter_value(const struct vfw_counter *c, enum prom_v
 	return v == PROM_PACKETS ? c->packets : c->bytes;
 }
 
+static bool is_audit(unsigned int reason)
+{
+	return reason == VFW_REASON_PERIMETER_WOULD_DENY;
+}
+
 static void write_reasons(FILE *out, const char *ifname, const struct vfw_stats *stats,
-			  const char *metric, enum prom_value v)
+			  const char *metric, enum prom_value v, bool audit)
 {
 	unsigned int reason;
 
 	for (reason = 0; reason < VFW_REASON_COUNT; reason++) {
+		if (is_audit(reason) != audit)
+			continue;
 		fprintf(out, "%s{", metric);
 		put_label(out, "iface", ifname, false);
-		put_label(out, "reason", vfw_reason_name(reason), true);
+		put_label(out, "reason", vfw_reason_name(reason), audit);
+		if (!audit)	/* beside a verdict, not one */
+			put_label(out, "verdict", vfw_reason_verdict_name(reason), true);
 		fprintf(out, "} %llu\n", counter_value(&stats->reasons[reason], v));
 	}
 }
@@ -87,6 +109,14 @@ static void write_rules(FILE *out, const char *ifname, const struct vfw_stats *s
 	}
 }
 
+static void write_gauge(FILE *out, const char *ifname, const char *name, const char *help,
+			unsigned long long value)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s{", name, help, name, name);
+	put_label(out, "iface", ifname, true);
+	fprintf(out, "} %llu\n", value);
+}
+
 int vfw_prom_write(FILE *out, const char *ifname, const struct vfw_stats *stats)
 {
 	size_t i;
@@ -94,11 +124,20 @@ int vfw_prom_write(FILE *out, const char *ifname, const struct vfw_stats *stats)
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", families[i].name,
 			families[i].help, families[i].name);
-		if (families[i].per_rule)
+		if (families[i].source == PROM_RULES)
 			write_rules(out, ifname, stats, families[i].name, families[i].value);
 		else
-			write_reasons(out, ifname, stats, families[i].name, families[i].value);
+			write_reasons(out, ifname, stats, families[i].name, families[i].value,
+				      families[i].source == PROM_AUDIT);
 	}
+	/* Which rule set the counters are of: a change of generation marks
+	 * an apply, and rules that went stop being exported. */
+	write_gauge(out, ifname, "vaultfw_ruleset_generation",
+		    "Generation of the live rule set, bumped by every apply and edit.",
+		    (unsigned long long)stats->generation);
+	write_gauge(out, ifname, "vaultfw_ruleset_applied_timestamp_seconds",
+		    "When the live rule set was applied, in seconds since the epoch.",
+		    (unsigned long long)stats->applied_unix);
 	return ferror(out) ? -EIO : 0;
 }
 

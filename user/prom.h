@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include "stats.h"
 
-/* One snapshot: vaultfw_packets_total / vaultfw_bytes_total per reason,
- * vaultfw_rule_packets_total / vaultfw_rule_bytes_total per rule. */
+/* One snapshot: vaultfw_packets_total / vaultfw_bytes_total per deciding
+ * reason (with its verdict), vaultfw_audit_packets_total /
+ * vaultfw_audit_bytes_total for perimeter-would-deny,
+ * vaultfw_rule_packets_total / vaultfw_rule_bytes_total per rule, and the
+ * live rule set's generation and apply time as gauges. */
 int vfw_prom_write(FILE *out, const char *ifname, const struct vfw_stats *stats);
 
 /*

@@ -1821,7 +1821,8 @@ static int parse_document(const struct parser *p, json_t *root, struct vfw_rules
 	/* The vault's data plane is HTTPS unless host.dataPlane.ports says otherwise. */
 	r->dataplane.ports[0] = (struct vfw_dp_port){ .proto = IPPROTO_TCP, .port = 443 };
 	r->dataplane.n_ports = 1;
-	if (get_name(p, root, "", "name", false, r->name) ||
+	if (get_name(p, root, "", "id", false, r->id) ||
+	    get_name(p, root, "", "name", false, r->name) ||
 	    get_member(p, root, "", "properties", JSON_OBJECT, true, &props) ||
 	    get_member(p, root, "", "host", JSON_OBJECT, false, &host) ||
 	    (host && parse_host(p, host, r)))

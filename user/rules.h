@@ -119,6 +119,7 @@ struct vfw_vxlan {
 };
 
 struct vfw_rules {
+	char id[VFW_NAME_MAX];		/* the vault's resource id, "" when absent */
 	char name[VFW_NAME_MAX];
 	enum vfw_public_access public_access;
 	bool has_network_acls;		/* absent: firewall off */

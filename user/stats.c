@@ -75,6 +75,7 @@ static int read_live_rules(const struct vfw_maps *maps, struct vfw_counter *perc
 int vfw_stats_read(const struct vfw_maps *maps, struct vfw_stats *out)
 {
 	struct vfw_counter *percpu = NULL;
+	struct vfw_config cfg;
 	int ncpus, err;
 
 	memset(out, 0, sizeof(*out));
@@ -85,10 +86,12 @@ int vfw_stats_read(const struct vfw_maps *maps, struct vfw_stats *out)
 	if (!percpu)
 		return -ENOMEM;
 
-	err = vfw_ruleset_active_slot(maps);
+	err = vfw_read_live_config(maps, &cfg);
 	if (err < 0)
 		goto cleanup;
 	out->live_slot = err;
+	out->generation = cfg.generation;
+	out->applied_unix = cfg.applied_unix;
 	err = read_reasons(maps, percpu, ncpus, out);
 	if (err)
 		goto cleanup;

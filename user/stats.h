@@ -19,6 +19,8 @@ struct vfw_rule_stat {
 
 struct vfw_stats {
 	int live_slot;
+	__u64 generation;		/* of the live rule set */
+	__u64 applied_unix;		/* when it was applied, wall clock seconds */
 	struct vfw_counter reasons[VFW_REASON_COUNT];
 	struct vfw_rule_stat *rules;	/* rules of the live slot, by id */
 	size_t n_rules;

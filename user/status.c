@@ -208,22 +208,6 @@ static json_t *xdp_json(const struct vfw_attachment *xdp)
 	return json_pack("{s:b, s:b}", "attached", 0, "interface_gone", xdp->iface_gone);
 }
 
-static const char *perimeter_mode(__u32 flags)
-{
-	if (!(flags & VFW_CFG_PERIMETER))
-		return "none";
-	return flags & VFW_CFG_PERIM_ENFORCE ? "enforced" : "learning-or-audit";
-}
-
-static json_t *settings_json(const struct vfw_config *cfg)
-{
-	return json_pack("{s:s, s:s, s:s, s:s}",
-			 "public_access", cfg->flags & VFW_CFG_PUBLIC_DISABLED ? "Disabled" : "Enabled",
-			 "default_action", cfg->flags & VFW_CFG_DEFAULT_ALLOW ? "Allow" : "Deny",
-			 "bypass", cfg->flags & VFW_CFG_BYPASS ? "AzureServices" : "None",
-			 "perimeter", perimeter_mode(cfg->flags));
-}
-
 static json_t *rule_set_json(int slot, const struct vfw_config *cfg)
 {
 	time_t applied = cfg->applied_unix;
@@ -254,6 +238,7 @@ struct iface_status {
 	bool have_rule_set;		/* slot and cfg */
 	int slot;
 	struct vfw_config cfg;
+	struct vfw_settings settings;	/* cfg in words: both renderings print these */
 	bool have_rules;		/* n_rules and per_kind */
 	size_t n_rules;
 	size_t per_kind[VFW_RULE_KIND_COUNT];
@@ -297,6 +282,7 @@ static int collect_locked(struct iface_status *st, char *err, size_t errlen)
 	}
 	st->have_rule_set = true;
 	st->slot = ret;
+	vfw_settings_of(&st->cfg, &st->settings);
 	read_rule_counts(&maps, st);
 	st->have_log = !vfw_events_status_read(&maps, &st->log);
 	if (vfw_map_usage_read(st->pin_dir, &maps, &st->usage, &st->n_usage))
@@ -418,7 +404,7 @@ static void print_rule_set(const struct iface_status *st)
 	printf("  rule set: slot %d, generation %llu, applied %s\n", st->slot,
 	       (unsigned long long)st->cfg.generation, when);
 	printf("  source: %s\n", st->cfg.source);
-	vfw_print_settings(stdout, &st->cfg);
+	vfw_print_settings(stdout, &st->settings);
 	if (!st->have_rules) {
 		printf("  rules: unreadable\n");
 		return;
@@ -493,7 +479,7 @@ static json_t *status_json(const struct iface_status *st)
 	if (!obj || !st->have_rule_set)
 		return obj;
 	json_object_set_new(obj, "rule_set", rule_set_json(st->slot, &st->cfg));
-	json_object_set_new(obj, "settings", settings_json(&st->cfg));
+	json_object_set_new(obj, "settings", vfw_settings_json(&st->settings));
 	json_object_set_new(obj, "rules", rule_counts_json(st));
 	json_object_set_new(obj, "log", log_json(st));
 	if (st->usage) {

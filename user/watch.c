@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include "iface.h"
 #include "pins.h"
 #include "signals.h"
@@ -18,6 +21,8 @@
 #define INTERVAL_MIN		0.1
 #define INTERVAL_MAX		3600.0
 #define CLEAR_SCREEN		"\033[H\033[2J"
+#define HEADER_LINES		3	/* title, blank line, column names */
+#define RATE_MAX		16	/* "999.9 Mbit/s" */
 
 enum stats_format {
 	FORMAT_TABLE,
@@ -40,6 +45,7 @@ struct stats_plan {
 /* One line of the watch table: a reason or a rule. */
 struct watch_row {
 	const char *kind;	/* "reason" or the rule kind */
+	const char *verdict;	/* pass, drop, or audit (counted beside a verdict) */
 	const char *name;
 	struct vfw_counter total;
 	double pps;
@@ -149,15 +155,16 @@ static const struct vfw_counter *previous_total(const struct vfw_stats *prev,
 	return &old->total;
 }
 
-static void set_row(struct watch_row *row, const char *kind, const char *name,
-		    const struct vfw_counter *now, const struct vfw_counter *before,
-		    double elapsed)
+static void set_row(struct watch_row *row, const char *kind, const char *verdict,
+		    const char *name, const struct vfw_counter *now,
+		    const struct vfw_counter *before, double elapsed)
 {
 	static const struct vfw_counter zero;
 
 	if (!before || before->packets > now->packets)
 		before = &zero;
 	row->kind = kind;
+	row->verdict = verdict;
 	row->name = name;
 	row->total = *now;
 	row->pps = (now->packets - before->packets) / elapsed;
@@ -175,6 +182,13 @@ static int cmp_rows(const void *pa, const void *pb)
 	return 0;
 }
 
+/* perimeter-would-deny is counted beside the verdict (SPEC §3 step 3). */
+static const char *reason_verdict(unsigned int reason)
+{
+	return reason == VFW_REASON_PERIMETER_WOULD_DENY ? "audit"
+							 : vfw_reason_verdict_name(reason);
+}
+
 static struct watch_row *make_rows(const struct vfw_stats *prev, const struct vfw_stats *cur,
 				   double elapsed, size_t *n)
 {
@@ -186,11 +200,12 @@ static struct watch_row *make_rows(const struct vfw_stats *prev, const struct vf
 	if (!rows)
 		return NULL;
 	for (reason = 0; reason < VFW_REASON_COUNT; reason++)
-		set_row(&rows[reason], "reason", vfw_reason_name(reason), &cur->reasons[reason],
-			&prev->reasons[reason], elapsed);
+		set_row(&rows[reason], "reason", reason_verdict(reason), vfw_reason_name(reason),
+			&cur->reasons[reason], &prev->reasons[reason], elapsed);
+	/* Rules are credited by the reasons that pass only. */
 	for (i = 0; i < cur->n_rules; i++) {
 		rs = &cur->rules[i];
-		set_row(&rows[VFW_REASON_COUNT + i], vfw_rule_kind_name(rs->meta.kind),
+		set_row(&rows[VFW_REASON_COUNT + i], vfw_rule_kind_name(rs->meta.kind), "pass",
 			rs->meta.name, &rs->total, previous_total(prev, rs), elapsed);
 	}
 	*n = VFW_REASON_COUNT + cur->n_rules;
@@ -198,8 +213,62 @@ static struct watch_row *make_rows(const struct vfw_stats *prev, const struct vf
 	return rows;
 }
 
-static void print_header(const char *ifname, const struct vfw_stats *cur,
-			 const struct stats_plan *plan)
+/* "851.7 pps", "3.4 kpps", "1.2 Mbit/s": one decimal and an SI prefix. */
+static void human_rate(double value, const char *unit, char *buf, size_t len)
+{
+	static const char prefixes[] = "kMGTP";
+	int i = -1;
+
+	while (value >= 999.95 && prefixes[i + 1]) {
+		value /= 1000;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%.1f %s", value, unit);
+	else
+		snprintf(buf, len, "%.1f %c%s", value, prefixes[i], unit);
+}
+
+/*
+ * The terminal the table is redrawn on: lines and columns it may use (the
+ * last line stays free, or the screen would scroll the title off). 0: no
+ * limit, as when stdout is a file or a pipe, which gets every row.
+ */
+struct screen {
+	bool tty;
+	size_t lines;
+	size_t columns;
+};
+
+static void read_screen(struct screen *scr)
+{
+	struct winsize ws;
+
+	memset(scr, 0, sizeof(*scr));
+	scr->tty = isatty(STDOUT_FILENO);
+	if (!scr->tty || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_row)
+		return;
+	scr->lines = ws.ws_row - 1;
+	scr->columns = ws.ws_col;
+}
+
+/* One line, cut at the terminal's width rather than wrapped. */
+__attribute__((format(printf, 2, 3)))
+static void put_line(const struct screen *scr, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (scr->columns && strlen(line) > scr->columns)
+		line[scr->columns] = '\0';
+	printf("%s\n", line);
+}
+
+static void print_header(const struct screen *scr, const char *ifname,
+			 const struct vfw_stats *cur, const struct stats_plan *plan)
 {
 	char when[16];
 	time_t now = time(NULL);
@@ -207,11 +276,36 @@ static void print_header(const char *ifname, const struct vfw_stats *cur,
 
 	if (!localtime_r(&now, &tm) || !strftime(when, sizeof(when), "%H:%M:%S", &tm))
 		strcpy(when, "?");
-	printf("%svaultfw stats %s: live slot %d, every %.1f s, %s (Ctrl-C quits)\n\n",
-	       isatty(STDOUT_FILENO) ? CLEAR_SCREEN : "", ifname, cur->live_slot,
-	       plan->interval_s, when);
-	printf("%-18s %12s %14s %16s %20s  %s\n", "KIND", "PKT/S", "BIT/S", "PACKETS",
-	       "BYTES", "NAME");
+	if (scr->tty)
+		fputs(CLEAR_SCREEN, stdout);
+	put_line(scr, "vaultfw stats %s: live slot %d, every %.1f s, %s (Ctrl-C quits)", ifname,
+		 cur->live_slot, plan->interval_s, when);
+	put_line(scr, "%s", "");
+	put_line(scr, "%-16s %-7s %10s %12s %9s %11s  %s", "KIND", "VERDICT", "PKT/S", "BIT/S",
+		 "PACKETS", "BYTES", "NAME");
+}
+
+static void print_row(const struct screen *scr, const struct watch_row *row)
+{
+	char pps[RATE_MAX], bps[RATE_MAX];
+
+	human_rate(row->pps, "pps", pps, sizeof(pps));
+	human_rate(row->bps, "bit/s", bps, sizeof(bps));
+	put_line(scr, "%-16s %-7s %10s %12s %9llu %11llu  %s", row->kind, row->verdict, pps, bps,
+		 (unsigned long long)row->total.packets, (unsigned long long)row->total.bytes,
+		 row->name);
+}
+
+/* Rows the screen has room for below the header; a last line says how
+ * many did not fit. */
+static size_t rows_that_fit(const struct screen *scr, size_t n)
+{
+	size_t room;
+
+	if (!scr->lines)
+		return n;
+	room = scr->lines > HEADER_LINES ? scr->lines - HEADER_LINES : 0;
+	return n <= room ? n : room ? room - 1 : 0;
 }
 
 static int print_table(const char *ifname, const struct vfw_stats *prev,
@@ -219,18 +313,21 @@ static int print_table(const char *ifname, const struct vfw_stats *prev,
 		       const struct stats_plan *plan)
 {
 	struct watch_row *rows;
-	size_t i, n;
+	struct screen scr;
+	size_t i, n, shown;
 
 	rows = make_rows(prev, cur, elapsed, &n);
 	if (!rows)
 		return -ENOMEM;
-	print_header(ifname, cur, plan);
-	for (i = 0; i < n; i++)
-		printf("%-18s %12.1f %14.0f %16llu %20llu  %s\n", rows[i].kind, rows[i].pps,
-		       rows[i].bps, (unsigned long long)rows[i].total.packets,
-		       (unsigned long long)rows[i].total.bytes, rows[i].name);
+	read_screen(&scr);
+	print_header(&scr, ifname, cur, plan);
+	shown = rows_that_fit(&scr, n);
+	for (i = 0; i < shown; i++)
+		print_row(&scr, &rows[i]);
+	if (shown < n && scr.lines > HEADER_LINES)
+		put_line(&scr, "... %zu more rows (a taller terminal shows them)", n - shown);
 	/* Not a terminal: frames are separated rather than redrawn. */
-	if (!isatty(STDOUT_FILENO))
+	if (!scr.tty)
 		printf("\n");
 	fflush(stdout);
 	free(rows);

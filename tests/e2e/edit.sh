@@ -90,21 +90,82 @@ check_not "edit: the removed rule is gone from the list" \
 check "edit: counters survive a remove" test "$(rule_field 203.0.113.0/24 packets)" = 5
 
 show >"$TMP/before-bad.json"
+# As az keyvault network-rule remove: an absent rule is a no-op (exit 0),
+# said on stderr as a warning; of several, the present ones go.
+G=$(generation)
 run remove-missing vfw rule remove $IFACE --ip-address 192.0.2.55
-check "edit: removing a missing rule fails in one line" one_error_line remove-missing rule
-check "edit: the error names the missing rule" err_has remove-missing "192.0.2.55/32"
+check "edit: removing a missing rule is a no-op that exits 0" ok remove-missing
+check "edit: the warning names the missing rule as typed" \
+	err_has remove-missing "^warning: $IFACE: --ip-address 192.0.2.55: no such IP rule"
+check "edit: removing a missing rule installs nothing" test "$(generation)" -eq "$G"
+vfw rule add $IFACE --ip-address 192.0.2.56 >/dev/null
+run remove-some vfw rule remove $IFACE --ip-address 192.0.2.57 192.0.2.56/32 192.0.2.58
+check "edit: removing present and absent rules exits 0" ok remove-some
+check "edit: the present rule of several is removed" bash -c "$(declare -f ip_rules vfw in_ns); \
+	NS=$NS IFACE=$IFACE VAULTFW=$VAULTFW; ! ip_rules | grep -qx 192.0.2.56/32"
+check "edit: each absent rule of several is a warning" bash -c "
+	[ \$(grep -c '^warning: .*no such IP rule' $TMP/remove-some.err) -eq 2 ] &&
+	grep -q -- '--ip-address 192.0.2.57:' $TMP/remove-some.err &&
+	grep -q -- '--ip-address 192.0.2.58:' $TMP/remove-some.err"
+show >"$TMP/before-bad.json"
+# Refusals name the flag and the value as typed, not a place in the
+# edited document, which nobody wrote.
 run add-private vfw rule add $IFACE --ip-address 10.0.0.1
 check "edit: a private address is refused in one line" one_error_line add-private rule
-check "edit: the refusal names the address and the JSON path" \
-	bash -c "grep -q '10.0.0.1/32' $TMP/add-private.err && grep -q 'ipRules\[' $TMP/add-private.err"
+check "edit: the refusal names the flag and the address as typed" \
+	grep -q '^vaultfw: rule: --ip-address 10.0.0.1: overlaps the RFC 1918' "$TMP/add-private.err"
+check "edit: the refusal points into no document" \
+	bash -c "! grep -qE 'after rule add|ipRules\[|:[0-9]+:[0-9]+:' $TMP/add-private.err"
+run add-ipv6 vfw rule add $IFACE --ip-address 2001:db8::1
+check "edit: an IPv6 address is refused as typed, not as A/32" \
+	bash -c "grep -q '^vaultfw: rule: --ip-address 2001:db8::1: IPv6' $TMP/add-ipv6.err &&
+	! grep -q '/32' $TMP/add-ipv6.err"
 run add-hostbits vfw rule add $IFACE --ip-address 203.0.113.9/24
 check "edit: host bits are refused with the network meant" err_has add-hostbits "203.0.113.0/24"
+check "edit: the host-bits refusal names the flag and the value" \
+	err_has add-hostbits "^vaultfw: rule: --ip-address 203.0.113.9/24: has host bits set"
+run add-second-bad vfw rule add $IFACE --ip-address 192.0.2.60 1.2.3
+check "edit: of several values, the refusal names the bad one" \
+	err_has add-second-bad "^vaultfw: rule: --ip-address 1.2.3: is not an IPv4 address"
+# A flag without its value says which argument it needs, also when the
+# next word is another option.
+for fa in "rule add|--ip-address|A" "rule add|--subnet|ID|NAME" "rule add|--vnet-name|V" \
+	  "update|--default-action|Allow|Deny" "update|--bypass|AzureServices|None" \
+	  "update|--public-network-access|V"; do
+	cmd=${fa%%|*} rest=${fa#*|}
+	flag=${rest%%|*} arg=${rest#*|}
+	# shellcheck disable=SC2086
+	run noarg vfw $cmd $IFACE $flag
+	check "edit: $cmd $flag without a value: exit 2, the argument it needs" \
+		bash -c "[ $(rc_of noarg) -eq 2 ] && grep -qxF -- 'vaultfw: ${cmd%% *}: $flag needs an argument ($arg)' $TMP/noarg.err"
+	# shellcheck disable=SC2086
+	run noarg-opt vfw $cmd $IFACE $flag --json
+	check "edit: $cmd $flag followed by another option: the argument it needs" \
+		bash -c "[ $(rc_of noarg-opt) -eq 2 ] && grep -qxF -- 'vaultfw: ${cmd%% *}: $flag needs an argument ($arg)' $TMP/noarg-opt.err"
+done
 check "edit: refused edits change nothing" bash -c "$(declare -f); diff -q $TMP/before-bad.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
 
 # virtual network rules: ids compare without case
 run sub-unbound vfw rule add $IFACE --subnet /subscriptions/9/other
 check "edit: a subnet without a binding is refused" one_error_line sub-unbound rule
 check "edit: the refusal says the binding is missing" err_has sub-unbound "host.subnets binding"
+check "edit: the binding refusal names the flag" err_has sub-unbound "^vaultfw: rule: --subnet /subscriptions/9/other: "
+# --subnet NAME --vnet-name V, as the vault CLI: the id is built in the
+# vault's subscription and resource group, from its "id" in the stored
+# document; without one it is refused, and so are mixed forms.
+run sub-name vfw rule add $IFACE --subnet web --vnet-name app
+check "edit: --subnet NAME --vnet-name V without a vault id is one error line" \
+	one_error_line sub-name rule
+check "edit: the refusal says the vault id is missing and what to give instead" \
+	err_has sub-name "^vaultfw: rule: --subnet web --vnet-name app: .*no vault \"id\".*full resource id"
+run sub-name-only vfw rule add $IFACE --subnet web
+check "edit: --subnet NAME without --vnet-name is one error line naming --vnet-name" \
+	bash -c "grep -q -- '--subnet web is a name.*--vnet-name' $TMP/sub-name-only.err &&
+	[ \$(wc -l <$TMP/sub-name-only.err) -eq 1 ] && [ $(rc_of sub-name-only) -ne 0 ]"
+run sub-id-vnet vfw rule add $IFACE --subnet "$SUBNET" --vnet-name app
+check "edit: --subnet ID with --vnet-name is one error line" one_error_line sub-id-vnet rule
+run vnet-only vfw rule add $IFACE --ip-address 192.0.2.61 --vnet-name app
+check "edit: --vnet-name without --subnet is one error line" one_error_line vnet-only rule
 run sub-add vfw rule add $IFACE --subnet "${SUBNET^^}"
 check "edit: rule add --subnet of a bound subnet (any case)" ok sub-add
 run sub-again vfw rule add $IFACE --subnet "$SUBNET"
@@ -113,10 +174,17 @@ check "edit: the same subnet in another case is already there" \
 run list-json vfw rule list $IFACE --json
 check "edit: rule list --json has both kinds" \
 	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (len(d["ipRules"]) == 3 and len(d["virtualNetworkRules"]) == 1))' "$TMP/list-json.out"
+show >"$TMP/list-show.json"
+check "edit: rule list --json is the whole networkAcls, as az prints it" \
+	$PY -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2]))["properties"]["networkAcls"])' \
+	"$TMP/list-json.out" "$TMP/list-show.json"
 run sub-remove vfw rule remove $IFACE --subnet "${SUBNET,,}"
 check "edit: rule remove --subnet in another case" ok sub-remove
 run sub-remove-missing vfw rule remove $IFACE --subnet "$SUBNET"
-check "edit: removing a missing subnet rule fails" one_error_line sub-remove-missing rule
+check "edit: removing a missing subnet rule is a no-op with a warning" \
+	bash -c "[ $(rc_of sub-remove-missing) -eq 0 ] &&
+	grep -q -- '^warning: .*--subnet $SUBNET: no such virtual network rule' $TMP/sub-remove-missing.err"
 
 # update
 run update vfw update $IFACE --default-action allow --bypass AzureServices
@@ -131,10 +199,14 @@ G=$(generation)
 run update-bad vfw update $IFACE --default-action Maybe
 check "edit: a bad update value is refused in one line" one_error_line update-bad update
 check "edit: the refusal lists the choices" err_has update-bad "Allow, Deny"
+check "edit: the refusal names the flag and the value" \
+	err_has update-bad "^vaultfw: update: --default-action Maybe: "
 run update-none vfw update $IFACE
 check "edit: update without a setting is refused" one_error_line update-none update
 run update-sbp vfw update $IFACE --public-network-access SecuredByPerimeter
 check "edit: SecuredByPerimeter without a perimeter is refused" err_has update-sbp "perimeter"
+check "edit: the SecuredByPerimeter refusal names the flag" \
+	err_has update-sbp "^vaultfw: update: --public-network-access SecuredByPerimeter: "
 check "edit: refused updates install nothing" test "$(generation)" -eq "$G"
 run update-deny vfw update $IFACE --default-action Deny --bypass None --public-network-access Disabled
 check "edit: update of all three settings" ok update-deny
@@ -221,6 +293,10 @@ check "edit: rule add without networkAcls" ok add-open
 check "edit: the note says the firewall stays open" err_has add-open "default-action Deny"
 check "edit: networkAcls created with defaultAction Allow" bash -c "$(declare -f); \
 	nsenter --net=/run/netns/$NS $VAULTFW show $IFACE | grep -q '\"defaultAction\": \"Allow\"'"
+vfw apply $IFACE "$OPEN" >/dev/null
+run list-json-open vfw rule list $IFACE --json
+check "edit: rule list --json without networkAcls prints null" \
+	bash -c "[ $(rc_of list-json-open) -eq 0 ] && [ \"\$(cat $TMP/list-json-open.out)\" = null ]"
 
 # concurrent writers: all land
 vfw apply $IFACE "$BASE" >/dev/null
@@ -248,6 +324,8 @@ G=$(generation)
 run add-1001 vfw rule add $IFACE --ip-address 198.51.100.201
 check "edit: the 1001st IP rule is refused in one line" one_error_line add-1001 rule
 check "edit: the refusal names the limit" err_has add-1001 "more than 1000 IP rules"
+check "edit: the limit refusal names the flag and the value it refused" \
+	err_has add-1001 "^vaultfw: rule: --ip-address 198.51.100.201: more than 1000"
 check "edit: a refused 1001st rule changes nothing" \
 	bash -c "[ $(generation) -eq $G ] && diff -q $TMP/1000.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
 
@@ -333,5 +411,24 @@ run replace-fresh vfw attach $IFACE "$BASE" --mode generic --replace
 check "edit: --replace on a free interface attaches" ok replace-fresh
 run show-none vfw show $NOSUCH
 check "edit: show on an interface without vaultfw fails in one line" one_error_line show-none show
+
+# With the vault's resource id in the document, the vault CLI's shorthand
+# builds the subnet id in its subscription and resource group.
+$PY - "$BASE" "$TMP/with-id.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc = {"id": "/subscriptions/1111/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", **doc}
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+vfw apply $IFACE "$TMP/with-id.json" >/dev/null
+run show-id vfw show $IFACE
+check "edit: show keeps the vault's resource id" \
+	grep -qE '"id": ?"/subscriptions/1111/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"' \
+	"$TMP/show-id.out"
+run sub-short vfw rule add $IFACE --subnet web --vnet-name app
+short_added() {
+	[ "$(rc_of sub-short)" -eq 0 ] && vfw rule list $IFACE | grep -qi 'virtualNetworks/app/subnets/web$'
+}
+check "edit: --subnet NAME --vnet-name V adds the subnet of the vault's scope" short_added
 
 t_exit

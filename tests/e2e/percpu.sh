@@ -91,17 +91,17 @@ from_json() {
 		(.rules[] | select(.rule == $net) | .packets, .bytes)] | map(tostring) | join(" ")' "$1"
 }
 from_prom() {
-	awk -v r='reason="ip-rule"}' -v u="rule=\"$NET\"}" '
+	awk -v r='reason="ip-rule",' -v u="rule=\"$NET\"}" '
 		index($1, "vaultfw_packets_total{") == 1 && index($1, r) { rp = $2 }
 		index($1, "vaultfw_bytes_total{") == 1 && index($1, r) { rb = $2 }
 		index($1, "vaultfw_rule_packets_total{") == 1 && index($1, u) { up = $2 }
 		index($1, "vaultfw_rule_bytes_total{") == 1 && index($1, u) { ub = $2 }
 		END { print rp, rb, up, ub }' "$1"
 }
-# The last refresh: KIND PKT/S BIT/S PACKETS BYTES NAME.
+# The last refresh: KIND VERDICT RATE UNIT RATE UNIT PACKETS BYTES NAME.
 from_watch() {
-	awk -v net=$NET '$1 == "reason" && $6 == "ip-rule" { r = $4 " " $5 }
-		$1 == "ip-rule" && $6 == net { u = $4 " " $5 }
+	awk -v net=$NET '$1 == "reason" && $9 == "ip-rule" { r = $7 " " $8 }
+		$1 == "ip-rule" && $9 == net { u = $7 " " $8 }
 		END { print r, u }' "$1"
 }
 # reads READER NAME: the reader's figures are the sums over CPUs.

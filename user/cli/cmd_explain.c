@@ -19,6 +19,9 @@ static const struct vfw_option opts[] = {
 	VFW_OPT_STRING(P, req.vni, "vni", 0, "N", "send the frame VXLAN-encapsulated with this VNI"),
 	VFW_OPT_STRING(P, req.tunnel_src, "tunnel-src", 0, "A",
 		       "VXLAN outer source (default: the first trusted remote)"),
+	VFW_OPT_FLAG(P, req.live, "live", 0,
+		     "IFACE|FILE is the interface, even where a file of that name is here "
+		     "(./FILE says the file)"),
 	VFW_OPT_END,
 };
 #undef P

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vaultfw rule add|remove|list IFACE --ip-address A [A...] | --subnet ID */
+/* vaultfw rule add|remove|list IFACE --ip-address A [A...] | --subnet ID | --subnet NAME --vnet-name V */
 #include "edit.h"
 #include "options.h"
 
@@ -21,8 +21,12 @@ static int add_subnet(const char *arg, void *field, char *err, size_t errlen)
 static const struct vfw_option opts[] = {
 	VFW_OPT_WORDS(struct rule_params, edit, "ip-address", "A",
 		      "IPv4 address or CIDR (a bare address is A/32)", add_ip),
-	VFW_OPT_PARSED(struct rule_params, edit, "subnet", 0, "ID",
-		       "subnet resource id (needs a host.subnets binding)", add_subnet),
+	VFW_OPT_PARSED(struct rule_params, edit, "subnet", 0, "ID|NAME",
+		       "subnet resource id, or a subnet name with --vnet-name (needs a "
+		       "host.subnets binding)", add_subnet),
+	VFW_OPT_STRING(struct rule_params, edit.vnet_name, "vnet-name", 0, "V",
+		       "the virtual network of --subnet NAME, in the vault's subscription and "
+		       "resource group"),
 	VFW_OPT_FLAG(struct rule_params, json, "json", 'j', "list: print JSON"),
 	VFW_OPT_END,
 };

@@ -323,6 +323,10 @@ static int parse_options(const struct vfw_command *c, int argc, char **argv, voi
 			return refuse_unknown(c, argv[optind - 1], err, errlen);
 		i = opt_index(c, opt);
 		o = opt_at(c, i);
+		/* getopt takes the next word whatever it is: "--bypass" after
+		 * "--default-action" is the next option, not a value. */
+		if (o->arg && !strncmp(optarg, "--", 2) && optarg[2])
+			return missing_argument(c, opt, err, errlen);
 		if (i >= (int)count_opts(c->opts)) {	/* a common option */
 			if (!vfw_set_verbosity(o->short_name))
 				return 1;		/* --help */
