@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vaultfw attach IFACE FILE */
+/* vaultfw attach IFACE FILE [--mode M] [--log-rate N] [--replace] [--allow-unsafe-permissions] */
 #include <errno.h>
 #include "events.h"
 #include "log.h"
 #include "options.h"
+#include "perms.h"
 #include "txn.h"
 #include "xdp.h"
 
@@ -11,6 +12,7 @@ struct attach_params {
 	enum xdp_attach_mode mode;
 	const char *log_rate;
 	bool replace;
+	bool allow_unsafe_perms;
 };
 
 static int parse_mode(const char *arg, void *field, char *err, size_t errlen)
@@ -27,6 +29,8 @@ static const struct vfw_option opts[] = {
 		       "log at most N events/s per CPU (default 1000, 0: off)"),
 	VFW_OPT_FLAG(struct attach_params, replace, "replace", 0,
 		     "if vaultfw is attached, replace its rules atomically"),
+	VFW_OPT_FLAG(struct attach_params, allow_unsafe_perms, "allow-unsafe-permissions", 0,
+		     "load FILE even if others than root can write it or its directories"),
 	VFW_OPT_END,
 };
 
@@ -39,10 +43,14 @@ static int run(void *params, const char *const *pos, int n_pos, char *err, size_
 {
 	const struct attach_params *p = params;
 	__u32 log_rate = VFW_LOG_RATE_DEFAULT;
+	int ret;
 
 	(void)n_pos;
 	if (p->log_rate && vfw_events_parse_rate(p->log_rate, &log_rate, err, errlen))
 		return -EINVAL;
+	ret = vfw_check_rules_perms_unless(pos[1], p->allow_unsafe_perms, err, errlen);
+	if (ret)
+		return ret;
 	if (p->replace)
 		return vfw_attach_replace(pos[0], pos[1], p->mode, log_rate, err, errlen);
 	return vfw_attach(pos[0], pos[1], p->mode, log_rate, err, errlen);
