@@ -276,6 +276,11 @@ run usage vfw apply $IFACE --watch
 check "service: apply --watch without FILE is a usage error (2)" test "$(rc_of usage)" -eq 2
 run badopt vfw apply $IFACE "$RULES" --watch --no-such-option
 check "service: an unknown option is a usage error (2)" test "$(rc_of badopt)" -eq 2
+run badrate vfw attach $IFACE "$RULES" --replace --log-rate lots
+check "service: a malformed attach --log-rate is a usage error (2), like a malformed --mode" \
+	test "$(rc_of badrate)" -eq 2
+run badrate-log vfw log $IFACE --rate -1
+check "service: a malformed log --rate is a usage error (2)" test "$(rc_of badrate-log)" -eq 2
 run noiface vfw apply vfwsnone$$ "$RULES" --watch
 check "service: apply --watch on an interface without vaultfw fails (1) in one line" \
 	bash -c "$(declare -f one_error_line rc_of); TMP=$TMP; one_error_line noiface apply && [ $(rc_of noiface) -eq 1 ]"
