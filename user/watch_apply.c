@@ -75,6 +75,7 @@ struct watcher {
 	struct dir_watch watch[N_DIRS];
 	bool dir_gone;		/* the given directory is gone (warned once) */
 	bool missing;		/* the file was missing last time (warned once) */
+	bool unsafe;		/* ... or refused for its permissions (perms.h) */
 	struct file_id seen;	/* the file last applied, or last refused */
 	bool have_seen;
 	char status[STATUS_MAX];	/* the service manager's STATUS= */
@@ -251,16 +252,23 @@ static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t e
 	}
 	w->missing = false;
 	if (why == APPLY_CHANGE && w->have_seen && same_file_id(&now, &w->seen)) {
-		pr_debug("%s: %s unchanged\n", w->ifname, w->path);
-		return 0;
+		/* A directory made safe changes nothing of the file: a file
+		 * refused for its permissions is looked at again, quietly. */
+		if (!w->unsafe ||
+		    vfw_check_rules_perms_unless(w->path, w->allow_unsafe, err, errlen)) {
+			pr_debug("%s: %s unchanged\n", w->ifname, w->path);
+			return 0;
+		}
 	}
 	/* Taken before the apply: a change during it differs from `now`. */
 	w->seen = now;
 	w->have_seen = true;
 	if (why != APPLY_FIRST)
 		vfw_notify("RELOADING=1\nSTATUS=applying %s", w->path);
-	ret = vfw_check_rules_perms_unless(w->path, w->allow_unsafe, err, errlen) ?:
-	      vfw_apply(w->ifname, w->path, err, errlen);
+	ret = vfw_check_rules_perms_unless(w->path, w->allow_unsafe, err, errlen);
+	w->unsafe = ret != 0;
+	if (!ret)
+		ret = vfw_apply(w->ifname, w->path, err, errlen);
 	if (!ret) {
 		set_applied_status(w);
 		if (why != APPLY_FIRST)

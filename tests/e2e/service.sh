@@ -95,6 +95,7 @@ start_watcher() {
 	: >"$TMP/watch.err"
 	: >"$TMP/pipe.out"
 	rm -f "$TMP/out.fifo" && mkfifo "$TMP/out.fifo"
+	# shellcheck disable=SC2086 # no option: no word
 	NOTIFY_SOCKET=$1 nsenter --net=/run/netns/$NS "$VAULTFW" apply $IFACE "$2" --watch ${3:-} \
 		>"$TMP/out.fifo" 2>"$TMP/watch.err" &
 	WATCH_PID=$!
@@ -166,6 +167,22 @@ check "service: the watcher survives a 0666 file" alive
 chmod 0644 "$RULES"
 check "service: the same file back at 0644 is applied" wait_for "$DEADLINE" generation_is $((G + 1))
 check "service: rule set A is live" rules_are A
+# The directory made 0777: the next change is refused; made 0755 again,
+# the file (unchanged since) is applied without another write.
+G=$(generation)
+chmod 0777 "$CONF"
+rules $B_NET >"$RULES"
+check "service: a change in a directory made 0777 is refused, naming the directory" \
+	wait_for "$DEADLINE" grep -q "unsafe permissions: directory $CONF (mode 0777) .*(the rules in force stay)$" "$TMP/watch.err"
+check "service: ... and installs nothing" generation_is "$G"
+chmod 0755 "$CONF"
+check "service: the directory made 0755 again, the waiting file is applied" \
+	wait_for "$DEADLINE" generation_is $((G + 1))
+check "service: rule set B is live" rules_are B
+check "service: the 0777 refusal was reported once" \
+	test "$(grep -c "directory $CONF (mode 0777)" "$TMP/watch.err")" -eq 1
+rules $A_NET >"$RULES"
+check "service: and the next change is applied" wait_for "$DEADLINE" generation_is $((G + 2))
 
 # ---- the directory removed and made again ------------------------------
 G=$(generation)
