@@ -185,6 +185,48 @@ fuzz-rules: deps $(FUZZ_DIR)/fuzz_rules
 		-artifact_prefix=$(FUZZ_DIR)/artifacts/ \
 		$(FUZZ_DIR)/corpus $(FUZZ_SEEDS)
 
+# Installing (docs/service.md). PREFIX defaults to /usr/local; DESTDIR
+# stages the tree elsewhere (packaging). The unit is written with the
+# installed paths, and with man:vaultfw(8), which exists once installed.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  := $(PREFIX)/sbin
+MAN8DIR  := $(PREFIX)/share/man/man8
+UNITDIR  := $(PREFIX)/lib/systemd/system
+COMPLDIR := $(PREFIX)/share/bash-completion/completions
+DOCDIR   := $(PREFIX)/share/doc/vaultfw
+UNIT     := scripts/systemd/vaultfw@.service
+DOCS     := $(wildcard docs/*.md)
+# What the unit in the tree says, for the default PREFIX.
+UNIT_SED := -e 's|/usr/local/sbin/vaultfw|$(SBINDIR)/vaultfw|g' \
+	    -e 's|^Documentation=file:/usr/local/share/doc/vaultfw/|Documentation=man:vaultfw(8) file:$(DOCDIR)/|'
+
+.PHONY: install uninstall deb
+install: deps $(BUILD)/vaultfw $(BUILD)/vaultfw.8 $(BUILD)/vaultfw.bash
+	@# install -d would chmod directories that exist (/usr/local's may be 2775 root:staff)
+	for d in $(SBINDIR) $(MAN8DIR) $(UNITDIR) $(COMPLDIR) $(DOCDIR)/docs; do \
+		[ -d "$(DESTDIR)$$d" ] || install -d -m 0755 "$(DESTDIR)$$d" || exit; done
+	install -m 0755 $(BUILD)/vaultfw $(DESTDIR)$(SBINDIR)/vaultfw
+	install -m 0644 $(BUILD)/vaultfw.8 $(DESTDIR)$(MAN8DIR)/vaultfw.8
+	sed $(UNIT_SED) $(UNIT) >$(DESTDIR)$(UNITDIR)/vaultfw@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vaultfw@.service
+	install -m 0644 $(BUILD)/vaultfw.bash $(DESTDIR)$(COMPLDIR)/vaultfw
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/docs/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vaultfw $(DESTDIR)$(MAN8DIR)/vaultfw.8 \
+		$(DESTDIR)$(UNITDIR)/vaultfw@.service $(DESTDIR)$(COMPLDIR)/vaultfw
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# A Debian package of the install with PREFIX=/usr: staged and built in
+# DEBDIR (default build/deb), by scripts/mkdeb.sh.
+DEBDIR   ?= $(BUILD)/deb
+deb: deps $(BUILD)/vaultfw $(BUILD)/vaultfw.8 $(BUILD)/vaultfw.bash
+	rm -rf $(DEBDIR)/root
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEBDIR))/root
+	scripts/mkdeb.sh $(DEBDIR)/root $(VERSION) $(DEBDIR)
+
 $(BUILD):
 	@mkdir -p $@
 

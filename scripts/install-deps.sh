@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev libelf-dev zlib1g-dev
       libjansson-dev bpftool xdp-tools iproute2 python3-scapy nftables socat
       tcpdump iputils-ping gnuplot-nox util-linux python3-prometheus-client
-      libclang-rt-14-dev valgrind jq ethtool)
+      libclang-rt-14-dev valgrind jq ethtool systemd man-db dpkg-dev)
 missing=()
 PKGS+=(tmux)	# tests/e2e/observe.sh runs stats --watch on a terminal of known size
 for p in "${PKGS[@]}"; do

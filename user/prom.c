@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "log.h"
 #include "prom.h"
+#include "version.h"
 
 /* node_exporter may run as another user: the file is world-readable, as
  * the counters are no secret (the rules themselves stay root-only). */
@@ -121,6 +122,11 @@ int vfw_prom_write(FILE *out, const char *ifname, const struct vfw_stats *stats)
 {
 	size_t i;
 
+	/* The usual build_info gauge: which vaultfw wrote these numbers. */
+	fputs("# HELP vaultfw_build_info The vaultfw version that wrote these metrics.\n"
+	      "# TYPE vaultfw_build_info gauge\nvaultfw_build_info{", out);
+	put_label(out, "version", VFW_VERSION, true);
+	fputs("} 1\n", out);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", families[i].name,
 			families[i].help, families[i].name);

@@ -542,7 +542,7 @@ static int status_all(json_t *json_out, char *err, size_t errlen)
 
 static int print_status_json(json_t *all)
 {
-	json_t *root = json_pack("{s:O}", "interfaces", all);
+	json_t *root = json_pack("{s:s, s:O}", "version", VFW_VERSION, "interfaces", all);
 	int ret;
 
 	ret = root && !json_dumpf(root, stdout, JSON_INDENT(2)) ? 0 : -EIO;

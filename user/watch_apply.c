@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apply --watch: README "Fleet reload". Each change is an ordinary apply
- * (vfw_apply: lock, validate, install into the inactive slot, flip), so a
- * reload is exactly as atomic and fails exactly as closed as a manual one.
+ * apply --watch: README "Fleet reload", docs/service.md. Each change is an
+ * ordinary apply (vfw_apply: lock, validate, install into the inactive
+ * slot, flip), so a reload is exactly as atomic and fails exactly as
+ * closed as a manual one.
  */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
+#include "log.h"
+#include "notify.h"
+#include "perms.h"
+#include "pins.h"
+#include "ruleset.h"
 #include "signals.h"
 #include "txn.h"
-#include "log.h"
 #include "watch_apply.h"
 
 /*
@@ -26,10 +32,13 @@
  */
 #define DEBOUNCE_MS	200
 #define ERR_MAX		1024
+#define STATUS_MAX	(ERR_MAX + PATH_MAX)
 
-/* Every way a file is replaced in a directory, and the directory going. */
+/* Every way a file is replaced in a directory, and the directory going.
+ * One mask for every watch: inotify shares a watch between two paths of
+ * one directory, and a second add would replace the first's mask. */
 #define WATCH_MASK	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | \
-			 IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+			 IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 /* What the rules path resolves to; any difference means "changed". */
 struct file_id {
@@ -43,20 +52,41 @@ struct file_id {
 /*
  * The directory of the path as given, and the directory of what it
  * resolves to: a ConfigMap's FILE is a symlink into a "..data" directory
- * that is swapped, while a plain file is rewritten where it is.
+ * that is swapped, while a plain file is rewritten where it is. While the
+ * given directory does not exist, its nearest existing ancestor is
+ * watched instead, so that its coming back (mkdir, a rename into place)
+ * wakes the watcher, which then watches it again.
  */
-enum { DIR_GIVEN, DIR_RESOLVED, N_DIRS };
+enum { DIR_GIVEN, DIR_RESOLVED, DIR_ANCESTOR, N_DIRS };
+
+struct dir_watch {
+	int wd;			/* -1: none */
+	char dir[PATH_MAX];
+	dev_t dev;		/* the directory watched: another one at */
+	ino_t ino;		/* the same path is watched anew */
+};
 
 struct watcher {
 	const char *ifname;
 	const char *path;
+	bool allow_unsafe;	/* --allow-unsafe-permissions */
 	int inotify_fd;
 	struct vfw_signals sig;
-	int wd[N_DIRS];
-	char dirs[N_DIRS][PATH_MAX];
+	struct dir_watch watch[N_DIRS];
+	bool dir_gone;		/* the given directory is gone (warned once) */
+	bool missing;		/* the file was missing last time (warned once) */
+	bool unsafe;		/* ... or refused for its permissions (perms.h) */
 	struct file_id seen;	/* the file last applied, or last refused */
 	bool have_seen;
+	char status[STATUS_MAX];	/* the service manager's STATUS= */
 };
+
+/* Why a file is applied: the first time, after a change, or on SIGHUP
+ * (read again even when it looks the same). */
+enum apply_why { APPLY_FIRST, APPLY_CHANGE, APPLY_RELOAD };
+
+/* What a wait ends with. */
+enum { WAIT_CHANGE, WAIT_STOP, WAIT_RELOAD };
 
 static bool same_file_id(const struct file_id *a, const struct file_id *b)
 {
@@ -83,54 +113,131 @@ static void dir_of(const char *path, char *dir)
 	snprintf(dir, PATH_MAX, "%s", dirname(copy));
 }
 
+/* Drop slot i's watch; inotify's watch itself only when no other slot
+ * shares it (two paths of one directory get one watch descriptor). */
 static void unwatch(struct watcher *w, int i)
 {
-	if (w->wd[i] >= 0)
-		inotify_rm_watch(w->inotify_fd, w->wd[i]);
-	w->wd[i] = -1;
-	w->dirs[i][0] = '\0';
+	int j;
+	bool shared = false;
+
+	for (j = 0; j < N_DIRS; j++)
+		shared |= j != i && w->watch[j].wd == w->watch[i].wd;
+	if (w->watch[i].wd >= 0 && !shared)
+		inotify_rm_watch(w->inotify_fd, w->watch[i].wd);
+	w->watch[i].wd = -1;
+	w->watch[i].dir[0] = '\0';
+}
+
+/* Point slot i at directory `want` ("": none), unless it watches that
+ * very directory already. */
+static void arm_one(struct watcher *w, int i, const char *want)
+{
+	struct dir_watch *dw = &w->watch[i];
+	struct stat st;
+	bool exists = want[0] && !stat(want, &st) && S_ISDIR(st.st_mode);
+
+	if (dw->wd >= 0 && (strcmp(want, dw->dir) || !exists || st.st_dev != dw->dev ||
+			    st.st_ino != dw->ino))
+		unwatch(w, i);
+	if (!exists || dw->wd >= 0)
+		return;
+	dw->wd = inotify_add_watch(w->inotify_fd, want, WATCH_MASK);
+	if (dw->wd < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			pr_warn("%s: cannot watch %s: %s\n", w->ifname, want, strerror(errno));
+		return;
+	}
+	snprintf(dw->dir, sizeof(dw->dir), "%s", want);
+	dw->dev = st.st_dev;
+	dw->ino = st.st_ino;
+}
+
+/* The nearest existing directory above `dir`. */
+static void existing_ancestor(const char *dir, char *out)
+{
+	char cur[PATH_MAX];
+	struct stat st;
+
+	snprintf(cur, sizeof(cur), "%s", dir);
+	do {
+		dir_of(cur, out);
+		if (!stat(out, &st) && S_ISDIR(st.st_mode))
+			return;
+		snprintf(cur, sizeof(cur), "%s", out);
+	} while (strcmp(cur, "/") && strcmp(cur, "."));
+	out[0] = '\0';
 }
 
 /*
  * (Re)point the watches at the directories the path involves now; after a
- * symlink swap the resolved one is new. A directory that cannot be
- * watched is only a warning while the other one is.
+ * symlink swap the resolved one is new, after a directory is removed and
+ * made again it is another directory. -ENOENT while neither the given nor
+ * the resolved directory can be watched (an ancestor is, then).
  */
 static int arm_watches(struct watcher *w)
 {
 	char want[N_DIRS][PATH_MAX], resolved[PATH_MAX];
-	int i, armed = 0;
 
 	dir_of(w->path, want[DIR_GIVEN]);
 	want[DIR_RESOLVED][0] = '\0';
 	if (realpath(w->path, resolved))
 		dir_of(resolved, want[DIR_RESOLVED]);
 	if (!strcmp(want[DIR_RESOLVED], want[DIR_GIVEN]))
-		want[DIR_RESOLVED][0] = '\0';	/* one watch: inotify shares wds */
-	for (i = 0; i < N_DIRS; i++) {
-		if (strcmp(want[i], w->dirs[i]))
-			unwatch(w, i);
-		if (!want[i][0])
-			continue;
-		if (w->wd[i] < 0) {
-			w->wd[i] = inotify_add_watch(w->inotify_fd, want[i], WATCH_MASK);
-			if (w->wd[i] < 0) {
-				pr_warn("%s: cannot watch %s: %s\n", w->ifname, want[i],
-					strerror(errno));
-				continue;
-			}
-			strcpy(w->dirs[i], want[i]);	/* both PATH_MAX */
-		}
-		armed++;
-	}
-	return armed ? 0 : -ENOENT;
+		want[DIR_RESOLVED][0] = '\0';	/* one watch */
+	arm_one(w, DIR_GIVEN, want[DIR_GIVEN]);
+	arm_one(w, DIR_RESOLVED, want[DIR_RESOLVED]);
+	want[DIR_ANCESTOR][0] = '\0';
+	if (w->watch[DIR_GIVEN].wd < 0)
+		existing_ancestor(want[DIR_GIVEN], want[DIR_ANCESTOR]);
+	arm_one(w, DIR_ANCESTOR, want[DIR_ANCESTOR]);
+	return w->watch[DIR_GIVEN].wd >= 0 || w->watch[DIR_RESOLVED].wd >= 0 ? 0 : -ENOENT;
+}
+
+static int read_generation(const char *ifname, const struct vfw_maps *maps,
+			   const char *pin_dir, void *ctx, char *err, size_t errlen)
+{
+	struct vfw_config cfg;
+	int ret = vfw_read_live_config(maps, &cfg);
+
+	(void)pin_dir;
+	if (ret < 0)
+		return vfw_set_err(err, errlen, "%s: cannot read the live config: %s", ifname,
+				   strerror(-ret));
+	*(unsigned long long *)ctx = cfg.generation;
+	return 0;
+}
+
+/* STATUS= after an apply: the file and the generation it made live. */
+static void set_applied_status(struct watcher *w)
+{
+	unsigned long long generation;
+	char err[ERR_MAX];
+
+	if (vfw_with_pinned_maps(w->ifname, false, read_generation, &generation, err,
+				 sizeof(err)))
+		snprintf(w->status, sizeof(w->status), "applied %s", w->path);
+	else
+		snprintf(w->status, sizeof(w->status), "applied %s: generation %llu", w->path,
+			 generation);
+}
+
+/* An error as one STATUS= line. */
+static void set_error_status(struct watcher *w, const char *err, const char *tail)
+{
+	char *c;
+
+	snprintf(w->status, sizeof(w->status), "%s%s", err, tail);
+	for (c = w->status; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
 }
 
 /*
- * Apply the file unless it is the one last applied or refused. A file
- * that fails is reported in one line; the rules in force stay.
+ * Apply the file, unless it is the one last applied or refused (SIGHUP
+ * applies it anyway). A file that fails after the first is reported in one
+ * line and the rules in force stay; the first one's failure is returned.
  */
-static int apply_if_changed(struct watcher *w, bool first, char *err, size_t errlen)
+static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t errlen)
 {
 	struct file_id now;
 	int ret;
@@ -138,22 +245,46 @@ static int apply_if_changed(struct watcher *w, bool first, char *err, size_t err
 	ret = file_id_of(w->path, &now);
 	if (ret) {
 		vfw_set_err(err, errlen, "%s: %s", w->path, strerror(-ret));
+		if (why == APPLY_CHANGE && w->missing)
+			return 0;	/* said already */
+		w->missing = true;
 		goto refused;
 	}
-	if (w->have_seen && same_file_id(&now, &w->seen)) {
-		pr_debug("%s: %s unchanged\n", w->ifname, w->path);
-		return 0;
+	w->missing = false;
+	if (why == APPLY_CHANGE && w->have_seen && same_file_id(&now, &w->seen)) {
+		/* A directory made safe changes nothing of the file: a file
+		 * refused for its permissions is looked at again, quietly. */
+		if (!w->unsafe ||
+		    vfw_check_rules_perms_unless(w->path, w->allow_unsafe, err, errlen)) {
+			pr_debug("%s: %s unchanged\n", w->ifname, w->path);
+			return 0;
+		}
 	}
 	/* Taken before the apply: a change during it differs from `now`. */
 	w->seen = now;
 	w->have_seen = true;
-	ret = vfw_apply(w->ifname, w->path, err, errlen);
+	if (why != APPLY_FIRST)
+		vfw_notify("RELOADING=1\nSTATUS=applying %s", w->path);
+	ret = vfw_check_rules_perms_unless(w->path, w->allow_unsafe, err, errlen);
+	w->unsafe = ret != 0;
 	if (!ret)
+		ret = vfw_apply(w->ifname, w->path, err, errlen);
+	if (!ret) {
+		set_applied_status(w);
+		if (why != APPLY_FIRST)
+			vfw_notify("READY=1\nSTATUS=%s", w->status);
 		return 0;
+	}
 refused:
-	if (!first)
-		pr_warn("vaultfw: apply: %s (the rules in force stay)\n", err);
-	return first ? ret ?: -EIO : 0;
+	if (why == APPLY_FIRST) {
+		set_error_status(w, err, "");
+		vfw_notify("STATUS=%s", w->status);
+		return ret ?: -EIO;
+	}
+	pr_warn("vaultfw: apply: %s (the rules in force stay)\n", err);
+	set_error_status(w, err, " (the rules in force stay)");
+	vfw_notify("READY=1\nSTATUS=%s", w->status);
+	return 0;
 }
 
 /* Drain the inotify queue; a watched directory that went is unwatched. */
@@ -173,16 +304,15 @@ static int drain_events(struct watcher *w)
 			if (!(ev->mask & IN_IGNORED))
 				continue;
 			for (i = 0; i < N_DIRS; i++)
-				if (w->wd[i] == ev->wd) {
-					w->wd[i] = -1;
-					w->dirs[i][0] = '\0';
+				if (w->watch[i].wd == ev->wd) {
+					w->watch[i].wd = -1;
+					w->watch[i].dir[0] = '\0';
 				}
 		}
 	}
 }
 
-/* Wait for events, then for DEBOUNCE_MS without any. Returns 1 on a stop
- * signal, 0 when the file should be looked at, or a negative errno. */
+/* Wait for events, then for DEBOUNCE_MS without any; or for a signal. */
 static int wait_for_change(struct watcher *w)
 {
 	int timeout = -1, ret;
@@ -190,10 +320,12 @@ static int wait_for_change(struct watcher *w)
 
 	for (;;) {
 		ret = vfw_signals_wait(&w->sig, w->inotify_fd, timeout, &ready);
+		if (ret == SIGHUP)
+			return WAIT_RELOAD;
 		if (ret)
-			return ret > 0 ? 1 : ret;
+			return ret > 0 ? WAIT_STOP : ret;
 		if (!ready)
-			return 0;	/* quiet for DEBOUNCE_MS */
+			return WAIT_CHANGE;	/* quiet for DEBOUNCE_MS */
 		ret = drain_events(w);
 		if (ret)
 			return ret;
@@ -201,42 +333,65 @@ static int wait_for_change(struct watcher *w)
 	}
 }
 
+/* Re-arm after events; say once that the directory went, and came back. */
+static void rearm(struct watcher *w)
+{
+	bool gone = arm_watches(w) != 0;
+
+	if (gone && !w->dir_gone)
+		pr_warn("%s: the directory of %s is gone; waiting for it\n", w->ifname, w->path);
+	else if (!gone && w->dir_gone)
+		pr_info("%s: the directory of %s is back; watching it again\n", w->ifname,
+			w->path);
+	w->dir_gone = gone;
+}
+
 static int watch_loop(struct watcher *w, char *err, size_t errlen)
 {
 	int ret;
 
-	ret = apply_if_changed(w, true, err, errlen);
+	ret = apply_file(w, APPLY_FIRST, err, errlen);
 	if (ret)
 		return ret;
 	ret = arm_watches(w);
 	if (ret) {
 		vfw_set_err(err, errlen, "cannot watch the directory of %s", w->path);
+		vfw_notify("STATUS=%s", err);
 		return ret;
 	}
 	pr_info("%s: watching %s for changes\n", w->ifname, w->path);
-	while (!(ret = wait_for_change(w))) {
+	/* Ready once the first rules are live and a change would be seen. */
+	vfw_notify("READY=1\nSTATUS=%s", w->status);
+	while ((ret = wait_for_change(w)) == WAIT_CHANGE || ret == WAIT_RELOAD) {
+		if (ret == WAIT_RELOAD)
+			pr_info("%s: SIGHUP: applying %s again\n", w->ifname, w->path);
 		/* Re-armed first, so a change while applying is not missed. */
-		if (arm_watches(w))
-			pr_warn("%s: the directory of %s is gone; waiting for it\n", w->ifname,
-				w->path);
-		apply_if_changed(w, false, err, errlen);
+		rearm(w);
+		apply_file(w, ret == WAIT_RELOAD ? APPLY_RELOAD : APPLY_CHANGE, err, errlen);
 	}
 	if (ret < 0) {
 		vfw_set_err(err, errlen, "waiting for changes of %s: %s", w->path, strerror(-ret));
+		vfw_notify("STATUS=%s", err);
 		return ret;
 	}
+	vfw_notify("STOPPING=1\nSTATUS=stopped; the rules in force stay");
 	pr_info("%s: stopped watching %s; the rules in force stay\n", w->ifname, w->path);
 	return 0;
 }
 
-int vfw_apply_watch(const char *ifname, const char *rules_path, char *err, size_t errlen)
+int vfw_apply_watch(const char *ifname, const char *rules_path, bool allow_unsafe_perms,
+		    char *err, size_t errlen)
 {
 	struct watcher w = {
-		.ifname = ifname, .path = rules_path, .inotify_fd = -1, .wd = { -1, -1 },
+		.ifname = ifname, .path = rules_path, .allow_unsafe = allow_unsafe_perms,
+		.inotify_fd = -1, .watch = { { .wd = -1 }, { .wd = -1 }, { .wd = -1 } },
 	};
 	int ret;
 
-	ret = vfw_signals_open(&w.sig, false);
+	/* A service's stdout is a pipe to the journal: each "applied" line
+	 * goes out when it is printed, not when a block fills. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = vfw_signals_open(&w.sig, true);
 	if (!ret) {
 		w.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		ret = w.inotify_fd < 0 ? -errno : 0;

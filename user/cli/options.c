@@ -166,9 +166,19 @@ void vfw_print_man_page(FILE *out)
 	fputs(".SH EXIT STATUS\n.TP\n.B 0\nSuccess.\n.TP\n.B 1\nThe command failed; "
 	      "one line on standard error says why.\n.TP\n.B 2\nUsage error: an unknown "
 	      "command or option, a missing or malformed argument.\n"
+	      ".SH ENVIRONMENT\n.TP\n.B NOTIFY_SOCKET\nWhere \\fBapply \\-\\-watch\\fR sends its "
+	      "readiness (READY=1 after the first apply, RELOADING=1 and READY=1 around each "
+	      "later one, STATUS=), as \\fBsd_notify\\fR(3) describes; set by systemd for "
+	      "Type=notify services.\n"
 	      ".SH FILES\n.TP\n.I /sys/fs/bpf/vaultfw/\nPinned maps and program, one "
-	      "directory per interface.\n"
-	      ".SH SEE ALSO\n.BR bpftool (8),\n.BR ip (8)\n", out);
+	      "directory per interface.\n.TP\n.I /etc/vaultfw/IFACE.json\nThe rules "
+	      "\\fBvaultfw@IFACE.service\\fR attaches and watches. attach and apply refuse a "
+	      "rules file that others than root could have written (the file, a directory "
+	      "above it, a symlink on its path) unless given \\-\\-allow\\-unsafe\\-permissions.\n"
+	      ".TP\n.I /etc/default/vaultfw-IFACE\nVAULTFW_ATTACH_OPTS, options for the "
+	      "service's attach.\n"
+	      ".SH SEE ALSO\n.BR bpftool (8),\n.BR ip (8),\n.BR systemd.service (5),\n"
+	      ".BR sd_notify (3)\n", out);
 }
 
 /* ------------------------------------------------------------------ */
