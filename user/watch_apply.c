@@ -19,6 +19,7 @@
 #include "log.h"
 #include "notify.h"
 #include "perms.h"
+#include "iface.h"
 #include "pins.h"
 #include "ruleset.h"
 #include "signals.h"
@@ -213,7 +214,7 @@ static void set_applied_status(struct watcher *w)
 	unsigned long long generation;
 	char err[ERR_MAX];
 
-	if (vfw_with_pinned_maps(w->ifname, false, read_generation, &generation, err,
+	if (vfw_with_pinned_maps(w->ifname, VFW_PINS_READ, read_generation, &generation, err,
 				 sizeof(err)))
 		snprintf(w->status, sizeof(w->status), "applied %s", w->path);
 	else

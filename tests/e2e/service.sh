@@ -9,11 +9,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-NS=vfws-$$
-PEER_NS=vfwsp-$$
-IFACE=vfws$$a
-PEER=vfws$$b
-TMP=$(mktemp -d /tmp/vfws.XXXXXX)
+e2e_init v
 CONF=$TMP/conf
 RULES=$CONF/vault.json
 PY=/usr/bin/python3
@@ -28,16 +24,15 @@ stop_watcher() {
 	[ -n "$READER_PID" ] && wait "$READER_PID" 2>/dev/null	# ends at EOF
 	READER_PID=
 }
+# Before the harness's own cleanup (namespaces, pins, TMP).
 cleanup() {
 	local pid
 	stop_watcher
 	for pid in "${NOTIFY_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
-	veth_ns_down
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
+topo_on_cleanup cleanup
 
 # rules NET: a rules file admitting NET only.
 rules() {
@@ -123,12 +118,12 @@ check "service: READY=1 with STATUS=applied FILE: generation N, after the first 
 check "service: the first message is READY=1 (nothing before the first apply)" \
 	test "$(head -n1 "$NLOG")" = "READY=1|STATUS=applied $RULES: generation $((G + 1))"
 check "service: the first 'applied' line comes through the pipe while the watcher runs" \
-	bash -c "$(declare -f wait_for pipe_lines_are count_in); TMP=$TMP; wait_for $DEADLINE pipe_lines_are 1 && kill -0 $WATCH_PID"
+	bash -c "$(declare -f wait_for topo_wait pipe_lines_are count_in); TMP=$TMP; wait_for $DEADLINE pipe_lines_are 1 && kill -0 $WATCH_PID"
 
 rules $B_NET >"$RULES"
 check "service: a change is applied" wait_for "$DEADLINE" generation_is $((G + 2))
 check "service: the second 'applied' line comes through the pipe before the watcher exits" \
-	bash -c "$(declare -f wait_for pipe_lines_are count_in); TMP=$TMP; wait_for $DEADLINE pipe_lines_are 2 && kill -0 $WATCH_PID"
+	bash -c "$(declare -f wait_for topo_wait pipe_lines_are count_in); TMP=$TMP; wait_for $DEADLINE pipe_lines_are 2 && kill -0 $WATCH_PID"
 check "service: RELOADING=1, then READY=1 with the new generation, around the re-apply" \
 	wait_for "$DEADLINE" notified "$NLOG" "READY=1|STATUS=applied $RULES: generation $((G + 2))"
 check "service: RELOADING=1 came just before that READY=1" \
