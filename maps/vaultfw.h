@@ -28,7 +28,6 @@
  * is written by the next apply and then made live with one 4-byte store.
  */
 #define VFW_SLOTS		2
-#define VFW_TRIE_MAX_ENTRIES	16384
 #define VFW_MAX_DP_ADDRS	16
 #define VFW_MAX_DP_PORTS	16
 #define VFW_NAME_MAX		256
@@ -168,8 +167,8 @@ enum vfw_config_flags {
 	VFW_CFG_PUBLIC_DISABLED	= 1 << 3,	/* publicNetworkAccess Disabled */
 	VFW_CFG_PERIMETER	= 1 << 4,	/* host.perimeter present */
 	VFW_CFG_PERIM_ENFORCE	= 1 << 5,	/* Enforced, or SecuredByPerimeter */
-	VFW_CFG_FAST		= 1 << 6,	/* untagged IPv4 sources: vfw_fast_* tables */
-	VFW_CFG_FAST_TAGGED	= 1 << 7,	/* tagged IPv4 sources too */
+	VFW_CFG_FAST		= 1 << 6,	/* untagged IPv4 sources: vfw_pop_* tables */
+	VFW_CFG_FAST_TAGGED	= 1 << 7,	/* tagged IPv4 sources: vfw_fast_* tables */
 };
 
 struct vfw_dp_addr {
@@ -210,13 +209,108 @@ struct vfw_config {
 };
 
 /*
- * Fast path for IPv4 sources (docs/design.md "Fast path"): multibit tries
- * with 8-bit strides built from the same pushed-down entries as the LPM
- * trie. Each slot is one element of both arrays. A node entry is a value index (0:
- * no entry matches) or VFW_FAST_CHILD | the index of the next node. Three
- * tries share the nodes, each walking its key from the most significant
- * byte, with its own root nodes at the start of the region:
- *  - untagged: key = source; root r holds r.x.0.0/16, indexed by x;
+ * Fast path for IPv4 sources (docs/design.md "Fast path for IPv4 sources"),
+ * built from the same pushed-down entries as the LPM trie. Each slot is
+ * one element of every array below: the program looks the slot up once
+ * per array and then indexes in place (masked, so sizes are powers of two).
+ *
+ * Untagged sources: a Poptrie (Asai & Ohara, SIGCOMM 2015). The root is
+ * indexed directly by the top VFW_POP_ROOT_BITS of the source; an entry is
+ * a value index (0: no entry matches) or VFW_POP_CHILD | a node index. A
+ * node splits its range into 64 slots of the next VFW_POP_STRIDE bits: bit
+ * i of `children` says slot i goes on to a tail node, which splits its
+ * slot into 64 single sources; bit i of `leaves` marks a leaf slot whose
+ * value differs from the leaf slot before it (runs of equal leaves are
+ * stored once). A slot's child or leaf is found by counting the bits below
+ * it, so the arrays hold only what differs.
+ */
+#define VFW_MAP_POP_ROOT	"vfw_pop_root"
+#define VFW_MAP_POP_NODES	"vfw_pop_nodes"
+#define VFW_MAP_POP_TAILS	"vfw_pop_tails"
+#define VFW_MAP_POP_LEAVES	"vfw_pop_leaves"
+#define VFW_MAP_POP_VALS	"vfw_pop_vals"
+#define VFW_POP_ROOT_BITS	20
+#define VFW_POP_STRIDE		6
+#define VFW_POP_FANOUT		(1 << VFW_POP_STRIDE)
+#define VFW_POP_CHILD		0x80000000u
+/*
+ * Sized so that every rule set the compiler accepts fits (fastpath.h
+ * proves the bounds): a node or tail node needs an entry that ends inside
+ * its range, and a leaf run ends at a node's edge or an entry's.
+ */
+#define VFW_POP_CAP_BITS	17
+#define VFW_TRIE_MAX_ENTRIES	((1 << VFW_POP_CAP_BITS) - 1)	/* values fit with index 0 */
+#define VFW_POP_ROOT		(1 << VFW_POP_ROOT_BITS)
+#define VFW_POP_NODES		(1 << VFW_POP_CAP_BITS)
+#define VFW_POP_TAILS		(1 << VFW_POP_CAP_BITS)
+#define VFW_POP_LEAVES		(4 << VFW_POP_CAP_BITS)
+#define VFW_POP_VALS		(1 << VFW_POP_CAP_BITS)
+
+struct vfw_pop_node {
+	__u64 children;		/* bit i: slot i has a tail node */
+	__u64 leaves;		/* bit i: leaf slot i starts a run */
+	__u32 child_base;	/* tail node of the lowest child slot */
+	__u32 leaf_base;	/* leaf of the lowest leaf slot */
+};
+
+struct vfw_pop_tail {		/* every slot a leaf: one source each */
+	__u64 leaves;
+	__u32 leaf_base;
+	__u32 pad;
+};
+
+/*
+ * BPF has no popcount instruction: a branch-free count (SWAR), which both
+ * the program and the builder's own walk use, so they agree by construction.
+ */
+static inline __attribute__((always_inline)) __u32 vfw_popcount64(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (x * 0x0101010101010101ULL) >> 56;
+}
+
+/* The tail node of child slot i: child slots below it come first. */
+static inline __attribute__((always_inline)) __u32
+vfw_pop_child(const struct vfw_pop_node *n, __u32 i)
+{
+	return n->child_base + vfw_popcount64(n->children & ((1ULL << i) - 1));
+}
+
+/* The leaf of leaf slot i: the run that starts at or below it. A node's
+ * lowest leaf slot always starts a run, so the count is at least one. */
+static inline __attribute__((always_inline)) __u32
+vfw_pop_leaf(__u64 leaves, __u32 leaf_base, __u32 i)
+{
+	return leaf_base + vfw_popcount64(leaves & ((2ULL << i) - 1)) - 1;
+}
+
+struct vfw_pop_slot_root {
+	__u32 entry[VFW_POP_ROOT];
+};
+
+struct vfw_pop_slot_nodes {
+	struct vfw_pop_node node[VFW_POP_NODES];
+};
+
+struct vfw_pop_slot_tails {
+	struct vfw_pop_tail tail[VFW_POP_TAILS];
+};
+
+struct vfw_pop_slot_leaves {
+	__u32 leaf[VFW_POP_LEAVES];	/* value indexes */
+};
+
+struct vfw_pop_slot_vals {
+	struct vfw_lpm_val val[VFW_POP_VALS];	/* distinct values, 0 unused */
+};
+
+/*
+ * Tagged sources: multibit tries with 8-bit strides. A node entry is a
+ * value index into vfw_fast_vals (0: no entry matches) or VFW_FAST_CHILD |
+ * the index of the next node. Two tries share the nodes, each walking its
+ * key from the most significant byte, with its own root nodes at the start:
  *  - VLAN: key = VLAN id << 32 | source; root r holds ids r << 8 | x;
  *  - VNI: key = VNI << 32 | source; one root, indexed by the VNI's top byte.
  */
@@ -224,10 +318,9 @@ struct vfw_config {
 #define VFW_MAP_FAST_VALS	"vfw_fast_vals"
 #define VFW_FAST_STRIDE		8
 #define VFW_FAST_FANOUT		(1 << VFW_FAST_STRIDE)
-#define VFW_FAST_UNTAGGED_ROOT_BITS (2 * VFW_FAST_STRIDE)
 #define VFW_FAST_VLAN_BITS	12	/* the VLAN root entry consumes them all */
 #define VFW_FAST_VNI_BITS	24	/* the VNI root entry consumes one byte */
-#define VFW_FAST_VLAN_ROOT	VFW_FAST_FANOUT
+#define VFW_FAST_VLAN_ROOT	0
 #define VFW_FAST_VNI_ROOT	(VFW_FAST_VLAN_ROOT + (1 << (VFW_FAST_VLAN_BITS - VFW_FAST_STRIDE)))
 #define VFW_FAST_ROOT_NODES	(VFW_FAST_VNI_ROOT + 1)
 #define VFW_FAST_NODES		4096	/* per slot, roots included */
@@ -238,8 +331,6 @@ struct vfw_fast_node {
 	__u16 next[VFW_FAST_FANOUT];
 };
 
-/* A slot's tables are one element of each map: the program looks the
- * slot up once and then indexes (masked, so these are powers of two). */
 struct vfw_fast_slot_nodes {
 	struct vfw_fast_node node[VFW_FAST_NODES];
 };

@@ -452,9 +452,10 @@ static bool test_entry_limit(void)
 	struct vfw_group group = { .name = "huge", .n_prefixes = n };
 	struct vfw_rules r = { .trusted = &group, .n_trusted = 1 };
 	struct vfw_compiled c;
-	char err[256] = "";
+	char err[256] = "", count[32];
 	int ret;
 
+	snprintf(count, sizeof(count), "%zu", n);
 	group.prefixes = calloc(n, sizeof(*group.prefixes));
 	if (!ASSERT_TRUE(group.prefixes, "calloc"))
 		return false;
@@ -463,7 +464,7 @@ static bool test_entry_limit(void)
 	ret = vfw_compile(&r, &c, err, sizeof(err));
 	free(group.prefixes);
 	return ASSERT_EQ(ret, -E2BIG, "too many entries") &&
-	       ASSERT_STR_CONTAINS(err, "16385", "message names the count") &&
+	       ASSERT_STR_CONTAINS(err, count, "message names the count") &&
 	       ASSERT_TRUE(!c.entries && !c.rules, "nothing left allocated");
 }
 

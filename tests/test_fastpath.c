@@ -40,8 +40,8 @@
 #define FP_TAGS			3	/* two VNIs that share a top byte, a VLAN */
 #define FP_MAX_TAG_PREFIXES	3	/* subnets per tag */
 #define FP_FAST_FLAGS		(VFW_CFG_FAST | VFW_CFG_FAST_TAGGED)
-/* Distinct /16s, each needing its own child nodes: more than fit. */
-#define FP_OVERFLOW_RULES	(VFW_FAST_NODES / 2 + 1)
+/* /32 subnets on distinct VLANs, four child nodes each: more than fit. */
+#define FP_OVERFLOW_SUBNETS	(VFW_FAST_NODES / 4 + 1)
 
 struct fp_set {
 	struct vfw_rules rules;
@@ -438,19 +438,36 @@ static long longest_match(const struct vfw_compiled *c, const struct vfw_tag *ta
 	return best;
 }
 
+/* The value the fast tables reach for the source, as an entry's value
+ * (NULL: no entry), whichever structure answers for the tag. */
+static const struct vfw_lpm_val *walk_value(const struct vfw_compiled *c,
+					    const struct vfw_tag *tag, __u32 addr)
+{
+	__u32 val = vfw_fast_find_tagged(&c->fast, tag->kind, tag->id, addr);
+	const __u32 *val_entry = tag->kind == VFW_TAG_NONE ? c->fast.pop.val_entry :
+							     c->fast.val_entry;
+
+	return val ? &c->entries[val_entry[val]].val : NULL;
+}
+
+/* Values, not entries: entries with equal values share one in the tables. */
+static bool same_value(const struct vfw_compiled *c, const struct vfw_lpm_val *got, long want)
+{
+	if (!got || want < 0)
+		return ASSERT_EQ(!got, want < 0, "the walk finds an entry where one matches");
+	return ASSERT_EQ(memcmp(got, &c->entries[want].val, sizeof(*got)), 0,
+			 "the walk reaches the longest matching entry's value");
+}
+
 static bool walk_matches_tag(const struct fp_set *s, const struct vfw_compiled *c,
 			     const struct vfw_tag *tag)
 {
 	size_t i;
 
-	for (i = 0; i < s->n_sources; i++) {
-		__u32 val = vfw_fast_find_tagged(&c->fast, tag->kind, tag->id, s->sources[i]);
-		long want = longest_match(c, tag, s->sources[i]);
-		long got = val ? (long)c->fast.val_entry[val] : -1;
-
-		if (!ASSERT_EQ(got, want, "entry the walk reaches"))
+	for (i = 0; i < s->n_sources; i++)
+		if (!same_value(c, walk_value(c, tag, s->sources[i]),
+				longest_match(c, tag, s->sources[i])))
 			return false;
-	}
 	return true;
 }
 
@@ -479,7 +496,8 @@ static bool test_walk(struct gen_rng *r)
 	for (i = 0; ok && i < FP_RULE_SETS; i++) {
 		random_set(r, s);
 		ok = ASSERT_EQ(vfw_compile(&s->rules, &compiled, err, sizeof(err)), 0, err) &&
-		     ASSERT_TRUE(compiled.fast.n_nodes, "the rule set fits the fast path") &&
+		     ASSERT_TRUE(compiled.fast.pop.root && compiled.fast.nodes,
+				 "the rule set fits the fast path") &&
 		     walk_matches(s, &compiled);
 		vfw_compiled_free(&compiled);
 		vfw_rules_free(&s->rules);
@@ -488,36 +506,47 @@ static bool test_walk(struct gen_rng *r)
 	return ok;
 }
 
-/* /32s in distinct /16s: each takes two child nodes. */
+/* The untagged Poptrie always fits; the tagged tables need not. */
 static bool test_overflow(struct diff_env *env)
 {
 	struct vfw_compiled compiled = {};
 	struct vfw_rules rules = {};
 	struct vfw_config cfg;
 	struct fp_outcome out;
+	struct vfw_tag tag;
 	struct frame f;
-	__u32 slot, i, last;
+	__u32 slot, i;
 	bool ok;
 
 	random_settings(&(struct gen_rng){ .state = FP_SEED }, &rules);
 	rules.has_network_acls = true;
 	rules.default_allow = false;
 	rules.public_access = VFW_PNA_ENABLED;
-	rules.ip_rules = calloc(FP_OVERFLOW_RULES, sizeof(*rules.ip_rules));
-	if (!ASSERT_TRUE(rules.ip_rules, "allocate rules"))
+	rules.subnets = calloc(FP_OVERFLOW_SUBNETS, sizeof(*rules.subnets));
+	rules.vnet_rules = calloc(FP_OVERFLOW_SUBNETS, sizeof(*rules.vnet_rules));
+	if (!ASSERT_TRUE(rules.subnets && rules.vnet_rules, "allocate rules"))
 		return false;
-	for (i = 0; i < FP_OVERFLOW_RULES; i++)
-		rules.ip_rules[i].prefix = (struct vfw_prefix){ .addr = (i << 16) | 1, .len = 32 };
-	rules.n_ip_rules = FP_OVERFLOW_RULES;
-	last = rules.ip_rules[FP_OVERFLOW_RULES - 1].prefix.addr;
+	for (i = 0; i < FP_OVERFLOW_SUBNETS; i++) {
+		struct vfw_subnet *sn = &rules.subnets[i];
+
+		snprintf(sn->id, sizeof(sn->id), "subnet-%u", i);
+		sn->tag = (struct vfw_tag){ .kind = VFW_TAG_VLAN, .id = i + 1 };
+		sn->has_prefix = true;
+		sn->prefix = (struct vfw_prefix){ .addr = 0xc6336400 | i, .len = 32 };
+		snprintf(rules.vnet_rules[i].id, VFW_NAME_MAX, "%s", sn->id);
+	}
+	rules.n_subnets = rules.n_vnet_rules = FP_OVERFLOW_SUBNETS;
+	tag = rules.subnets[FP_OVERFLOW_SUBNETS - 1].tag;
 	ok = ASSERT_EQ(install(env, &rules, &compiled), 0, "install") &&
-	     ASSERT_EQ(compiled.fast.n_nodes, 0, "no fast tables") &&
+	     ASSERT_TRUE(!compiled.fast.nodes, "no tagged tables") &&
+	     ASSERT_TRUE(compiled.fast.pop.root, "the untagged Poptrie") &&
 	     ASSERT_EQ(live_config(env, &slot, &cfg), 0, "read the live config") &&
-	     ASSERT_EQ(cfg.flags & VFW_CFG_FAST, 0, "VFW_CFG_FAST clear") &&
-	     ASSERT_TRUE(build_frame(last, &untagged, &f), "build frame") &&
+	     ASSERT_EQ(cfg.flags & FP_FAST_FLAGS, VFW_CFG_FAST, "only VFW_CFG_FAST set") &&
+	     ASSERT_TRUE(build_frame(rules.subnets[FP_OVERFLOW_SUBNETS - 1].prefix.addr, &tag, &f),
+			 "build frame") &&
 	     ASSERT_EQ(run_once(env, &f, &out), 0, "run") &&
 	     ASSERT_EQ(out.verdict, XDP_PASS, "verdict") &&
-	     ASSERT_EQ(out.reasons, 1U << VFW_REASON_IP_RULE, "reason ip-rule") &&
+	     ASSERT_EQ(out.reasons, 1U << VFW_REASON_VNET_RULE, "reason vnet-rule") &&
 	     ASSERT_EQ(out.rules_moved, 1, "one rule credited");
 	vfw_compiled_free(&compiled);
 	vfw_rules_free(&rules);
@@ -554,7 +583,7 @@ int main(int argc, char **argv)
 		TEST_CASE(&totals, name, check_set(&env, s));
 		vfw_rules_free(&s->rules);
 	}
-	TEST_CASE(&totals, "fastpath: too big for the fast tables: LPM trie answers",
+	TEST_CASE(&totals, "fastpath: too big for the tagged tables: LPM trie answers for tags",
 		  test_overflow(&env));
 	diff_env_close(&env);
 	free(s);
