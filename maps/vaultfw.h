@@ -239,7 +239,7 @@ struct vfw_config {
  * its range, and a leaf run ends at a node's edge or an entry's.
  */
 #define VFW_POP_CAP_BITS	17
-#define VFW_TRIE_MAX_ENTRIES	((1 << VFW_POP_CAP_BITS) - 1)	/* values fit with index 0 */
+#define VFW_TRIE_MAX_ENTRIES	131071	/* (1 << VFW_POP_CAP_BITS) - 1: values fit with index 0 */
 #define VFW_POP_ROOT		(1 << VFW_POP_ROOT_BITS)
 #define VFW_POP_NODES		(1 << VFW_POP_CAP_BITS)
 #define VFW_POP_TAILS		(1 << VFW_POP_CAP_BITS)
@@ -357,10 +357,11 @@ struct vfw_ident {
  * The rules document a slot was compiled from (SPEC §1 JSON, compact), so
  * that `show` and the rule edits build on exactly what is live. Written
  * into the inactive slot before the flip; the program never reads it.
- * The largest valid document (1000 IP rules, 200 vnet rules and 512
- * subnets with 255-character ids) takes about 260 KiB.
+ * The largest valid document (VFW_TRIE_MAX_ENTRIES prefixes of 18 bytes of
+ * JSON each, 1000 IP rules, 200 vnet rules and 512 subnets with
+ * 255-character ids) takes about 2.6 MiB.
  */
-#define VFW_DOC_MAX		(512 * 1024)
+#define VFW_DOC_MAX		(4 * 1024 * 1024)
 
 struct vfw_document {
 	__u32 len;		/* bytes of text used, 0: no document stored */

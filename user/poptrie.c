@@ -27,6 +27,7 @@ _Static_assert(TAIL_SHIFT == VFW_POP_STRIDE, "a tail node must split its slot in
 _Static_assert(VFW_POP_FANOUT == 64, "slots are bits of a __u64");
 _Static_assert(VFW_POP_NODES <= VFW_POP_CHILD, "a node index would hit the child bit");
 /* The bounds that make every accepted rule set fit (see the header). */
+_Static_assert(VFW_TRIE_MAX_ENTRIES == (1 << VFW_POP_CAP_BITS) - 1, "capacity and limit disagree");
 _Static_assert(VFW_TRIE_MAX_ENTRIES <= VFW_POP_NODES, "a node per entry");
 _Static_assert(VFW_TRIE_MAX_ENTRIES <= VFW_POP_TAILS, "a tail node per entry");
 _Static_assert(4ULL * VFW_TRIE_MAX_ENTRIES <= VFW_POP_LEAVES, "a run per node, tail and entry edge");
