@@ -109,8 +109,11 @@ BENCH_HDRS := $(wildcard tests/bench/*.h)
 $(BUILD)/bench_gen.bpf.o: tests/bench/bench_gen.bpf.c tests/bench/bench_gen.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/bench_cold.bpf.o: tests/bench/bench_cold.bpf.c tests/bench/bench_cold.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(BUILD)/tests/bench/%.o: tests/bench/%.c $(BENCH_HDRS) $(TEST_HDRS) $(SKELS) \
-			  $(BUILD)/bench_gen.skel.h
+			  $(BUILD)/bench_gen.skel.h $(BUILD)/bench_cold.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
