@@ -97,36 +97,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VFW_SLOTS);
 	__type(key, __u32);
-	__type(value, struct vfw_pop_slot_root);
-} vfw_pop_root SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VFW_SLOTS);
-	__type(key, __u32);
-	__type(value, struct vfw_pop_slot_nodes);
-} vfw_pop_nodes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VFW_SLOTS);
-	__type(key, __u32);
-	__type(value, struct vfw_pop_slot_tails);
-} vfw_pop_tails SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VFW_SLOTS);
-	__type(key, __u32);
-	__type(value, struct vfw_pop_slot_leaves);
-} vfw_pop_leaves SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VFW_SLOTS);
-	__type(key, __u32);
-	__type(value, struct vfw_pop_slot_vals);
-} vfw_pop_vals SEC(".maps");
+	__type(value, struct vfw_pop_slot);
+} vfw_pop SEC(".maps");
 
 _Static_assert(!(VFW_POP_NODES & (VFW_POP_NODES - 1)), "node indexes are masked");
 _Static_assert(!(VFW_POP_TAILS & (VFW_POP_TAILS - 1)), "tail indexes are masked");
@@ -521,57 +493,39 @@ static __always_inline struct vfw_lpm_val *walk_fast(__u32 slot, __u64 key, __u3
 
 /*
  * Below a root entry with a child: the node's slot, and for a child slot
- * the tail node's, each found by counting bits (maps/vaultfw.h). Returns
- * a value index, 0 for none.
+ * the tail node's, each found by rank (maps/vaultfw.h). Returns a value
+ * index, 0 for none.
  */
-static __always_inline __u32 walk_pop_node(__u32 slot, __u32 entry, __u32 src)
+static __always_inline __u32 walk_pop_node(const struct vfw_pop_slot *t, __u32 entry,
+					   __u32 src)
 {
-	struct vfw_pop_slot_leaves *leaves;
-	struct vfw_pop_slot_nodes *nodes;
-	struct vfw_pop_slot_tails *tails;
-	const struct vfw_pop_node *node;
+	const struct vfw_pop_node *node = &t->node[entry & (VFW_POP_NODES - 1)];
+	__u32 i = (src >> VFW_POP_STRIDE) & (VFW_POP_FANOUT - 1);
 	const struct vfw_pop_tail *tail;
-	__u32 i = (src >> VFW_POP_STRIDE) & (VFW_POP_FANOUT - 1), base;
-	__u64 runs;
 
-	nodes = bpf_map_lookup_elem(&vfw_pop_nodes, &slot);
-	leaves = bpf_map_lookup_elem(&vfw_pop_leaves, &slot);
-	if (!nodes || !leaves)
-		return 0;
-	node = &nodes->node[entry & (VFW_POP_NODES - 1)];
-	runs = node->leaves;
-	base = node->leaf_base;
-	if (node->children & (1ULL << i)) {
-		tails = bpf_map_lookup_elem(&vfw_pop_tails, &slot);
-		if (!tails)
-			return 0;
-		tail = &tails->tail[vfw_pop_child(node, i) & (VFW_POP_TAILS - 1)];
-		runs = tail->leaves;
-		base = tail->leaf_base;
-		i = src & (VFW_POP_FANOUT - 1);
-	}
-	return leaves->leaf[vfw_pop_leaf(runs, base, i) & (VFW_POP_LEAVES - 1)];
+	if (!(node->children & (1ULL << i)))
+		return t->leaf[vfw_pop_leaf(node->leaves, node->leaves_below, node->leaf_base, i) &
+			       (VFW_POP_LEAVES - 1)];
+	tail = &t->tail[vfw_pop_child(node, i) & (VFW_POP_TAILS - 1)];
+	i = src & (VFW_POP_FANOUT - 1);
+	return t->leaf[vfw_pop_leaf(tail->leaves, tail->leaves_below, tail->leaf_base, i) &
+		       (VFW_POP_LEAVES - 1)];
 }
 
 /* The untagged source's entry, as the LPM trie would return it, or NULL. */
 static __always_inline struct vfw_lpm_val *walk_pop(__u32 slot, __u32 src)
 {
-	struct vfw_pop_slot_root *root;
-	struct vfw_pop_slot_vals *vals;
+	struct vfw_pop_slot *t = bpf_map_lookup_elem(&vfw_pop, &slot);
 	__u32 entry;
 
-	root = bpf_map_lookup_elem(&vfw_pop_root, &slot);
-	if (!root)
+	if (!t)
 		return NULL;
-	entry = root->entry[src >> VFW_POP_NODE_SHIFT];
+	entry = t->root[src >> VFW_POP_NODE_SHIFT];
 	if (entry & VFW_POP_CHILD)
-		entry = walk_pop_node(slot, entry, src);
+		entry = walk_pop_node(t, entry, src);
 	if (!entry)
 		return NULL;
-	vals = bpf_map_lookup_elem(&vfw_pop_vals, &slot);
-	if (!vals)
-		return NULL;
-	return &vals->val[entry & (VFW_POP_VALS - 1)];
+	return &t->val[entry & (VFW_POP_VALS - 1)];
 }
 
 /*

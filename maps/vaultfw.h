@@ -224,11 +224,7 @@ struct vfw_config {
  * stored once). A slot's child or leaf is found by counting the bits below
  * it, so the arrays hold only what differs.
  */
-#define VFW_MAP_POP_ROOT	"vfw_pop_root"
-#define VFW_MAP_POP_NODES	"vfw_pop_nodes"
-#define VFW_MAP_POP_TAILS	"vfw_pop_tails"
-#define VFW_MAP_POP_LEAVES	"vfw_pop_leaves"
-#define VFW_MAP_POP_VALS	"vfw_pop_vals"
+#define VFW_MAP_POP		"vfw_pop"
 #define VFW_POP_ROOT_BITS	20
 #define VFW_POP_STRIDE		6
 #define VFW_POP_FANOUT		(1 << VFW_POP_STRIDE)
@@ -246,63 +242,76 @@ struct vfw_config {
 #define VFW_POP_LEAVES		(4 << VFW_POP_CAP_BITS)
 #define VFW_POP_VALS		(1 << VFW_POP_CAP_BITS)
 
+/*
+ * A slot's rank (the set bits below it in a bitmap) is the count below
+ * its byte, stored, plus the bits below it within that byte, from a
+ * table: BPF has no popcount instruction, and a 64-bit software count is
+ * a chain of a dozen dependent instructions on every level of the walk.
+ */
+#define VFW_POP_BYTES		(VFW_POP_FANOUT / 8)
+
 struct vfw_pop_node {
 	__u64 children;		/* bit i: slot i has a tail node */
 	__u64 leaves;		/* bit i: leaf slot i starts a run */
 	__u32 child_base;	/* tail node of the lowest child slot */
 	__u32 leaf_base;	/* leaf of the lowest leaf slot */
+	__u8 children_below[VFW_POP_BYTES];	/* bits of `children` below byte b */
+	__u8 leaves_below[VFW_POP_BYTES];
 };
 
 struct vfw_pop_tail {		/* every slot a leaf: one source each */
 	__u64 leaves;
+	__u8 leaves_below[VFW_POP_BYTES];
 	__u32 leaf_base;
 	__u32 pad;
 };
 
+#define VFW_POP8_2(n)	n, n + 1, n + 1, n + 2
+#define VFW_POP8_4(n)	VFW_POP8_2(n), VFW_POP8_2(n + 1), VFW_POP8_2(n + 1), VFW_POP8_2(n + 2)
+#define VFW_POP8_6(n)	VFW_POP8_4(n), VFW_POP8_4(n + 1), VFW_POP8_4(n + 1), VFW_POP8_4(n + 2)
+/* Set bits of every byte value. */
+static const __u8 vfw_pop8[256] = {
+	VFW_POP8_6(0), VFW_POP8_6(1), VFW_POP8_6(1), VFW_POP8_6(2)
+};
+
 /*
- * BPF has no popcount instruction: a branch-free count (SWAR), which both
- * the program and the builder's own walk use, so they agree by construction.
+ * Set bits of `bits` below slot i. Shifting the bits below i to the top
+ * of a byte, rather than masking them, keeps the table index visibly
+ * under 256 for the verifier.
  */
-static inline __attribute__((always_inline)) __u32 vfw_popcount64(__u64 x)
+static inline __attribute__((always_inline)) __u32
+vfw_pop_rank(__u64 bits, const __u8 below[VFW_POP_BYTES], __u32 i)
 {
-	x = x - ((x >> 1) & 0x5555555555555555ULL);
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-	return (x * 0x0101010101010101ULL) >> 56;
+	__u32 byte = (__u32)(bits >> (i & 0x38));
+
+	return below[(i >> 3) & (VFW_POP_BYTES - 1)] + vfw_pop8[(byte << (8 - (i & 7))) & 0xff];
 }
 
 /* The tail node of child slot i: child slots below it come first. */
 static inline __attribute__((always_inline)) __u32
 vfw_pop_child(const struct vfw_pop_node *n, __u32 i)
 {
-	return n->child_base + vfw_popcount64(n->children & ((1ULL << i) - 1));
+	return n->child_base + vfw_pop_rank(n->children, n->children_below, i);
 }
 
 /* The leaf of leaf slot i: the run that starts at or below it. A node's
  * lowest leaf slot always starts a run, so the count is at least one. */
 static inline __attribute__((always_inline)) __u32
-vfw_pop_leaf(__u64 leaves, __u32 leaf_base, __u32 i)
+vfw_pop_leaf(__u64 leaves, const __u8 below[VFW_POP_BYTES], __u32 leaf_base, __u32 i)
 {
-	return leaf_base + vfw_popcount64(leaves & ((2ULL << i) - 1)) - 1;
+	return leaf_base + vfw_pop_rank(leaves, below, i) + ((leaves >> i) & 1) - 1;
 }
 
-struct vfw_pop_slot_root {
-	__u32 entry[VFW_POP_ROOT];
-};
-
-struct vfw_pop_slot_nodes {
+/*
+ * A slot's Poptrie is one element (17 MiB), so the walk looks the slot up
+ * once and then only indexes: with a map per array, each lookup is a call
+ * to the compiler, which spills the walk's registers around it.
+ */
+struct vfw_pop_slot {
+	__u32 root[VFW_POP_ROOT];
 	struct vfw_pop_node node[VFW_POP_NODES];
-};
-
-struct vfw_pop_slot_tails {
 	struct vfw_pop_tail tail[VFW_POP_TAILS];
-};
-
-struct vfw_pop_slot_leaves {
-	__u32 leaf[VFW_POP_LEAVES];	/* value indexes */
-};
-
-struct vfw_pop_slot_vals {
+	__u32 leaf[VFW_POP_LEAVES];		/* value indexes */
 	struct vfw_lpm_val val[VFW_POP_VALS];	/* distinct values, 0 unused */
 };
 

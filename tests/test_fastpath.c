@@ -496,7 +496,7 @@ static bool test_walk(struct gen_rng *r)
 	for (i = 0; ok && i < FP_RULE_SETS; i++) {
 		random_set(r, s);
 		ok = ASSERT_EQ(vfw_compile(&s->rules, &compiled, err, sizeof(err)), 0, err) &&
-		     ASSERT_TRUE(compiled.fast.pop.root && compiled.fast.nodes,
+		     ASSERT_TRUE(compiled.fast.pop.slot && compiled.fast.nodes,
 				 "the rule set fits the fast path") &&
 		     walk_matches(s, &compiled);
 		vfw_compiled_free(&compiled);
@@ -539,7 +539,7 @@ static bool test_overflow(struct diff_env *env)
 	tag = rules.subnets[FP_OVERFLOW_SUBNETS - 1].tag;
 	ok = ASSERT_EQ(install(env, &rules, &compiled), 0, "install") &&
 	     ASSERT_TRUE(!compiled.fast.nodes, "no tagged tables") &&
-	     ASSERT_TRUE(compiled.fast.pop.root, "the untagged Poptrie") &&
+	     ASSERT_TRUE(compiled.fast.pop.slot, "the untagged Poptrie") &&
 	     ASSERT_EQ(live_config(env, &slot, &cfg), 0, "read the live config") &&
 	     ASSERT_EQ(cfg.flags & FP_FAST_FLAGS, VFW_CFG_FAST, "only VFW_CFG_FAST set") &&
 	     ASSERT_TRUE(build_frame(rules.subnets[FP_OVERFLOW_SUBNETS - 1].prefix.addr, &tag, &f),

@@ -259,19 +259,10 @@ static bool is_array_of(int fd, const char *name, __u32 value_size)
 
 bool vfw_fast_pop_usable(const struct vfw_fast_fds *fds)
 {
-	bool usable = is_array_of(fds->pop_root, VFW_MAP_POP_ROOT,
-				  sizeof(struct vfw_pop_slot_root)) &&
-		      is_array_of(fds->pop_nodes, VFW_MAP_POP_NODES,
-				  sizeof(struct vfw_pop_slot_nodes)) &&
-		      is_array_of(fds->pop_tails, VFW_MAP_POP_TAILS,
-				  sizeof(struct vfw_pop_slot_tails)) &&
-		      is_array_of(fds->pop_leaves, VFW_MAP_POP_LEAVES,
-				  sizeof(struct vfw_pop_slot_leaves)) &&
-		      is_array_of(fds->pop_vals, VFW_MAP_POP_VALS,
-				  sizeof(struct vfw_pop_slot_vals));
+	bool usable = is_array_of(fds->pop, VFW_MAP_POP, sizeof(struct vfw_pop_slot));
 
 	if (!usable)
-		pr_debug("no Poptrie maps given: untagged sources use the LPM trie\n");
+		pr_debug("no Poptrie map given: untagged sources use the LPM trie\n");
 	return usable;
 }
 
@@ -312,26 +303,12 @@ int vfw_fast_write_tagged(const struct vfw_fast_fds *fds, __u32 slot,
 }
 
 /*
- * Five whole-slot updates, however many entries: vals has VFW_POP_VALS
- * entries, and vfw_pop_build allocates the other arrays a slot each. The
- * values go first, the root last, though nothing reads the slot yet.
+ * One update of the whole slot, however many entries. The values go into
+ * the slot's own val[] first: they are the install's, with stable ids.
  */
 int vfw_fast_write_pop(const struct vfw_fast_fds *fds, __u32 slot,
 		       const struct vfw_pop_tables *t, const struct vfw_lpm_val *vals)
 {
-	_Static_assert(sizeof(struct vfw_pop_slot_vals) == VFW_POP_VALS * sizeof(*vals),
-		       "values are not one slot");
-	_Static_assert(sizeof(struct vfw_pop_slot_root) == VFW_POP_ROOT * sizeof(*t->root),
-		       "root is not one slot");
-	_Static_assert(sizeof(struct vfw_pop_slot_nodes) == VFW_POP_NODES * sizeof(*t->nodes),
-		       "nodes are not one slot");
-	_Static_assert(sizeof(struct vfw_pop_slot_tails) == VFW_POP_TAILS * sizeof(*t->tails),
-		       "tails are not one slot");
-	_Static_assert(sizeof(struct vfw_pop_slot_leaves) == VFW_POP_LEAVES * sizeof(*t->leaves),
-		       "leaves are not one slot");
-	return write_slot(fds->pop_vals, slot, vals, VFW_MAP_POP_VALS) ?:
-	       write_slot(fds->pop_leaves, slot, t->leaves, VFW_MAP_POP_LEAVES) ?:
-	       write_slot(fds->pop_tails, slot, t->tails, VFW_MAP_POP_TAILS) ?:
-	       write_slot(fds->pop_nodes, slot, t->nodes, VFW_MAP_POP_NODES) ?:
-	       write_slot(fds->pop_root, slot, t->root, VFW_MAP_POP_ROOT);
+	memcpy(t->slot->val, vals, t->n_vals * sizeof(*vals));
+	return write_slot(fds->pop, slot, t->slot, VFW_MAP_POP);
 }

@@ -17,7 +17,7 @@
 struct vfw_entry;
 
 /*
- * One slot's tables as userspace builds them. pop.root NULL: untagged
+ * One slot's tables as userspace builds them. pop.slot NULL: untagged
  * sources use the LPM trie. nodes NULL: so do tagged ones; else node i is
  * node i of the slot, and tagged value k is the value of compiled entry
  * val_entry[k] (k = 0 means no entry matches).
@@ -48,7 +48,7 @@ __u32 vfw_fast_find_tagged(const struct vfw_fast_tables *t, enum vfw_tag_kind ki
 
 /* The fast-path maps, as struct vfw_maps holds them (-1: not given). */
 struct vfw_fast_fds {
-	int pop_root, pop_nodes, pop_tails, pop_leaves, pop_vals;
+	int pop;
 	int nodes, vals;
 };
 
@@ -61,8 +61,9 @@ bool vfw_fast_tagged_usable(const struct vfw_fast_fds *fds);
 
 /*
  * Write the tables into slot `slot` of the maps; vals[k] is the value of
- * index k with stable rule ids, a whole slot of them (VFW_POP_VALS or
- * VFW_FAST_VALS). Nothing outside the slot is touched.
+ * index k with stable rule ids (n_vals of them for the Poptrie, a whole
+ * slot's VFW_FAST_VALS for the tagged tables). Nothing outside the slot is
+ * touched.
  */
 int vfw_fast_write_pop(const struct vfw_fast_fds *fds, __u32 slot,
 		       const struct vfw_pop_tables *t, const struct vfw_lpm_val *vals);

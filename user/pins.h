@@ -35,11 +35,7 @@
 	X(document, vfw_document)		\
 	X(fast_nodes, vfw_fast_nodes)		\
 	X(fast_vals, vfw_fast_vals)		\
-	X(pop_root, vfw_pop_root)		\
-	X(pop_nodes, vfw_pop_nodes)		\
-	X(pop_tails, vfw_pop_tails)		\
-	X(pop_leaves, vfw_pop_leaves)		\
-	X(pop_vals, vfw_pop_vals)		\
+	X(pop, vfw_pop)				\
 	X(events, vfw_events)			\
 	X(log_config, vfw_log_config)		\
 	X(log_bucket, vfw_log_bucket)		\

@@ -175,7 +175,16 @@ static bool uniform(struct cursor *c, __u64 lo, __u64 size, __u32 *val)
 	return c->s->seg[c->k + 1].start >= lo + size;
 }
 
-/* Appends the runs of the leaf slots (is_child clear) and returns the bitmap. */
+/* below[b]: the set bits of `bits` below byte b (the datapath's rank). */
+static void count_below(__u64 bits, __u8 below[VFW_POP_BYTES])
+{
+	int b;
+
+	for (b = 0; b < VFW_POP_BYTES; b++)
+		below[b] = __builtin_popcountll(bits & ((1ULL << (8 * b)) - 1));
+}
+
+/* Appends the runs of the leaf slots (children clear) and returns the bitmap. */
 static int add_leaves(struct vfw_pop_tables *t, __u64 children, const __u32 *val,
 		      __u64 *leaves)
 {
@@ -191,7 +200,7 @@ static int add_leaves(struct vfw_pop_tables *t, __u64 children, const __u32 *val
 			continue;
 		if (t->n_leaves == VFW_POP_LEAVES)
 			return -E2BIG;
-		t->leaves[t->n_leaves++] = val[i];
+		t->slot->leaf[t->n_leaves++] = val[i];
 		*leaves |= 1ULL << i;
 		prev = val[i];
 		first = false;
@@ -203,12 +212,14 @@ static int build_tail(struct vfw_pop_tables *t, struct cursor *c, __u64 lo,
 		      struct vfw_pop_tail *tail)
 {
 	__u32 val[VFW_POP_FANOUT];
-	int i;
+	int i, err;
 
 	for (i = 0; i < VFW_POP_FANOUT; i++)
 		uniform(c, lo + i, 1, &val[i]);
 	tail->leaf_base = t->n_leaves;
-	return add_leaves(t, 0, val, &tail->leaves);
+	err = add_leaves(t, 0, val, &tail->leaves);
+	count_below(tail->leaves, tail->leaves_below);
+	return err;
 }
 
 /* The node's own leaves first, then its tails in slot order, so that both
@@ -229,13 +240,15 @@ static int build_node(struct vfw_pop_tables *t, struct cursor *c, __u64 lo,
 	}
 	node->leaf_base = t->n_leaves;
 	err = add_leaves(t, node->children, val, &node->leaves);
+	count_below(node->children, node->children_below);
+	count_below(node->leaves, node->leaves_below);
 	node->child_base = t->n_tails;
 	for (i = 0; !err && i < VFW_POP_FANOUT; i++) {
 		if (!(node->children & (1ULL << i)))
 			continue;
 		if (t->n_tails == VFW_POP_TAILS)
 			return -E2BIG;
-		err = build_tail(t, &at[i], lo + i * slot_size, &t->tails[t->n_tails++]);
+		err = build_tail(t, &at[i], lo + i * slot_size, &t->slot->tail[t->n_tails++]);
 	}
 	return err;
 }
@@ -249,13 +262,13 @@ static int build_root(struct vfw_pop_tables *t, const struct segments *s)
 
 	for (i = 0; i < VFW_POP_ROOT; i++) {
 		if (uniform(&c, (__u64)i << NODE_SHIFT, size, &val)) {
-			t->root[i] = val;
+			t->slot->root[i] = val;
 			continue;
 		}
 		if (t->n_nodes == VFW_POP_NODES)
 			return -E2BIG;
-		t->root[i] = VFW_POP_CHILD | t->n_nodes;
-		err = build_node(t, &c, (__u64)i << NODE_SHIFT, &t->nodes[t->n_nodes++]);
+		t->slot->root[i] = VFW_POP_CHILD | t->n_nodes;
+		err = build_node(t, &c, (__u64)i << NODE_SHIFT, &t->slot->node[t->n_nodes++]);
 		if (err)
 			return err;
 	}
@@ -273,12 +286,9 @@ static size_t count_untagged(const struct vfw_entry *entries, size_t n)
 
 static int alloc_tables(struct vfw_pop_tables *t)
 {
-	t->root = calloc(VFW_POP_ROOT, sizeof(*t->root));
-	t->nodes = calloc(VFW_POP_NODES, sizeof(*t->nodes));
-	t->tails = calloc(VFW_POP_TAILS, sizeof(*t->tails));
-	t->leaves = calloc(VFW_POP_LEAVES, sizeof(*t->leaves));
+	t->slot = calloc(1, sizeof(*t->slot));
 	t->val_entry = calloc(VFW_POP_VALS, sizeof(*t->val_entry));
-	if (!t->root || !t->nodes || !t->tails || !t->leaves || !t->val_entry)
+	if (!t->slot || !t->val_entry)
 		return -ENOMEM;
 	t->n_vals = 1;		/* 0: no entry matches */
 	return 0;
@@ -314,27 +324,25 @@ int vfw_pop_build(const struct vfw_entry *entries, size_t n_entries,
 
 void vfw_pop_free(struct vfw_pop_tables *t)
 {
-	free(t->root);
-	free(t->nodes);
-	free(t->tails);
-	free(t->leaves);
+	free(t->slot);
 	free(t->val_entry);
 	memset(t, 0, sizeof(*t));
 }
 
 __u32 vfw_pop_find(const struct vfw_pop_tables *t, __u32 addr)
 {
-	__u32 e = t->root[addr >> NODE_SHIFT], i;
+	__u32 e = t->slot->root[addr >> NODE_SHIFT], i;
 	const struct vfw_pop_node *node;
 	const struct vfw_pop_tail *tail;
 
 	if (!(e & VFW_POP_CHILD))
 		return e;
-	node = &t->nodes[e & ~VFW_POP_CHILD];
+	node = &t->slot->node[e & ~VFW_POP_CHILD];
 	i = (addr >> TAIL_SHIFT) & (VFW_POP_FANOUT - 1);
 	if (!(node->children & (1ULL << i)))
-		return t->leaves[vfw_pop_leaf(node->leaves, node->leaf_base, i)];
-	tail = &t->tails[vfw_pop_child(node, i)];
+		return t->slot->leaf[vfw_pop_leaf(node->leaves, node->leaves_below,
+						  node->leaf_base, i)];
+	tail = &t->slot->tail[vfw_pop_child(node, i)];
 	i = addr & (VFW_POP_FANOUT - 1);
-	return t->leaves[vfw_pop_leaf(tail->leaves, tail->leaf_base, i)];
+	return t->slot->leaf[vfw_pop_leaf(tail->leaves, tail->leaves_below, tail->leaf_base, i)];
 }

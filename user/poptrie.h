@@ -13,18 +13,15 @@
 struct vfw_entry;
 
 /*
- * One slot's tables as userspace builds them: root, nodes, tails and
- * leaves are whole slots, written as they are. Value k (k = 0: no entry
- * matches) is the value of compiled entry val_entry[k]; entries with equal
- * values share one.
+ * One slot's tables as userspace builds them: `slot` is written as it is.
+ * Value k (k = 0: no entry matches) is the value of compiled entry
+ * val_entry[k]; entries with equal values share one. slot->val is left
+ * for the installer, which writes the values with stable rule ids.
  */
 struct vfw_pop_tables {
-	__u32 *root;			/* VFW_POP_ROOT entries; NULL: not built */
-	struct vfw_pop_node *nodes;
+	struct vfw_pop_slot *slot;	/* NULL: not built */
 	size_t n_nodes;
-	struct vfw_pop_tail *tails;
 	size_t n_tails;
-	__u32 *leaves;
 	size_t n_leaves;
 	__u32 *val_entry;
 	size_t n_vals;

@@ -489,10 +489,7 @@ static int stable_vals(const struct install *in, const __u32 *val_entry, size_t 
 static struct vfw_fast_fds fast_fds(const struct vfw_maps *maps)
 {
 	return (struct vfw_fast_fds){
-		.pop_root = maps->pop_root_fd, .pop_nodes = maps->pop_nodes_fd,
-		.pop_tails = maps->pop_tails_fd, .pop_leaves = maps->pop_leaves_fd,
-		.pop_vals = maps->pop_vals_fd,
-		.nodes = maps->fast_nodes_fd, .vals = maps->fast_vals_fd,
+		.pop = maps->pop_fd, .nodes = maps->fast_nodes_fd, .vals = maps->fast_vals_fd,
 	};
 }
 
@@ -502,9 +499,9 @@ static int write_pop(struct install *in, const struct vfw_fast_fds *fds)
 	struct vfw_lpm_val *vals;
 	int err;
 
-	if (!t->root || !vfw_fast_pop_usable(fds))
+	if (!t->slot || !vfw_fast_pop_usable(fds))
 		return 0;
-	err = stable_vals(in, t->val_entry, t->n_vals, VFW_POP_VALS, &vals) ?:
+	err = stable_vals(in, t->val_entry, t->n_vals, t->n_vals, &vals) ?:
 	      vfw_fast_write_pop(fds, in->nxt, t, vals);
 	in->fast = !err;
 	free(vals);
