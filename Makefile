@@ -90,14 +90,16 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(TESTLIB) $(BUILD)/libvaultfw.a $(SKEL
 
 # The long differential run of the datapath against the reference model;
 # `make test` runs a sample of it (test_differential). Optional: SEED=,
-# RULESETS=, FRAMES= (the total over all rule sets).
+# RULESETS=, FRAMES= (the total over all rule sets), PREFIXES= (more trusted
+# prefixes in every rule set, for rule sets that fill the Poptrie).
 .PHONY: fuzz-datapath
 $(BUILD)/fuzz_datapath: tests/fuzz_datapath.c $(TEST_HDRS) $(TESTLIB) $(BUILD)/libvaultfw.a $(SKELS)
 	$(CC) $(CFLAGS) -Itests $< $(TESTLIB) $(BUILD)/libvaultfw.a -o $@ $(LDLIBS)
 
 fuzz-datapath: deps $(BUILD)/fuzz_datapath
 	$(BUILD)/fuzz_datapath $(if $(SEED),--seed $(SEED)) \
-		$(if $(RULESETS),--rulesets $(RULESETS)) $(if $(FRAMES),--frames $(FRAMES))
+		$(if $(RULESETS),--rulesets $(RULESETS)) $(if $(FRAMES),--frames $(FRAMES)) \
+		$(if $(PREFIXES),--prefixes $(PREFIXES))
 
 # The benchmark driver is not a test_* suite, so `make test` skips it. It and
 # its live-traffic generator are bench tools, not part of vaultfw: they live
@@ -109,8 +111,11 @@ BENCH_HDRS := $(wildcard tests/bench/*.h)
 $(BUILD)/bench_gen.bpf.o: tests/bench/bench_gen.bpf.c tests/bench/bench_gen.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/bench_cold.bpf.o: tests/bench/bench_cold.bpf.c tests/bench/bench_cold.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(BUILD)/tests/bench/%.o: tests/bench/%.c $(BENCH_HDRS) $(TEST_HDRS) $(SKELS) \
-			  $(BUILD)/bench_gen.skel.h
+			  $(BUILD)/bench_gen.skel.h $(BUILD)/bench_cold.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -91,7 +91,20 @@ struct {
 } vfw_ident SEC(".maps");
 
 /* Fast path for IPv4 sources: statically declared arrays, whose
- * lookups the verifier inlines (those into an inner map are not). */
+ * lookups the verifier inlines (those into an inner map are not). The
+ * Poptrie for untagged sources first, then the tagged tries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VFW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vfw_pop_slot);
+} vfw_pop SEC(".maps");
+
+_Static_assert(!(VFW_POP_NODES & (VFW_POP_NODES - 1)), "node indexes are masked");
+_Static_assert(!(VFW_POP_TAILS & (VFW_POP_TAILS - 1)), "tail indexes are masked");
+_Static_assert(!(VFW_POP_LEAVES & (VFW_POP_LEAVES - 1)), "leaf indexes are masked");
+_Static_assert(!(VFW_POP_VALS & (VFW_POP_VALS - 1)), "value indexes are masked");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VFW_SLOTS);
@@ -441,7 +454,7 @@ static __always_inline __u32 classify(const struct vfw_config *cfg,
 }
 
 /*
- * Walks one trie of the fast tables (maps/vaultfw.h): the root entry
+ * Walks one tagged trie of the fast tables (maps/vaultfw.h): the root entry
  * consumes the first root_bits of the key_bits wide key, each node below
  * one byte more. Returns the entry the LPM trie would return, or NULL.
  */
@@ -476,6 +489,44 @@ static __always_inline struct vfw_lpm_val *walk_fast(__u32 slot, __u64 key, __u3
 }
 
 #define VFW_ADDR_BITS	32
+#define VFW_POP_NODE_SHIFT	(VFW_ADDR_BITS - VFW_POP_ROOT_BITS)
+
+/*
+ * Below a root entry with a child: the node's slot, and for a child slot
+ * the tail node's, each found by rank (maps/vaultfw.h). Returns a value
+ * index, 0 for none.
+ */
+static __always_inline __u32 walk_pop_node(const struct vfw_pop_slot *t, __u32 entry,
+					   __u32 src)
+{
+	const struct vfw_pop_node *node = &t->node[entry & (VFW_POP_NODES - 1)];
+	__u32 i = (src >> VFW_POP_STRIDE) & (VFW_POP_FANOUT - 1);
+	const struct vfw_pop_tail *tail;
+
+	if (!(node->children & (1ULL << i)))
+		return t->leaf[vfw_pop_leaf(node->leaves, node->leaves_below, node->leaf_base, i) &
+			       (VFW_POP_LEAVES - 1)];
+	tail = &t->tail[vfw_pop_child(node, i) & (VFW_POP_TAILS - 1)];
+	i = src & (VFW_POP_FANOUT - 1);
+	return t->leaf[vfw_pop_leaf(tail->leaves, tail->leaves_below, tail->leaf_base, i) &
+		       (VFW_POP_LEAVES - 1)];
+}
+
+/* The untagged source's entry, as the LPM trie would return it, or NULL. */
+static __always_inline struct vfw_lpm_val *walk_pop(__u32 slot, __u32 src)
+{
+	struct vfw_pop_slot *t = bpf_map_lookup_elem(&vfw_pop, &slot);
+	__u32 entry;
+
+	if (!t)
+		return NULL;
+	entry = t->root[src >> VFW_POP_NODE_SHIFT];
+	if (entry & VFW_POP_CHILD)
+		entry = walk_pop_node(t, entry, src);
+	if (!entry)
+		return NULL;
+	return &t->val[entry & (VFW_POP_VALS - 1)];
+}
 
 /*
  * The fast-table answer for an IPv4 source, or false when the slot has no
@@ -487,7 +538,7 @@ static __always_inline bool lookup_fast(__u32 slot, __u32 flags, const struct vf
 	__u64 key = (__u64)pkt->tag_id << VFW_ADDR_BITS | bpf_ntohl(saddr);
 
 	if (pkt->tag_kind == VFW_TAG_NONE && (flags & VFW_CFG_FAST))
-		*val = walk_fast(slot, key, 0, VFW_FAST_UNTAGGED_ROOT_BITS, VFW_ADDR_BITS);
+		*val = walk_pop(slot, bpf_ntohl(saddr));
 	else if (pkt->tag_kind == VFW_TAG_VLAN && (flags & VFW_CFG_FAST_TAGGED))
 		*val = walk_fast(slot, key, VFW_FAST_VLAN_ROOT, VFW_FAST_VLAN_BITS,
 				 VFW_FAST_VLAN_BITS + VFW_ADDR_BITS);

@@ -28,7 +28,6 @@
  * is written by the next apply and then made live with one 4-byte store.
  */
 #define VFW_SLOTS		2
-#define VFW_TRIE_MAX_ENTRIES	16384
 #define VFW_MAX_DP_ADDRS	16
 #define VFW_MAX_DP_PORTS	16
 #define VFW_NAME_MAX		256
@@ -168,8 +167,8 @@ enum vfw_config_flags {
 	VFW_CFG_PUBLIC_DISABLED	= 1 << 3,	/* publicNetworkAccess Disabled */
 	VFW_CFG_PERIMETER	= 1 << 4,	/* host.perimeter present */
 	VFW_CFG_PERIM_ENFORCE	= 1 << 5,	/* Enforced, or SecuredByPerimeter */
-	VFW_CFG_FAST		= 1 << 6,	/* untagged IPv4 sources: vfw_fast_* tables */
-	VFW_CFG_FAST_TAGGED	= 1 << 7,	/* tagged IPv4 sources too */
+	VFW_CFG_FAST		= 1 << 6,	/* untagged IPv4 sources: vfw_pop_* tables */
+	VFW_CFG_FAST_TAGGED	= 1 << 7,	/* tagged IPv4 sources: vfw_fast_* tables */
 	/*
 	 * The file's own words where the flags above condense them, so that
 	 * `status` can say what `show` says; the program never reads these.
@@ -218,13 +217,117 @@ struct vfw_config {
 };
 
 /*
- * Fast path for IPv4 sources (docs/design.md "Fast path"): multibit tries
- * with 8-bit strides built from the same pushed-down entries as the LPM
- * trie. Each slot is one element of both arrays. A node entry is a value index (0:
- * no entry matches) or VFW_FAST_CHILD | the index of the next node. Three
- * tries share the nodes, each walking its key from the most significant
- * byte, with its own root nodes at the start of the region:
- *  - untagged: key = source; root r holds r.x.0.0/16, indexed by x;
+ * Fast path for IPv4 sources (docs/design.md "Fast path for IPv4 sources"),
+ * built from the same pushed-down entries as the LPM trie. Each slot is
+ * one element of every array below: the program looks the slot up once
+ * per array and then indexes in place (masked, so sizes are powers of two).
+ *
+ * Untagged sources: a Poptrie (Asai & Ohara, SIGCOMM 2015). The root is
+ * indexed directly by the top VFW_POP_ROOT_BITS of the source; an entry is
+ * a value index (0: no entry matches) or VFW_POP_CHILD | a node index. A
+ * node splits its range into 64 slots of the next VFW_POP_STRIDE bits: bit
+ * i of `children` says slot i goes on to a tail node, which splits its
+ * slot into 64 single sources; bit i of `leaves` marks a leaf slot whose
+ * value differs from the leaf slot before it (runs of equal leaves are
+ * stored once). A slot's child or leaf is found by counting the bits below
+ * it, so the arrays hold only what differs.
+ */
+#define VFW_MAP_POP		"vfw_pop"
+#define VFW_POP_ROOT_BITS	20
+#define VFW_POP_STRIDE		6
+#define VFW_POP_FANOUT		(1 << VFW_POP_STRIDE)
+#define VFW_POP_CHILD		0x80000000u
+/*
+ * Sized so that every rule set the compiler accepts fits (fastpath.h
+ * proves the bounds): a node or tail node needs an entry that ends inside
+ * its range, and a leaf run ends at a node's edge or an entry's.
+ */
+#define VFW_POP_CAP_BITS	17
+#define VFW_TRIE_MAX_ENTRIES	131071	/* (1 << VFW_POP_CAP_BITS) - 1: values fit with index 0 */
+#define VFW_POP_ROOT		(1 << VFW_POP_ROOT_BITS)
+#define VFW_POP_NODES		(1 << VFW_POP_CAP_BITS)
+#define VFW_POP_TAILS		(1 << VFW_POP_CAP_BITS)
+#define VFW_POP_LEAVES		(4 << VFW_POP_CAP_BITS)
+#define VFW_POP_VALS		(1 << VFW_POP_CAP_BITS)
+
+/*
+ * A slot's rank (the set bits below it in a bitmap) is the count below
+ * its byte, stored, plus the bits below it within that byte, from a
+ * table: BPF has no popcount instruction, and a 64-bit software count is
+ * a chain of a dozen dependent instructions on every level of the walk.
+ */
+#define VFW_POP_BYTES		(VFW_POP_FANOUT / 8)
+
+struct vfw_pop_node {
+	__u64 children;		/* bit i: slot i has a tail node */
+	__u64 leaves;		/* bit i: leaf slot i starts a run */
+	__u32 child_base;	/* tail node of the lowest child slot */
+	__u32 leaf_base;	/* leaf of the lowest leaf slot */
+	__u8 children_below[VFW_POP_BYTES];	/* bits of `children` below byte b */
+	__u8 leaves_below[VFW_POP_BYTES];
+};
+
+struct vfw_pop_tail {		/* every slot a leaf: one source each */
+	__u64 leaves;
+	__u8 leaves_below[VFW_POP_BYTES];
+	__u32 leaf_base;
+	__u32 pad;
+};
+
+#define VFW_POP8_2(n)	n, n + 1, n + 1, n + 2
+#define VFW_POP8_4(n)	VFW_POP8_2(n), VFW_POP8_2(n + 1), VFW_POP8_2(n + 1), VFW_POP8_2(n + 2)
+#define VFW_POP8_6(n)	VFW_POP8_4(n), VFW_POP8_4(n + 1), VFW_POP8_4(n + 1), VFW_POP8_4(n + 2)
+/* Set bits of every byte value. */
+static const __u8 vfw_pop8[256] = {
+	VFW_POP8_6(0), VFW_POP8_6(1), VFW_POP8_6(1), VFW_POP8_6(2)
+};
+
+/*
+ * Set bits of `bits` below slot i. Shifting the bits below i to the top
+ * of a byte, rather than masking them, keeps the table index visibly
+ * under 256 for the verifier.
+ */
+static inline __attribute__((always_inline)) __u32
+vfw_pop_rank(__u64 bits, const __u8 below[VFW_POP_BYTES], __u32 i)
+{
+	__u32 byte = (__u32)(bits >> (i & 0x38));
+
+	return below[(i >> 3) & (VFW_POP_BYTES - 1)] + vfw_pop8[(byte << (8 - (i & 7))) & 0xff];
+}
+
+/* The tail node of child slot i: child slots below it come first. */
+static inline __attribute__((always_inline)) __u32
+vfw_pop_child(const struct vfw_pop_node *n, __u32 i)
+{
+	return n->child_base + vfw_pop_rank(n->children, n->children_below, i);
+}
+
+/* The leaf of leaf slot i: the run that starts at or below it. A node's
+ * lowest leaf slot always starts a run, so the count is at least one. */
+static inline __attribute__((always_inline)) __u32
+vfw_pop_leaf(__u64 leaves, const __u8 below[VFW_POP_BYTES], __u32 leaf_base, __u32 i)
+{
+	return leaf_base + vfw_pop_rank(leaves, below, i) + ((leaves >> i) & 1) - 1;
+}
+
+/*
+ * A slot's Poptrie is one element (17 MiB), so the walk looks the slot up
+ * once and then only indexes: with a map per array, each lookup is a call
+ * to the compiler, which spills the walk's registers around it.
+ */
+struct vfw_pop_slot {
+	__u32 root[VFW_POP_ROOT];
+	struct vfw_pop_node node[VFW_POP_NODES];
+	struct vfw_pop_tail tail[VFW_POP_TAILS];
+	__u32 leaf[VFW_POP_LEAVES];		/* value indexes */
+	struct vfw_lpm_val val[VFW_POP_VALS];	/* distinct values, 0 unused */
+};
+
+/*
+ * Tagged sources: multibit tries with 8-bit strides. A node entry is a
+ * value index into vfw_fast_vals (0: no entry matches) or VFW_FAST_CHILD |
+ * the index of the next node. Two tries share the nodes, each walking its
+ * key from the most significant byte, with its own root nodes at the start:
  *  - VLAN: key = VLAN id << 32 | source; root r holds ids r << 8 | x;
  *  - VNI: key = VNI << 32 | source; one root, indexed by the VNI's top byte.
  */
@@ -232,10 +335,9 @@ struct vfw_config {
 #define VFW_MAP_FAST_VALS	"vfw_fast_vals"
 #define VFW_FAST_STRIDE		8
 #define VFW_FAST_FANOUT		(1 << VFW_FAST_STRIDE)
-#define VFW_FAST_UNTAGGED_ROOT_BITS (2 * VFW_FAST_STRIDE)
 #define VFW_FAST_VLAN_BITS	12	/* the VLAN root entry consumes them all */
 #define VFW_FAST_VNI_BITS	24	/* the VNI root entry consumes one byte */
-#define VFW_FAST_VLAN_ROOT	VFW_FAST_FANOUT
+#define VFW_FAST_VLAN_ROOT	0
 #define VFW_FAST_VNI_ROOT	(VFW_FAST_VLAN_ROOT + (1 << (VFW_FAST_VLAN_BITS - VFW_FAST_STRIDE)))
 #define VFW_FAST_ROOT_NODES	(VFW_FAST_VNI_ROOT + 1)
 #define VFW_FAST_NODES		4096	/* per slot, roots included */
@@ -246,8 +348,6 @@ struct vfw_fast_node {
 	__u16 next[VFW_FAST_FANOUT];
 };
 
-/* A slot's tables are one element of each map: the program looks the
- * slot up once and then indexes (masked, so these are powers of two). */
 struct vfw_fast_slot_nodes {
 	struct vfw_fast_node node[VFW_FAST_NODES];
 };
@@ -274,10 +374,11 @@ struct vfw_ident {
  * The rules document a slot was compiled from (SPEC §1 JSON, compact), so
  * that `show` and the rule edits build on exactly what is live. Written
  * into the inactive slot before the flip; the program never reads it.
- * The largest valid document (1000 IP rules, 200 vnet rules and 512
- * subnets with 255-character ids) takes about 260 KiB.
+ * The largest valid document (VFW_TRIE_MAX_ENTRIES prefixes of 18 bytes of
+ * JSON each, 1000 IP rules, 200 vnet rules and 512 subnets with
+ * 255-character ids) takes about 2.6 MiB.
  */
-#define VFW_DOC_MAX		(512 * 1024)
+#define VFW_DOC_MAX		(4 * 1024 * 1024)
 
 struct vfw_document {
 	__u32 len;		/* bytes of text used, 0: no document stored */

@@ -28,6 +28,7 @@ fi
 mkdir -p "$(dirname "$out")"
 out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 plot=$(dirname "$out")/cost.png
+plot_prefixes=$(dirname "$out")/cost-prefixes.png
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -95,3 +96,39 @@ plot "$data" using 0:2:3:4:xtic(1) with yerrorlines lw 2 title "vaultfw", \
      "" using 0:8:9:10 with yerrorlines lw 2 dt 2 title "floor (bare XDP_DROP)"
 EOF
 echo "bench: plot in $plot" >&2
+
+# Cost against the number of source prefixes in one rule set (the prefix
+# table), log scale: vaultfw warm and cold, the floor and the cold floor,
+# and xdp-filter at its address counts (> 0: the axis is logarithmic).
+prefixes=$(mktemp /tmp/vaultfw-bench.XXXXXX)
+peers=$(mktemp /tmp/vaultfw-bench.XXXXXX)
+trap 'rm -f "$data" "$prefixes" "$peers"; cleanup' EXIT
+jq -r '
+  (.per_frame | map(select(.program == "floor"))[0].ns_per_frame.median) as $floor
+  | .prefixes.cold_floor_ns.median as $cfloor
+  | .prefixes.points[] | select(.subnet_rules == 0)
+  | [.prefixes, .warm_ns_per_frame.median, .warm_ns_per_frame.min, .warm_ns_per_frame.max,
+     .cold_ns_per_frame.median, .cold_ns_per_frame.min, .cold_ns_per_frame.max,
+     $floor, $cfloor] | @tsv' "$out" >"$prefixes"
+jq -r '.per_frame[] | select(.program == "xdp-filter" and .ip_rules > 0)
+  | [.ip_rules, .ns_per_frame.median, .ns_per_frame.min, .ns_per_frame.max] | @tsv' \
+	"$out" >"$peers"
+
+gnuplot <<EOF
+set terminal pngcairo size 900,560 noenhanced
+set output "$plot_prefixes"
+set title "Per-frame cost by source prefixes in one rule set (median, bars: min..max)"
+set xlabel "source prefixes (10 IP rules, the rest in trusted-service groups)"
+set ylabel "ns per frame"
+set logscale x
+set logscale y
+set key below
+set grid xtics ytics
+set datafile separator "\t"
+plot "$prefixes" using 1:2:3:4 with yerrorlines lw 2 title "vaultfw, warm (1024-frame corpus)", \
+     "" using 1:5:6:7 with yerrorlines lw 2 title "vaultfw, cold (65,536 frames, once each)", \
+     "$peers" using 1:2:3:4 with yerrorlines lw 2 title "xdp-filter (deny policy, addresses)", \
+     "$prefixes" using 1:8 with lines lw 2 dt 2 title "floor (bare XDP_DROP)", \
+     "" using 1:9 with lines lw 2 dt 3 title "cold floor (harness + XDP_DROP)"
+EOF
+echo "bench: plot in $plot_prefixes" >&2

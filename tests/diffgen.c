@@ -312,12 +312,60 @@ static void gen_write_groups(struct gen_rng *r, struct gen_universe *u, FILE *ou
 	}
 }
 
-static void gen_write_trusted(struct gen_rng *r, struct gen_universe *u, FILE *out)
+/*
+ * GEN_BULK_GROUPS bulk groups of n prefixes in all for the big rule sets
+ * (groups, so that their values differ and nested prefixes leave edges):
+ * half near the anchors at every length (so they nest and overlap where
+ * the frames aim), half anywhere and mostly long. n = 0 draws nothing, so
+ * the seeds' rule sets stay as they were.
+ */
+#define GEN_BULK_GROUPS		8
+#define GEN_BULK_EDGE_EVERY	32
+
+static void gen_write_bulk_prefix(struct gen_rng *r, struct gen_universe *u, FILE *out,
+				  unsigned int k)
+{
+	bool near = gen_chance(r, 50);
+	unsigned int len = near ? gen_range(r, 8, 32) : gen_range(r, 16, 32);
+	uint32_t addr = near ? u->anchors[gen_below(r, GEN_ANCHORS)] ^
+			       (uint32_t)(gen_next(r) >> gen_range(r, 40, 63)) :
+			       (uint32_t)gen_next(r);
+
+	addr &= gen_mask(len);
+	if (k % GEN_BULK_EDGE_EVERY == 0) {
+		gen_add_edge(u, addr);
+		gen_add_edge(u, addr | ~gen_mask(len));
+	}
+	gen_put_prefix(out, addr, len, false);
+}
+
+static void gen_write_bulk(struct gen_rng *r, struct gen_universe *u, FILE *out,
+			   unsigned int n)
+{
+	unsigned int g, k;
+
+	for (g = 0; g < GEN_BULK_GROUPS; g++) {
+		fprintf(out, ", {\"name\": \"bulk%u\", \"prefixes\": [", g);
+		for (k = g; k < n; k += GEN_BULK_GROUPS) {
+			fputs(k == g ? "" : ", ", out);
+			gen_write_bulk_prefix(r, u, out, k);
+		}
+		fputs("]}", out);
+	}
+}
+
+static void gen_write_trusted(struct gen_rng *r, struct gen_universe *u, FILE *out,
+			      unsigned int bulk)
 {
 	unsigned int n = gen_below(r, 4);
 
 	fputs(", \"trustedServices\": [", out);
 	gen_write_groups(r, u, out, "ts", n);
+	if (bulk) {
+		if (!n)	/* the bulk group follows a comma */
+			fputs("{\"name\": \"ts-none\", \"prefixes\": []}", out);
+		gen_write_bulk(r, u, out, bulk);
+	}
 	fputc(']', out);
 }
 
@@ -527,6 +575,11 @@ static const char *gen_pna(struct gen_rng *r, bool perimeter)
  */
 char *gen_rules(struct gen_rng *r, struct gen_universe *u)
 {
+	return gen_rules_bulk(r, u, 0);
+}
+
+char *gen_rules_bulk(struct gen_rng *r, struct gen_universe *u, unsigned int bulk)
+{
 	bool perimeter = gen_chance(r, 70);
 	unsigned int n_subnets;
 	char *text = NULL;
@@ -558,7 +611,7 @@ char *gen_rules(struct gen_rng *r, struct gen_universe *u)
 		gen_write_dataplane(r, u, h);
 		gen_write_vxlan(r, u, h);
 		n_subnets = gen_write_subnets(r, u, h);
-		gen_write_trusted(r, u, h);
+		gen_write_trusted(r, u, h, bulk);
 		gen_write_private_endpoints(r, u, h);
 		if (perimeter)
 			gen_write_perimeter(r, u, h);

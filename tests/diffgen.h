@@ -57,6 +57,9 @@ struct gen_universe {
  * the frame generator. Always valid: the generator keeps to SPEC §1.
  */
 char *gen_rules(struct gen_rng *r, struct gen_universe *u);
+/* The same with a trusted-service group of `bulk` more prefixes, enough
+ * to fill the Poptrie's nodes (gen_rules is gen_rules_bulk with 0). */
+char *gen_rules_bulk(struct gen_rng *r, struct gen_universe *u, unsigned int bulk);
 
 /*
  * One frame aimed at the rule set described by u: every tag shape, IPv4

@@ -446,6 +446,13 @@ long long diff_fuzz(struct diff_env *env, uint64_t seed, unsigned int first_set,
 		    unsigned int n_sets, unsigned long long frames_per_set,
 		    bool verbose)
 {
+	return diff_fuzz_bulk(env, seed, first_set, n_sets, frames_per_set, 0, verbose);
+}
+
+long long diff_fuzz_bulk(struct diff_env *env, uint64_t seed, unsigned int first_set,
+			 unsigned int n_sets, unsigned long long frames_per_set,
+			 unsigned int bulk, bool verbose)
+{
 	unsigned long long before = env->mismatches, i;
 	struct gen_universe u;
 	char err[512], label[64];
@@ -455,7 +462,7 @@ long long diff_fuzz(struct diff_env *env, uint64_t seed, unsigned int first_set,
 
 	for (set = first_set; set < first_set + n_sets; set++) {
 		struct gen_rng rng = { seed ^ (0x51ed27f5ULL * (set + 1)) };
-		char *json = gen_rules(&rng, &u);
+		char *json = gen_rules_bulk(&rng, &u, bulk);
 
 		if (!json)
 			return -ENOMEM;

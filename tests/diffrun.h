@@ -85,5 +85,9 @@ int diff_load_case(struct diff_env *env, const char *path, struct frame **frames
  */
 long long diff_fuzz(struct diff_env *env, uint64_t seed, unsigned int first_set,
 		    unsigned int n_sets, unsigned long long frames_per_set, bool verbose);
+/* The same with `bulk` more trusted prefixes in every rule set (gen_rules_bulk). */
+long long diff_fuzz_bulk(struct diff_env *env, uint64_t seed, unsigned int first_set,
+			 unsigned int n_sets, unsigned long long frames_per_set,
+			 unsigned int bulk, bool verbose);
 
 #endif /* VFW_DIFFRUN_H */

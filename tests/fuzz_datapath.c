@@ -40,29 +40,38 @@ int main(int argc, char **argv)
 		{ "rulesets", required_argument, NULL, 'r' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "first-set", required_argument, NULL, 'F' },
+		{ "prefixes", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	unsigned long long seed = time(NULL), sets = DEFAULT_RULESETS, frames = DEFAULT_FRAMES;
-	unsigned long long first = 0, *target;
+	unsigned long long first = 0, bulk = 0, *target;
 	struct diff_env env = { .save_dir = DIFF_SAVE_DIR };
 	struct timespec t0, t1;
 	long long found;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "s:r:f:F:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:r:f:F:p:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 's': target = &seed; break;
 		case 'r': target = &sets; break;
 		case 'f': target = &frames; break;
 		case 'F': target = &first; break;
+		case 'p': target = &bulk; break;
 		default:
 			fprintf(stderr, "usage: %s [--seed N] [--rulesets N] [--frames TOTAL] "
-				"[--first-set N]\n", argv[0]);
+				"[--first-set N] [--prefixes N]\n"
+				"  --prefixes N  N more trusted prefixes in every rule set\n",
+				argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
 		if (parse_count(optarg, argv[optind - 1], target))
 			return 2;
+	}
+	if (bulk > VFW_TRIE_MAX_ENTRIES / 2) {
+		fprintf(stderr, "fuzz_datapath: --prefixes must be at most %d\n",
+			VFW_TRIE_MAX_ENTRIES / 2);
+		return 2;
 	}
 	if (!sets) {
 		fprintf(stderr, "fuzz_datapath: --rulesets must be at least 1\n");
@@ -78,7 +87,7 @@ int main(int argc, char **argv)
 	       seed, sets, first, (frames + sets - 1) / sets);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	found = diff_fuzz(&env, seed, first, sets, (frames + sets - 1) / sets, true);
+	found = diff_fuzz_bulk(&env, seed, first, sets, (frames + sets - 1) / sets, bulk, true);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (found < 0)
 		fprintf(stderr, "fuzz_datapath: stopped: %s\n", strerror(-found));

@@ -18,6 +18,10 @@
 #define SAMPLE_SEED		20260101ULL
 #define SAMPLE_RULESETS		20
 #define SAMPLE_FRAMES		2000
+/* Big rule sets: a bulk trusted group fills the Poptrie's nodes and tails. */
+#define BIG_RULESETS		2
+#define BIG_PREFIXES		20000
+#define BIG_FRAMES		1500
 
 static bool replay_case(struct diff_env *env, const char *path)
 {
@@ -72,10 +76,17 @@ static bool sample_set(struct diff_env *env, uint64_t seed, unsigned int set)
 	return ASSERT_EQ(found, 0, "mismatches (see MISMATCH above)");
 }
 
+static bool big_set(struct diff_env *env, uint64_t seed, unsigned int set)
+{
+	long long found = diff_fuzz_bulk(env, seed, set, 1, BIG_FRAMES, BIG_PREFIXES, false);
+
+	return ASSERT_EQ(found, 0, "mismatches (see MISMATCH above)");
+}
+
 static void run_sample(struct test_totals *totals, struct diff_env *env, uint64_t seed)
 {
 	unsigned int set;
-	char name[128];
+	char name[160];
 
 	printf("differential sample: seed %llu (VFW_DIFF_SEED replaces it)\n",
 	       (unsigned long long)seed);
@@ -83,6 +94,12 @@ static void run_sample(struct test_totals *totals, struct diff_env *env, uint64_
 		snprintf(name, sizeof(name), "differential: seed %llu rule set %u, %d frames",
 			 (unsigned long long)seed, set, SAMPLE_FRAMES);
 		TEST_CASE(totals, name, sample_set(env, seed, set));
+	}
+	for (set = SAMPLE_RULESETS; set < SAMPLE_RULESETS + BIG_RULESETS; set++) {
+		snprintf(name, sizeof(name), "differential: seed %llu rule set %u with %d more "
+			 "trusted prefixes, %d frames", (unsigned long long)seed, set,
+			 BIG_PREFIXES, BIG_FRAMES);
+		TEST_CASE(totals, name, big_set(env, seed, set));
 	}
 }
 

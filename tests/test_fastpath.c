@@ -40,8 +40,19 @@
 #define FP_TAGS			3	/* two VNIs that share a top byte, a VLAN */
 #define FP_MAX_TAG_PREFIXES	3	/* subnets per tag */
 #define FP_FAST_FLAGS		(VFW_CFG_FAST | VFW_CFG_FAST_TAGGED)
-/* Distinct /16s, each needing its own child nodes: more than fit. */
-#define FP_OVERFLOW_RULES	(VFW_FAST_NODES / 2 + 1)
+/* Big rule sets: up to 100,000 prefixes of every length around a few
+ * hundred anchors (so they nest and overlap), in trusted-service groups,
+ * perimeter members and perimeter access rules, beside IP rules. */
+#define FP_BIG_SEED		0xb16b16ULL
+#define FP_BIG_ANCHORS		300
+#define FP_BIG_EDGE_EVERY	8	/* edges of one prefix in this many are sources */
+#define FP_BIG_RANDOM_SOURCES	4096
+#define FP_BIG_FRAMES		600	/* through the program, per set */
+#define FP_BIG_MAX_IP_RULES	1000
+static const size_t fp_big_sizes[] = { 2000, 30000, 100000 };
+
+/* /32 subnets on distinct VLANs, four child nodes each: more than fit. */
+#define FP_OVERFLOW_SUBNETS	(VFW_FAST_NODES / 4 + 1)
 
 struct fp_set {
 	struct vfw_rules rules;
@@ -438,19 +449,36 @@ static long longest_match(const struct vfw_compiled *c, const struct vfw_tag *ta
 	return best;
 }
 
+/* The value the fast tables reach for the source, as an entry's value
+ * (NULL: no entry), whichever structure answers for the tag. */
+static const struct vfw_lpm_val *walk_value(const struct vfw_compiled *c,
+					    const struct vfw_tag *tag, __u32 addr)
+{
+	__u32 val = vfw_fast_find_tagged(&c->fast, tag->kind, tag->id, addr);
+	const __u32 *val_entry = tag->kind == VFW_TAG_NONE ? c->fast.pop.val_entry :
+							     c->fast.val_entry;
+
+	return val ? &c->entries[val_entry[val]].val : NULL;
+}
+
+/* Values, not entries: entries with equal values share one in the tables. */
+static bool same_value(const struct vfw_compiled *c, const struct vfw_lpm_val *got, long want)
+{
+	if (!got || want < 0)
+		return ASSERT_EQ(!got, want < 0, "the walk finds an entry where one matches");
+	return ASSERT_EQ(memcmp(got, &c->entries[want].val, sizeof(*got)), 0,
+			 "the walk reaches the longest matching entry's value");
+}
+
 static bool walk_matches_tag(const struct fp_set *s, const struct vfw_compiled *c,
 			     const struct vfw_tag *tag)
 {
 	size_t i;
 
-	for (i = 0; i < s->n_sources; i++) {
-		__u32 val = vfw_fast_find_tagged(&c->fast, tag->kind, tag->id, s->sources[i]);
-		long want = longest_match(c, tag, s->sources[i]);
-		long got = val ? (long)c->fast.val_entry[val] : -1;
-
-		if (!ASSERT_EQ(got, want, "entry the walk reaches"))
+	for (i = 0; i < s->n_sources; i++)
+		if (!same_value(c, walk_value(c, tag, s->sources[i]),
+				longest_match(c, tag, s->sources[i])))
 			return false;
-	}
 	return true;
 }
 
@@ -479,7 +507,8 @@ static bool test_walk(struct gen_rng *r)
 	for (i = 0; ok && i < FP_RULE_SETS; i++) {
 		random_set(r, s);
 		ok = ASSERT_EQ(vfw_compile(&s->rules, &compiled, err, sizeof(err)), 0, err) &&
-		     ASSERT_TRUE(compiled.fast.n_nodes, "the rule set fits the fast path") &&
+		     ASSERT_TRUE(compiled.fast.pop.slot && compiled.fast.nodes,
+				 "the rule set fits the fast path") &&
 		     walk_matches(s, &compiled);
 		vfw_compiled_free(&compiled);
 		vfw_rules_free(&s->rules);
@@ -488,40 +517,299 @@ static bool test_walk(struct gen_rng *r)
 	return ok;
 }
 
-/* /32s in distinct /16s: each takes two child nodes. */
+/* The untagged Poptrie always fits; the tagged tables need not. */
 static bool test_overflow(struct diff_env *env)
 {
 	struct vfw_compiled compiled = {};
 	struct vfw_rules rules = {};
 	struct vfw_config cfg;
 	struct fp_outcome out;
+	struct vfw_tag tag;
 	struct frame f;
-	__u32 slot, i, last;
+	__u32 slot, i;
 	bool ok;
 
 	random_settings(&(struct gen_rng){ .state = FP_SEED }, &rules);
 	rules.has_network_acls = true;
 	rules.default_allow = false;
 	rules.public_access = VFW_PNA_ENABLED;
-	rules.ip_rules = calloc(FP_OVERFLOW_RULES, sizeof(*rules.ip_rules));
-	if (!ASSERT_TRUE(rules.ip_rules, "allocate rules"))
+	rules.subnets = calloc(FP_OVERFLOW_SUBNETS, sizeof(*rules.subnets));
+	rules.vnet_rules = calloc(FP_OVERFLOW_SUBNETS, sizeof(*rules.vnet_rules));
+	if (!ASSERT_TRUE(rules.subnets && rules.vnet_rules, "allocate rules"))
 		return false;
-	for (i = 0; i < FP_OVERFLOW_RULES; i++)
-		rules.ip_rules[i].prefix = (struct vfw_prefix){ .addr = (i << 16) | 1, .len = 32 };
-	rules.n_ip_rules = FP_OVERFLOW_RULES;
-	last = rules.ip_rules[FP_OVERFLOW_RULES - 1].prefix.addr;
+	for (i = 0; i < FP_OVERFLOW_SUBNETS; i++) {
+		struct vfw_subnet *sn = &rules.subnets[i];
+
+		snprintf(sn->id, sizeof(sn->id), "subnet-%u", i);
+		sn->tag = (struct vfw_tag){ .kind = VFW_TAG_VLAN, .id = i + 1 };
+		sn->has_prefix = true;
+		sn->prefix = (struct vfw_prefix){ .addr = 0xc6336400 | i, .len = 32 };
+		snprintf(rules.vnet_rules[i].id, VFW_NAME_MAX, "%s", sn->id);
+	}
+	rules.n_subnets = rules.n_vnet_rules = FP_OVERFLOW_SUBNETS;
+	tag = rules.subnets[FP_OVERFLOW_SUBNETS - 1].tag;
 	ok = ASSERT_EQ(install(env, &rules, &compiled), 0, "install") &&
-	     ASSERT_EQ(compiled.fast.n_nodes, 0, "no fast tables") &&
+	     ASSERT_TRUE(!compiled.fast.nodes, "no tagged tables") &&
+	     ASSERT_TRUE(compiled.fast.pop.slot, "the untagged Poptrie") &&
 	     ASSERT_EQ(live_config(env, &slot, &cfg), 0, "read the live config") &&
-	     ASSERT_EQ(cfg.flags & VFW_CFG_FAST, 0, "VFW_CFG_FAST clear") &&
-	     ASSERT_TRUE(build_frame(last, &untagged, &f), "build frame") &&
+	     ASSERT_EQ(cfg.flags & FP_FAST_FLAGS, VFW_CFG_FAST, "only VFW_CFG_FAST set") &&
+	     ASSERT_TRUE(build_frame(rules.subnets[FP_OVERFLOW_SUBNETS - 1].prefix.addr, &tag, &f),
+			 "build frame") &&
 	     ASSERT_EQ(run_once(env, &f, &out), 0, "run") &&
 	     ASSERT_EQ(out.verdict, XDP_PASS, "verdict") &&
-	     ASSERT_EQ(out.reasons, 1U << VFW_REASON_IP_RULE, "reason ip-rule") &&
+	     ASSERT_EQ(out.reasons, 1U << VFW_REASON_VNET_RULE, "reason vnet-rule") &&
 	     ASSERT_EQ(out.rules_moved, 1, "one rule credited");
 	vfw_compiled_free(&compiled);
 	vfw_rules_free(&rules);
 	return ok;
+}
+
+struct fp_big {
+	struct vfw_rules rules;
+	__u32 anchors[FP_BIG_ANCHORS];
+	__u32 *sources;
+	size_t n_sources, cap;
+};
+
+static void big_source(struct fp_big *b, __u32 addr)
+{
+	if (b->n_sources < b->cap)
+		b->sources[b->n_sources++] = addr;
+}
+
+static struct vfw_prefix big_prefix(struct gen_rng *r, struct fp_big *b, size_t k)
+{
+	struct vfw_prefix p = { .len = gen_below(r, 33) };
+	__u32 mask = gen_mask(p.len);
+
+	p.addr = (gen_chance(r, 90) ? b->anchors[gen_below(r, FP_BIG_ANCHORS)] :
+		  (__u32)gen_next(r)) & mask;
+	if (p.len && gen_chance(r, 20))
+		p.addr ^= 1U << (32 - p.len);	/* the sibling: adjacent */
+	if (k % FP_BIG_EDGE_EVERY == 0) {
+		big_source(b, p.addr);
+		big_source(b, p.addr | ~mask);
+		big_source(b, p.addr - 1);
+		big_source(b, (p.addr | ~mask) + 1);
+	}
+	return p;
+}
+
+/* n prefixes dealt over the groups of one list: count them, then fill. */
+static bool big_groups(struct vfw_group *groups, size_t n_groups, const char *kind,
+		       const size_t *counts)
+{
+	size_t g;
+
+	for (g = 0; g < n_groups; g++) {
+		snprintf(groups[g].name, sizeof(groups[g].name), "%s-%zu", kind, g);
+		groups[g].prefixes = calloc(counts[g] ?: 1, sizeof(*groups[g].prefixes));
+		if (!groups[g].prefixes)
+			return false;
+	}
+	return true;
+}
+
+enum { BIG_TRUSTED, BIG_MEMBER, BIG_ACCESS, BIG_KINDS };
+static const size_t big_groups_of[BIG_KINDS] = {
+	VFW_MAX_TRUSTED, VFW_MAX_MEMBERS, VFW_MAX_ACCESS_RULES,
+};
+
+static struct vfw_prefix *big_slot(struct vfw_rules *rules, int kind, size_t g)
+{
+	struct vfw_perimeter *perim = &rules->perimeter;
+
+	if (kind == BIG_TRUSTED)
+		return &rules->trusted[g].prefixes[rules->trusted[g].n_prefixes++];
+	if (kind == BIG_MEMBER)
+		return &perim->members[g].prefixes[perim->members[g].n_prefixes++];
+	return &perim->access_rules[g].prefixes[perim->access_rules[g].n_prefixes++];
+}
+
+static bool big_alloc(struct vfw_rules *rules, size_t *counts[BIG_KINDS])
+{
+	struct vfw_perimeter *perim = &rules->perimeter;
+	size_t g;
+
+	rules->trusted = calloc(VFW_MAX_TRUSTED, sizeof(*rules->trusted));
+	perim->members = calloc(VFW_MAX_MEMBERS, sizeof(*perim->members));
+	perim->access_rules = calloc(VFW_MAX_ACCESS_RULES, sizeof(*perim->access_rules));
+	if (!rules->trusted || !perim->members || !perim->access_rules)
+		return false;
+	rules->n_trusted = VFW_MAX_TRUSTED;
+	perim->n_members = VFW_MAX_MEMBERS;
+	perim->n_access_rules = VFW_MAX_ACCESS_RULES;
+	for (g = 0; g < VFW_MAX_ACCESS_RULES; g++)
+		perim->access_rules[g].inbound = true;
+	if (!big_groups(rules->trusted, VFW_MAX_TRUSTED, "trusted", counts[BIG_TRUSTED]) ||
+	    !big_groups(perim->members, VFW_MAX_MEMBERS, "member", counts[BIG_MEMBER]))
+		return false;
+	for (g = 0; g < VFW_MAX_ACCESS_RULES; g++) {
+		struct vfw_access_rule *a = &perim->access_rules[g];
+
+		snprintf(a->name, sizeof(a->name), "access-%zu", g);
+		a->prefixes = calloc(counts[BIG_ACCESS][g] ?: 1, sizeof(*a->prefixes));
+		if (!a->prefixes)
+			return false;
+	}
+	return true;
+}
+
+/* The group prefixes: which list and group each goes to is drawn first. */
+static bool big_lists(struct gen_rng *r, struct fp_big *b, size_t n)
+{
+	size_t trusted[VFW_MAX_TRUSTED] = {}, member[VFW_MAX_MEMBERS] = {},
+	       access[VFW_MAX_ACCESS_RULES] = {};
+	size_t *counts[BIG_KINDS] = { trusted, member, access }, k;
+	__u16 *where = calloc(n ?: 1, sizeof(*where));
+	__u8 *kind = calloc(n ?: 1, sizeof(*kind));
+	bool ok = where && kind;
+
+	for (k = 0; ok && k < n; k++) {
+		kind[k] = gen_chance(r, 60) ? BIG_TRUSTED : gen_chance(r, 50) ? BIG_MEMBER :
+			  BIG_ACCESS;
+		where[k] = gen_below(r, big_groups_of[kind[k]]);
+		counts[kind[k]][where[k]]++;
+	}
+	ok = ok && big_alloc(&b->rules, counts);
+	for (k = 0; ok && k < n; k++)
+		*big_slot(&b->rules, kind[k], where[k]) = big_prefix(r, b, k);
+	free(where);
+	free(kind);
+	return ok;
+}
+
+static bool big_ip_rules(struct gen_rng *r, struct fp_big *b, size_t want)
+{
+	struct vfw_rules *rules = &b->rules;
+	size_t i;
+
+	rules->ip_rules = calloc(want ?: 1, sizeof(*rules->ip_rules));
+	for (i = 0; rules->ip_rules && i < want; i++) {
+		struct vfw_prefix p = big_prefix(r, b, i);
+
+		if (!has_ip_rule(rules, &p))
+			rules->ip_rules[rules->n_ip_rules++].prefix = p;
+	}
+	return rules->ip_rules;
+}
+
+static bool big_set(struct gen_rng *r, size_t n, struct fp_big *b)
+{
+	size_t n_ip = n / 10 < FP_BIG_MAX_IP_RULES ? n / 10 : FP_BIG_MAX_IP_RULES, i;
+
+	memset(b, 0, sizeof(*b));
+	b->cap = 4 * (n / FP_BIG_EDGE_EVERY + 1) + FP_BIG_RANDOM_SOURCES;
+	b->sources = calloc(b->cap, sizeof(*b->sources));
+	for (i = 0; i < FP_BIG_ANCHORS; i++)
+		b->anchors[i] = gen_next(r);
+	random_settings(r, &b->rules);
+	b->rules.has_perimeter = true;
+	b->rules.perimeter.mode = gen_below(r, VFW_PERIM_ENFORCED + 1);
+	if (!b->sources || !big_ip_rules(r, b, n_ip) || !big_lists(r, b, n - n_ip))
+		return false;
+	for (i = 0; i < FP_BIG_RANDOM_SOURCES; i++)
+		big_source(b, gen_chance(r, 50) ? (__u32)gen_next(r) :
+			   b->anchors[gen_below(r, FP_BIG_ANCHORS)] ^ gen_below(r, 1U << 16));
+	return true;
+}
+
+/* A brute-force longest match that shares nothing with the Poptrie: every
+ * length from 32 down, by binary search among the untagged entries. */
+struct by_key {
+	__u32 addr, len;
+	long entry;
+};
+
+static int cmp_by_key(const void *pa, const void *pb)
+{
+	const struct by_key *a = pa, *b = pb;
+
+	return a->addr != b->addr ? (a->addr < b->addr ? -1 : 1) :
+	       (a->len > b->len) - (a->len < b->len);
+}
+
+static struct by_key *index_untagged(const struct vfw_compiled *c, size_t *n)
+{
+	struct by_key *keys = calloc(c->n_entries ?: 1, sizeof(*keys));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; keys && i < c->n_entries; i++) {
+		const struct vfw_entry *e = &c->entries[i];
+
+		if (e->key.tag_kind != VFW_TAG_NONE)
+			continue;
+		keys[(*n)++] = (struct by_key){ .addr = ntohl(*(const __u32 *)e->key.addr),
+						.len = e->key.prefixlen - VFW_TAG_BITS,
+						.entry = i };
+	}
+	if (keys)
+		qsort(keys, *n, sizeof(*keys), cmp_by_key);
+	return keys;
+}
+
+static long longest_by_length(const struct by_key *keys, size_t n, __u32 addr)
+{
+	int len;
+
+	for (len = 32; len >= 0; len--) {
+		struct by_key want = { .addr = addr & gen_mask(len), .len = len };
+		const struct by_key *hit = bsearch(&want, keys, n, sizeof(*keys), cmp_by_key);
+
+		if (hit)
+			return hit->entry;
+	}
+	return -1;
+}
+
+static bool big_walk_matches(const struct fp_big *b, const struct vfw_compiled *c)
+{
+	size_t n, i;
+	struct by_key *keys = index_untagged(c, &n);
+	bool ok = ASSERT_TRUE(keys, "index the entries");
+
+	for (i = 0; ok && i < b->n_sources; i++)
+		ok = same_value(c, walk_value(c, &untagged, b->sources[i]),
+				longest_by_length(keys, n, b->sources[i]));
+	free(keys);
+	return ok;
+}
+
+/* Every source through the walk, a sample of them through the program. */
+static bool check_big(struct diff_env *env, struct fp_big *b)
+{
+	struct vfw_compiled compiled = {};
+	size_t i, step;
+	bool ok;
+
+	ok = ASSERT_EQ(install(env, &b->rules, &compiled), 0, "install") &&
+	     ASSERT_TRUE(compiled.fast.pop.slot, "the Poptrie is built") &&
+	     fast_is_live(env) && big_walk_matches(b, &compiled);
+	step = b->n_sources / FP_BIG_FRAMES + 1;
+	for (i = 0; ok && i < b->n_sources; i += step)
+		ok = compare_frame(env, b->sources[i], &untagged);
+	vfw_compiled_free(&compiled);
+	return ok;
+}
+
+static void run_big(struct test_totals *totals, struct diff_env *env)
+{
+	struct gen_rng rng = { .state = FP_BIG_SEED };
+	struct fp_big b;
+	char name[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(fp_big_sizes) / sizeof(fp_big_sizes[0]); i++) {
+		bool made = big_set(&rng, fp_big_sizes[i], &b);
+
+		snprintf(name, sizeof(name), "fastpath: %zu prefixes (trusted, members, access "
+			 "rules, IP rules): walk and program agree with the longest match on %zu "
+			 "sources", fp_big_sizes[i], b.n_sources);
+		TEST_CASE(totals, name, ASSERT_TRUE(made, "generate") && check_big(env, &b));
+		vfw_rules_free(&b.rules);
+		free(b.sources);
+	}
 }
 
 int main(int argc, char **argv)
@@ -554,8 +842,9 @@ int main(int argc, char **argv)
 		TEST_CASE(&totals, name, check_set(&env, s));
 		vfw_rules_free(&s->rules);
 	}
-	TEST_CASE(&totals, "fastpath: too big for the fast tables: LPM trie answers",
+	TEST_CASE(&totals, "fastpath: too big for the tagged tables: LPM trie answers for tags",
 		  test_overflow(&env));
+	run_big(&totals, &env);
 	diff_env_close(&env);
 	free(s);
 	return test_exit(&totals);

@@ -515,14 +515,12 @@ static int build_entries(struct compile_ctx *ctx)
 	return 0;
 }
 
-/* A rule set too big for the fast tables still compiles: the LPM trie
- * then answers for those sources too (vfw_fast_build says why). */
+/* A rule set too big for the tagged tables still compiles: the LPM trie
+ * then answers for those sources (vfw_fast_build says why). */
 static int build_fast(struct compile_ctx *ctx)
 {
 	int err = vfw_fast_build(ctx->out->entries, ctx->out->n_entries, &ctx->out->fast);
 
-	if (err == -E2BIG)
-		return 0;
 	if (err)
 		set_err(ctx, "cannot build the fast path: %s", strerror(-err));
 	return err;

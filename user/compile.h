@@ -28,8 +28,8 @@ struct vfw_compiled {
 	size_t n_rules;
 	struct vfw_entry *entries;	/* categories of covering prefixes pushed down */
 	size_t n_entries;
-	struct vfw_fast_tables fast;	/* untagged IPv4 sources; no nodes: they
-					 * did not fit, the LPM trie answers */
+	struct vfw_fast_tables fast;	/* IPv4 sources; tables left out did not
+					 * fit, the LPM trie answers for them */
 };
 
 int vfw_compile(const struct vfw_rules *rules, struct vfw_compiled *out,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Builds and writes the fast-path tables: docs/design.md "Fast path for
- * IPv4 sources". Controlled prefix expansion: each untagged entry is
+ * IPv4 sources". Untagged sources get the Poptrie (poptrie.c). Tagged ones
+ * get multibit tries by controlled prefix expansion: each tagged entry is
  * painted over the node entries its prefix covers, shortest prefixes
  * first, so that a longer prefix overwrites the shorter ones it nests in,
  * just as the LPM trie prefers it.
@@ -36,7 +37,6 @@ struct fast_trie {
 };
 
 static const struct fast_trie tries[] = {
-	[VFW_TAG_NONE] = { 0, VFW_FAST_UNTAGGED_ROOT_BITS, ADDR_BITS },
 	[VFW_TAG_VLAN] = { VFW_FAST_VLAN_ROOT, VFW_FAST_VLAN_BITS,
 			   VFW_FAST_VLAN_BITS + ADDR_BITS },
 	[VFW_TAG_VNI] = { VFW_FAST_VNI_ROOT, VFW_FAST_STRIDE, VFW_FAST_VNI_BITS + ADDR_BITS },
@@ -102,15 +102,9 @@ static int paint(struct vfw_fast_tables *t, const struct fast_trie *trie, __u64 
 	return 0;
 }
 
-static bool is_untagged(const struct vfw_entry *e)
+static bool in_tables(const struct vfw_entry *e)
 {
-	return e->key.tag_kind == VFW_TAG_NONE && e->key.tag_id == 0;
-}
-
-static bool in_tables(const struct vfw_entry *e, bool tagged)
-{
-	return is_untagged(e) ||
-	       (tagged && (e->key.tag_kind == VFW_TAG_VLAN || e->key.tag_kind == VFW_TAG_VNI));
+	return e->key.tag_kind == VFW_TAG_VLAN || e->key.tag_kind == VFW_TAG_VNI;
 }
 
 static unsigned int source_len(const struct vfw_entry *e)
@@ -128,13 +122,12 @@ static int cmp_len(const void *pa, const void *pb, void *entries)
 
 /* The entries the tables hold, shortest source prefix first (within each
  * trie the tag length is the same); returns how many. */
-static size_t entries_by_len(const struct vfw_entry *entries, size_t n, bool tagged,
-			     __u32 *order)
+static size_t entries_by_len(const struct vfw_entry *entries, size_t n, __u32 *order)
 {
 	size_t i, n_used = 0;
 
 	for (i = 0; i < n; i++)
-		if (in_tables(&entries[i], tagged))
+		if (in_tables(&entries[i]))
 			order[n_used++] = i;
 	qsort_r(order, n_used, sizeof(*order), cmp_len, (void *)entries);
 	return n_used;
@@ -167,13 +160,21 @@ static int paint_entries(struct vfw_fast_tables *t, const struct vfw_entry *entr
 	return 0;
 }
 
-static int build(const struct vfw_entry *entries, size_t n_entries, bool tagged,
-		 struct vfw_fast_tables *t)
+static void free_tagged(struct vfw_fast_tables *t)
+{
+	free(t->nodes);
+	free(t->val_entry);
+	t->nodes = NULL;
+	t->val_entry = NULL;
+	t->n_nodes = t->n_vals = 0;
+}
+
+static int build_tagged(const struct vfw_entry *entries, size_t n_entries,
+			struct vfw_fast_tables *t)
 {
 	__u32 *order;
 	int err;
 
-	memset(t, 0, sizeof(*t));
 	order = calloc(n_entries ?: 1, sizeof(*order));
 	t->nodes = calloc(VFW_FAST_NODES, sizeof(*t->nodes));
 	t->val_entry = calloc(VFW_FAST_VALS, sizeof(*t->val_entry));
@@ -183,44 +184,47 @@ static int build(const struct vfw_entry *entries, size_t n_entries, bool tagged,
 	}
 	t->n_nodes = VFW_FAST_ROOT_NODES;
 	t->n_vals = 1;		/* 0: no entry matches */
-	t->tagged = tagged;
-	err = paint_entries(t, entries, order,
-			    entries_by_len(entries, n_entries, tagged, order));
+	err = paint_entries(t, entries, order, entries_by_len(entries, n_entries, order));
 cleanup:
 	free(order);
 	if (err)
-		vfw_fast_free(t);
+		free_tagged(t);
 	return err;
 }
 
+/* Either kind of table that does not fit leaves its sources to the LPM
+ * trie; any other failure fails the compile. */
 int vfw_fast_build(const struct vfw_entry *entries, size_t n_entries,
 		   struct vfw_fast_tables *t)
 {
-	int err = build(entries, n_entries, true, t);
+	int err;
 
-	if (err != -E2BIG)
-		return err;
-	pr_info("fast path: tagged sources need more than %d trie nodes or %d values; they use the LPM trie\n",
-		VFW_FAST_NODES, VFW_FAST_VALS - 1);
-	err = build(entries, n_entries, false, t);
+	memset(t, 0, sizeof(*t));
+	err = vfw_pop_build(entries, n_entries, &t->pop);
 	if (err == -E2BIG)
-		pr_info("fast path: untagged sources need more than %d trie nodes or %d values; they use the LPM trie\n",
+		pr_info("fast path: untagged sources do not fit the Poptrie; they use the LPM trie\n");
+	if (err && err != -E2BIG)
+		return err;
+	err = build_tagged(entries, n_entries, t);
+	if (err == -E2BIG)
+		pr_info("fast path: tagged sources need more than %d trie nodes or %d values; they use the LPM trie\n",
 			VFW_FAST_NODES, VFW_FAST_VALS - 1);
-	return err;
+	if (err && err != -E2BIG) {
+		vfw_fast_free(t);
+		return err;
+	}
+	return 0;
 }
 
 void vfw_fast_free(struct vfw_fast_tables *t)
 {
-	free(t->nodes);
-	free(t->val_entry);
-	memset(t, 0, sizeof(*t));
+	vfw_pop_free(&t->pop);
+	free_tagged(t);
 }
 
-__u32 vfw_fast_find_tagged(const struct vfw_fast_tables *t, enum vfw_tag_kind kind,
-			   __u32 tag_id, __u32 addr)
+static __u32 find_tagged(const struct vfw_fast_tables *t, const struct fast_trie *trie,
+			 __u64 key)
 {
-	const struct fast_trie *trie = &tries[kind];
-	__u64 key = (__u64)tag_id << ADDR_BITS | addr;
 	unsigned int depth = 0;
 	__u16 *entry = entry_of(t, trie, 0, key, depth);
 
@@ -229,12 +233,20 @@ __u32 vfw_fast_find_tagged(const struct vfw_fast_tables *t, enum vfw_tag_kind ki
 	return *entry;
 }
 
-__u32 vfw_fast_find(const struct vfw_fast_tables *t, __u32 addr)
+__u32 vfw_fast_find_tagged(const struct vfw_fast_tables *t, enum vfw_tag_kind kind,
+			   __u32 tag_id, __u32 addr)
 {
-	return vfw_fast_find_tagged(t, VFW_TAG_NONE, 0, addr);
+	if (kind == VFW_TAG_NONE)
+		return vfw_pop_find(&t->pop, addr);
+	return find_tagged(t, &tries[kind], (__u64)tag_id << ADDR_BITS | addr);
 }
 
-static bool is_array_of(int fd, const char *name, __u32 value_size, __u32 entries)
+__u32 vfw_fast_find(const struct vfw_fast_tables *t, __u32 addr)
+{
+	return vfw_pop_find(&t->pop, addr);
+}
+
+static bool is_array_of(int fd, const char *name, __u32 value_size)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -242,18 +254,27 @@ static bool is_array_of(int fd, const char *name, __u32 value_size, __u32 entrie
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 		return false;
 	return info.type == BPF_MAP_TYPE_ARRAY && !strcmp(info.name, name) &&
-	       info.value_size == value_size && info.max_entries == entries;
+	       info.value_size == value_size && info.max_entries == VFW_SLOTS;
 }
 
-bool vfw_fast_maps_usable(int nodes_fd, int vals_fd)
+bool vfw_fast_pop_usable(const struct vfw_fast_fds *fds)
 {
-	bool usable = is_array_of(nodes_fd, VFW_MAP_FAST_NODES,
-				  sizeof(struct vfw_fast_slot_nodes), VFW_SLOTS) &&
-		      is_array_of(vals_fd, VFW_MAP_FAST_VALS,
-				  sizeof(struct vfw_fast_slot_vals), VFW_SLOTS);
+	bool usable = is_array_of(fds->pop, VFW_MAP_POP, sizeof(struct vfw_pop_slot));
 
 	if (!usable)
-		pr_debug("no fast-path maps given: untagged sources use the LPM trie\n");
+		pr_debug("no Poptrie map given: untagged sources use the LPM trie\n");
+	return usable;
+}
+
+bool vfw_fast_tagged_usable(const struct vfw_fast_fds *fds)
+{
+	bool usable = is_array_of(fds->nodes, VFW_MAP_FAST_NODES,
+				  sizeof(struct vfw_fast_slot_nodes)) &&
+		      is_array_of(fds->vals, VFW_MAP_FAST_VALS,
+				  sizeof(struct vfw_fast_slot_vals));
+
+	if (!usable)
+		pr_debug("no tagged fast-path maps given: tagged sources use the LPM trie\n");
 	return usable;
 }
 
@@ -268,21 +289,26 @@ static int write_slot(int fd, __u32 slot, const void *value, const char *name)
 	return 0;
 }
 
-/* t->nodes is a whole slot's worth (vfw_fast_build allocates it so). */
-int vfw_fast_write(int nodes_fd, int vals_fd, __u32 slot,
-		   const struct vfw_fast_tables *t, const struct vfw_lpm_val *vals)
+/* vals has VFW_FAST_VALS entries; t->nodes is a whole slot's worth
+ * (vfw_fast_build allocates it so). */
+int vfw_fast_write_tagged(const struct vfw_fast_fds *fds, __u32 slot,
+			  const struct vfw_fast_tables *t, const struct vfw_lpm_val *vals)
 {
-	struct vfw_fast_slot_vals *slot_vals;
-	int err;
-
 	_Static_assert(sizeof(struct vfw_fast_slot_nodes) ==
 		       VFW_FAST_NODES * sizeof(*t->nodes), "nodes are not one slot");
-	slot_vals = calloc(1, sizeof(*slot_vals));
-	if (!slot_vals)
-		return -ENOMEM;
-	memcpy(slot_vals->val, vals, t->n_vals * sizeof(*vals));
-	err = write_slot(vals_fd, slot, slot_vals, VFW_MAP_FAST_VALS) ?:
-	      write_slot(nodes_fd, slot, t->nodes, VFW_MAP_FAST_NODES);
-	free(slot_vals);
-	return err;
+	_Static_assert(sizeof(struct vfw_fast_slot_vals) ==
+		       VFW_FAST_VALS * sizeof(*vals), "values are not one slot");
+	return write_slot(fds->vals, slot, vals, VFW_MAP_FAST_VALS) ?:
+	       write_slot(fds->nodes, slot, t->nodes, VFW_MAP_FAST_NODES);
+}
+
+/*
+ * One update of the whole slot, however many entries. The values go into
+ * the slot's own val[] first: they are the install's, with stable ids.
+ */
+int vfw_fast_write_pop(const struct vfw_fast_fds *fds, __u32 slot,
+		       const struct vfw_pop_tables *t, const struct vfw_lpm_val *vals)
+{
+	memcpy(t->slot->val, vals, t->n_vals * sizeof(*vals));
+	return write_slot(fds->pop, slot, t->slot, VFW_MAP_POP);
 }

@@ -35,6 +35,7 @@
 	X(document, vfw_document)		\
 	X(fast_nodes, vfw_fast_nodes)		\
 	X(fast_vals, vfw_fast_vals)		\
+	X(pop, vfw_pop)				\
 	X(events, vfw_events)			\
 	X(log_config, vfw_log_config)		\
 	X(log_bucket, vfw_log_bucket)		\

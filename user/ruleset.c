@@ -62,7 +62,8 @@ struct install {
 	struct vfw_rule_meta *meta;	/* VFW_MAX_RULES, as read */
 	__u32 *ids;			/* stable id of each compiled rule */
 	int trie_fd;
-	bool fast;			/* slot nxt has fast-path tables */
+	bool fast;			/* slot nxt has the untagged fast path */
+	bool fast_tagged;		/* and the tagged one */
 	char tmp_pin[PATH_MAX];		/* non-empty while a temporary pin exists */
 };
 
@@ -402,23 +403,56 @@ static int stable_val(const struct install *in, size_t entry, struct vfw_lpm_val
 	return 0;
 }
 
+/* The kernel's "operation not supported" (no batched updates for a map
+ * type), which libc does not name. */
+#define VFW_ENOTSUPP	524
+
+/* One update per entry, for kernels without batched LPM-trie updates. */
+static int fill_trie_singly(const struct install *in, const struct vfw_lpm_key *keys,
+			    const struct vfw_lpm_val *vals, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < in->c->n_entries; i++)
+		if (bpf_map_update_elem(in->trie_fd, &keys[i], &vals[i], BPF_ANY))
+			return call_failed("cannot add entry %zu (prefixlen %u) to %s",
+					   i, keys[i].prefixlen, VFW_PIN_RULES);
+	return 0;
+}
+
+/*
+ * One batched update for the whole trie: at 100,000 entries the system
+ * calls of single updates cost as much as the kernel's own work. The
+ * compiler's order (address, shorter prefix first) is also the order the
+ * kernel inserts fastest, walking the same few paths.
+ */
 static int fill_trie(const struct install *in)
 {
-	struct vfw_lpm_val val;
-	size_t i;
-	int err;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	size_t n = in->c->n_entries, i;
+	struct vfw_lpm_key *keys;
+	struct vfw_lpm_val *vals;
+	__u32 count = n;
+	int err = 0;
 
-	for (i = 0; i < in->c->n_entries; i++) {
-		const struct vfw_entry *e = &in->c->entries[i];
-
-		err = stable_val(in, i, &val);
-		if (err)
-			return err;
-		if (bpf_map_update_elem(in->trie_fd, &e->key, &val, BPF_ANY))
-			return call_failed("cannot add entry %zu (prefixlen %u) to %s",
-					   i, e->key.prefixlen, VFW_PIN_RULES);
+	keys = calloc(n ?: 1, sizeof(*keys));
+	vals = calloc(n ?: 1, sizeof(*vals));
+	if (!keys || !vals)
+		err = -ENOMEM;
+	for (i = 0; !err && i < n; i++) {
+		keys[i] = in->c->entries[i].key;
+		err = stable_val(in, i, &vals[i]);
 	}
-	return 0;
+	if (!err && n && bpf_map_update_batch(in->trie_fd, keys, vals, &count, &opts)) {
+		if (errno == EINVAL || errno == EOPNOTSUPP || errno == VFW_ENOTSUPP)
+			err = fill_trie_singly(in, keys, vals, count);
+		else
+			err = call_failed("cannot add entry %u (prefixlen %u) to %s", count,
+					  keys[count < n ? count : 0].prefixlen, VFW_PIN_RULES);
+	}
+	free(keys);
+	free(vals);
+	return err;
 }
 
 static int write_trie(struct install *in)
@@ -437,32 +471,68 @@ static int write_trie(struct install *in)
 	return 0;
 }
 
-/*
- * The fast-path tables of slot nxt, when the rule set fits them and the
- * maps are there; otherwise the slot goes without VFW_CFG_FAST and the
- * LPM trie answers for every source.
- */
-static int write_fast(struct install *in)
+/* Compiled values name rules by index; the slot's by stable id. */
+static int stable_vals(const struct install *in, const __u32 *val_entry, size_t n_vals,
+		       size_t cap, struct vfw_lpm_val **vals)
 {
-	const struct vfw_fast_tables *t = &in->c->fast;
-	struct vfw_lpm_val *vals;
 	size_t k;
 	int err = 0;
 
-	if (!t->n_nodes || !vfw_fast_maps_usable(in->maps->fast_nodes_fd,
-						 in->maps->fast_vals_fd))
-		return 0;
-	vals = calloc(t->n_vals, sizeof(*vals));
-	if (!vals)
+	*vals = calloc(cap, sizeof(**vals));
+	if (!*vals)
 		return -ENOMEM;
-	for (k = 1; !err && k < t->n_vals; k++)
-		err = stable_val(in, t->val_entry[k], &vals[k]);
-	if (!err)
-		err = vfw_fast_write(in->maps->fast_nodes_fd, in->maps->fast_vals_fd,
-				     in->nxt, t, vals);
+	for (k = 1; !err && k < n_vals; k++)
+		err = stable_val(in, val_entry[k], &(*vals)[k]);
+	return err;
+}
+
+static struct vfw_fast_fds fast_fds(const struct vfw_maps *maps)
+{
+	return (struct vfw_fast_fds){
+		.pop = maps->pop_fd, .nodes = maps->fast_nodes_fd, .vals = maps->fast_vals_fd,
+	};
+}
+
+static int write_pop(struct install *in, const struct vfw_fast_fds *fds)
+{
+	const struct vfw_pop_tables *t = &in->c->fast.pop;
+	struct vfw_lpm_val *vals;
+	int err;
+
+	if (!t->slot || !vfw_fast_pop_usable(fds))
+		return 0;
+	err = stable_vals(in, t->val_entry, t->n_vals, t->n_vals, &vals) ?:
+	      vfw_fast_write_pop(fds, in->nxt, t, vals);
 	in->fast = !err;
 	free(vals);
 	return err;
+}
+
+static int write_tagged(struct install *in, const struct vfw_fast_fds *fds)
+{
+	const struct vfw_fast_tables *t = &in->c->fast;
+	struct vfw_lpm_val *vals;
+	int err;
+
+	if (!t->nodes || !vfw_fast_tagged_usable(fds))
+		return 0;
+	err = stable_vals(in, t->val_entry, t->n_vals, VFW_FAST_VALS, &vals) ?:
+	      vfw_fast_write_tagged(fds, in->nxt, t, vals);
+	in->fast_tagged = !err;
+	free(vals);
+	return err;
+}
+
+/*
+ * The fast-path tables of slot nxt, those the rule set fits and the maps
+ * are there for; the slot goes without VFW_CFG_FAST (untagged) or
+ * VFW_CFG_FAST_TAGGED for the others, and the LPM trie answers for them.
+ */
+static int write_fast(struct install *in)
+{
+	struct vfw_fast_fds fds = fast_fds(in->maps);
+
+	return write_pop(in, &fds) ?: write_tagged(in, &fds);
 }
 
 static int write_config(const struct install *in, const char *source)
@@ -472,7 +542,7 @@ static int write_config(const struct install *in, const char *source)
 	cfg.flags |= VFW_CFG_VALID;
 	if (in->fast)
 		cfg.flags |= VFW_CFG_FAST;
-	if (in->fast && in->c->fast.tagged)
+	if (in->fast_tagged)
 		cfg.flags |= VFW_CFG_FAST_TAGGED;
 	cfg.generation = in->cur_config.generation + 1;
 	cfg.applied_unix = time(NULL);

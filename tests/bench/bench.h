@@ -93,6 +93,8 @@ static inline uint32_t prefix_mask(uint8_t len)
 	return len ? ~0U << (32 - len) : 0;
 }
 
+/* splitmix64: the corpus's generator, for everything drawn from a seed. */
+uint64_t bench_rand(uint64_t *state);
 int corpus_generate(struct bench_data *d);
 struct frame_span corpus_class_span(enum frame_class cls);
 /* A vault with default deny, no bypass, and the first n_ip / n_subnets rules. */
@@ -111,6 +113,7 @@ struct target {
 	enum target_family family;
 	size_t n_ip;
 	size_t n_subnets;
+	size_t n_prefixes;	/* a point of the prefix table (prefixes.c), or 0 */
 	int prog_fd;
 	int held_ifindex;	/* device the program is attached to, or 0 */
 	double cost[MAX_ROUNDS];	/* ns per frame, corpus average */
@@ -135,20 +138,49 @@ static const size_t xdpfilter_points[] = { 0, 10, 100, 1000 };
 static const struct rule_point scale_points[] = {
 	{ 10, 0 }, { 100, 0 }, { BENCH_IP_RULES, BENCH_SUBNETS },
 };
+/*
+ * The prefix table: source prefixes in one rule set, the first n_ip of
+ * them IP rules (the corpus's), beside n_subnets subnet rules, the rest in
+ * trusted-service groups (bypass None: verdicts stay the IP rules').
+ */
+struct prefix_point {
+	size_t n_prefixes, n_ip, n_subnets;
+};
+static const struct prefix_point prefix_points[] = {
+	{ 10, 10, 0 }, { 1000, 10, 0 }, { 10000, 10, 0 }, { 100000, 10, 0 },
+	{ 100000, BENCH_IP_RULES, BENCH_SUBNETS },
+};
 #define N_VAULTFW	(sizeof(vaultfw_points) / sizeof(vaultfw_points[0]))
 #define N_XDPFILTER	(sizeof(xdpfilter_points) / sizeof(xdpfilter_points[0]))
 #define N_SCALE		(sizeof(scale_points) / sizeof(scale_points[0]))
-#define N_TARGETS	(1 + N_VAULTFW + 1 + N_XDPFILTER)
+#define N_PREFIX	(sizeof(prefix_points) / sizeof(prefix_points[0]))
+#define N_TARGETS	(1 + N_VAULTFW + 1 + N_XDPFILTER + N_PREFIX)
+/* Where the prefix table's targets start in targets[]. */
+#define PREFIX_TARGET0	(1 + N_VAULTFW + 1 + N_XDPFILTER)
 
 struct vaultfw_bpf;
 struct xdp_drop_bpf;
 struct bpf_object;
+
+struct prefix_set;
+
+/* What loading and installing one prefix-table rule set took. */
+struct prefix_load {
+	size_t n_entries, n_vals, n_nodes, n_tails, n_leaves;
+	double parse_ms;	/* the rules document's; < 0: the parser refused it */
+	double compile_ms;
+	double load_ms;		/* open, verify and load the program, create its maps */
+	double attach_ms;	/* first install, into the fresh maps */
+};
 
 struct loaded {
 	struct xdp_drop_bpf *floor;
 	struct vaultfw_bpf *vaultfw[N_VAULTFW];
 	struct vaultfw_bpf *vaultfw_log;
 	struct bpf_object *xdpfilter[N_XDPFILTER];
+	struct vaultfw_bpf *prefix[N_PREFIX];
+	struct prefix_load prefix_load[N_PREFIX];
+	struct prefix_set *prefix_set[N_PREFIX];	/* kept for the re-installs */
 };
 
 struct vfw_compiled;
@@ -161,6 +193,45 @@ int vaultfw_load(const struct bench_data *d, size_t n_ip, size_t n_subnets,
 int load_all(const struct bench_data *d, const struct options *o,
 	     struct loaded *l, struct target *targets);
 void unload_all(struct loaded *l);
+
+/* ---- the prefix table (prefixes.c, cold.c) ---- */
+
+int prefix_load_all(const struct bench_data *d, struct loaded *l, struct target *targets);
+/* The untagged prefixes of point i's rule set (IP rules and groups). */
+size_t prefix_list(const struct loaded *l, size_t i, const struct vfw_prefix **list);
+void prefix_unload_all(struct loaded *l);
+
+struct prefix_result {
+	double apply_ms[MAX_ROUNDS];	/* re-installs into live maps */
+	long long memlock;		/* every map, both slots full */
+	long long trie_memlock;		/* of it, the LPM tries */
+	double cold[MAX_ROUNDS];	/* ns per frame, cold corpus */
+	double cold_ratio[MAX_ROUNDS];	/* to the cold floor, same round */
+};
+
+struct cold_refs {
+	double floor[MAX_ROUNDS];	/* the harness and XDP_DROP */
+	double touch[MAX_ROUNDS];	/* the harness and one random 64 MiB read */
+};
+
+struct prefix_bench {
+	struct prefix_result res[N_PREFIX];
+	struct cold_refs refs;
+};
+
+int prefix_measure(const struct bench_data *d, const struct loaded *l,
+		   const struct target *targets, const struct options *o,
+		   struct prefix_bench *pb);
+void prefix_print(const struct loaded *l, const struct target *targets,
+		  const struct prefix_bench *pb, const struct options *o);
+json_t *prefix_json(const struct loaded *l, const struct target *targets,
+		    const struct prefix_bench *pb, const struct options *o);
+/* memlock of every map of obj and of the tries vfw_rulesets points to. */
+long long object_memlock(struct bpf_object *obj, json_t *detail, long long *tries);
+
+/* Sources spread over the prefixes of each rule set, one pass per round. */
+int cold_measure(const struct bench_data *d, const struct loaded *l,
+		 const struct options *o, struct prefix_bench *pb);
 
 /* ---- the peers (peers.c) ---- */
 

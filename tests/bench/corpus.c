@@ -44,7 +44,7 @@ static const struct vfw_prefix vtep_net = { .addr = 0x0aff0000U, .len = 16 };
 
 /* ---- deterministic generation ---- */
 
-static uint64_t next_rand(uint64_t *state)
+uint64_t bench_rand(uint64_t *state)
 {
 	/* splitmix64: tiny, and the same sequence on every machine. */
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
@@ -56,7 +56,7 @@ static uint64_t next_rand(uint64_t *state)
 
 static uint32_t rand_below(uint64_t *state, uint32_t bound)
 {
-	return (uint32_t)(next_rand(state) % bound);
+	return (uint32_t)(bench_rand(state) % bound);
 }
 
 static bool prefix_contains(const struct vfw_prefix *p, uint32_t addr)
@@ -123,11 +123,11 @@ static void gen_ip_rules(struct bench_data *d)
 		struct vfw_prefix p;
 
 		p.len = IP_RULE_MIN_LEN + rand_below(&d->rng, 32 - IP_RULE_MIN_LEN + 1);
-		p.addr = (uint32_t)next_rand(&d->rng) & prefix_mask(p.len);
+		p.addr = (uint32_t)bench_rand(&d->rng) & prefix_mask(p.len);
 		if (!is_new_ip_rule(d, n, &p) || !parser_accepts_ip_rule(&p))
 			continue;
 		d->ip[n] = p;
-		d->ip_host[n] = p.addr | ((uint32_t)next_rand(&d->rng) & ~prefix_mask(p.len));
+		d->ip_host[n] = p.addr | ((uint32_t)bench_rand(&d->rng) & ~prefix_mask(p.len));
 		n++;
 	}
 }
@@ -150,7 +150,7 @@ static void gen_subnets(struct bench_data *d)
 static uint32_t random_denied_source(struct bench_data *d)
 {
 	for (;;) {
-		struct vfw_prefix host = { .addr = (uint32_t)next_rand(&d->rng), .len = 32 };
+		struct vfw_prefix host = { .addr = (uint32_t)bench_rand(&d->rng), .len = 32 };
 
 		if (!covered_by_ip_rules(d, BENCH_IP_RULES, host.addr) &&
 		    parser_accepts_ip_rule(&host))
@@ -267,7 +267,7 @@ static bool gen_untagged(struct bench_data *d, struct corpus_frame *fr, uint32_t
 static uint32_t subnet_source(struct bench_data *d, const struct bench_subnet *s,
 			      unsigned int k)
 {
-	uint32_t host = (uint32_t)next_rand(&d->rng) & ~prefix_mask(s->prefix.len);
+	uint32_t host = (uint32_t)bench_rand(&d->rng) & ~prefix_mask(s->prefix.len);
 
 	if (k % TAGGED_STRANGER_EVERY == TAGGED_STRANGER_EVERY - 1)
 		return 0x0b000000U | host;	/* 11.x: on the tag, outside the prefix */

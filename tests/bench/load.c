@@ -154,7 +154,7 @@ int load_all(const struct bench_data *d, const struct options *o,
 				.n_ip = xdpfilter_points[i],
 				.prog_fd = xdpfilter_prog_fd(l->xdpfilter[i]) };
 	}
-	return 0;
+	return prefix_load_all(d, l, &targets[n]);
 }
 
 void unload_all(struct loaded *l)
@@ -165,4 +165,5 @@ void unload_all(struct loaded *l)
 	vaultfw_bpf__destroy(l->vaultfw_log);
 	for (size_t i = 0; i < N_XDPFILTER; i++)
 		bpf_object__close(l->xdpfilter[i]);
+	prefix_unload_all(l);
 }

@@ -123,6 +123,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 struct bench_run {
 	struct target targets[N_TARGETS];
 	struct scale_result scale[N_SCALE];
+	struct prefix_bench prefix;
 	struct memory_result memory;
 	struct loaded loaded;
 	struct live_bench *live;
@@ -143,6 +144,8 @@ static int measure(const struct bench_data *d, const struct options *o,
 		err = testrun_measure(d, run->targets, N_TARGETS, o);
 	if (!err)
 		err = scale_measure(d, o->rounds, run->scale);
+	if (!err)
+		err = prefix_measure(d, &run->loaded, run->targets, o, &run->prefix);
 	if (!err && o->live)
 		err = live_run(d, &run->loaded, o, &run->live);
 	if (!err)
@@ -154,6 +157,7 @@ static void print_tables(const struct bench_run *run, const struct options *o)
 {
 	testrun_print(run->targets, N_TARGETS, o);
 	scale_print(run->scale, o->rounds);
+	prefix_print(&run->loaded, run->targets, &run->prefix, o);
 	memory_print(&run->memory);
 	if (o->live)
 		live_print(run->live, o);
@@ -161,13 +165,15 @@ static void print_tables(const struct bench_run *run, const struct options *o)
 
 static json_t *results_json(const struct bench_run *run, const struct options *o)
 {
-	json_t *results = json_pack("{s:o,s:I,s:I,s:s,s:o,s:o,s:o}",
+	json_t *results = json_pack("{s:o,s:I,s:I,s:s,s:o,s:o,s:o,s:o}",
 				    "corpus", corpus_json(),
 				    "rounds", (json_int_t)o->rounds,
 				    "repeat", (json_int_t)o->repeat,
 				    "xdp_filter_object", o->xdpfilter_obj,
 				    "per_frame", testrun_json(run->targets, N_TARGETS, o->rounds),
 				    "scale", scale_json(run->scale),
+				    "prefixes", prefix_json(&run->loaded, run->targets,
+							    &run->prefix, o),
 				    "memory", memory_json(&run->memory));
 
 	if (results && o->live)

@@ -158,8 +158,7 @@ static long long inner_map_memlock(int outer_fd, uint32_t slot, json_t *detail)
 }
 
 /* Every map of the object, plus the tries vfw_rulesets points to. */
-static long long object_memlock(struct bpf_object *obj, json_t *detail,
-				long long *tries)
+long long object_memlock(struct bpf_object *obj, json_t *detail, long long *tries)
 {
 	struct bpf_map *map;
 	long long total = 0;

@@ -156,6 +156,10 @@ static void rules_label(char *buf, size_t len, const struct target *t)
 {
 	if (t->family == TF_FLOOR)
 		snprintf(buf, len, "-");
+	else if (t->n_prefixes && t->n_subnets)
+		snprintf(buf, len, "%zup+%zu", t->n_prefixes, t->n_subnets);
+	else if (t->n_prefixes)
+		snprintf(buf, len, "%zup", t->n_prefixes);
 	else if (t->n_subnets)
 		snprintf(buf, len, "%zu+%zu", t->n_ip, t->n_subnets);
 	else
@@ -166,16 +170,16 @@ void testrun_print(const struct target *targets, size_t n, const struct options 
 {
 	printf("Per-frame cost: BPF_PROG_TEST_RUN, %d frames x %u repeats, "
 	       "median of %u rounds (min..max)\n", BENCH_CORPUS_FRAMES, o->repeat, o->rounds);
-	printf("%-11s %-9s %8s %17s %7s %15s %5s %5s %5s\n", "program", "rules",
+	printf("%-11s %-12s %8s %17s %7s %15s %5s %5s %5s\n", "program", "rules",
 	       "ns/frame", "(min..max)", "x floor", "(min..max)", "pass", "drop", "unexp");
 	for (size_t i = 0; i < n; i++) {
 		const struct target *t = &targets[i];
 		struct spread c = spread_of(t->cost, o->rounds);
 		struct spread r = spread_of(t->ratio, o->rounds);
-		char label[24];
+		char label[48];
 
 		rules_label(label, sizeof(label), t);
-		printf("%-11s %-9s %8.2f  (%6.2f..%6.2f) %7.2f  (%5.2f..%5.2f) %5u %5u %5u\n",
+		printf("%-11s %-12s %8.2f  (%6.2f..%6.2f) %7.2f  (%5.2f..%5.2f) %5u %5u %5u\n",
 		       family_names[t->family], label, c.median, c.min, c.max,
 		       r.median, r.min, r.max, t->pass, t->drop, t->unexpected);
 	}
@@ -189,10 +193,11 @@ json_t *testrun_json(const struct target *targets, size_t n, unsigned int rounds
 		const struct target *t = &targets[i];
 
 		json_array_append_new(arr, json_pack(
-			"{s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I}",
+			"{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I}",
 			"program", family_names[t->family],
 			"ip_rules", (json_int_t)t->n_ip,
 			"subnet_rules", (json_int_t)t->n_subnets,
+			"prefixes", (json_int_t)t->n_prefixes,
 			"ns_per_frame", spread_json(t->cost, rounds),
 			"ratio_to_floor", spread_json(t->ratio, rounds),
 			"pass", (json_int_t)t->pass,

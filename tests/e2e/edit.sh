@@ -347,7 +347,7 @@ json.dump(doc, open(sys.argv[1], "w"))
 # Perimeter subscriptions no access rule names compile to nothing, so
 # only the stored document outgrows its limit.
 subs = [{"id": ("/subscriptions/%05d/" % i).ljust(250, "x"), "vnis": [], "vlans": []}
-        for i in range(2200)]
+        for i in range(17000)]
 huge = {"properties": {}, "host": {"perimeter": {"accessMode": "Learning", "subscriptions": subs}}}
 json.dump(huge, open(sys.argv[2], "w"))
 EOF
@@ -360,11 +360,11 @@ check "edit: show prints all 1000 IP rules of it" \
 show >"$TMP/largest-live.json"
 run huge vfw apply $IFACE "$TMP/huge.json"
 check "edit: a document larger than the store is refused in one line" one_error_line huge apply
-check "edit: the refusal gives the size limit" err_has huge "at most 524288"
+check "edit: the refusal gives the size limit" err_has huge "at most 4194304"
 check "edit: the refused document changes nothing" \
 	bash -c "$(declare -f); diff -q $TMP/largest-live.json <(nsenter --net=/run/netns/$NS $VAULTFW show $IFACE)"
-check "edit: the document map stays at two slots of 512 KiB" \
-	bash -c "bpftool map show pinned $PIN_DIR/vfw_document | grep -q 'value 524292B  max_entries 2'"
+check "edit: the document map stays at two slots of 4 MiB" \
+	bash -c "bpftool map show pinned $PIN_DIR/vfw_document | grep -q 'value 4194308B  max_entries 2'"
 
 # fail closed: a bad file leaves the filter and the last good rules
 vfw apply $IFACE "$BASE" >/dev/null
