@@ -220,6 +220,29 @@ static int apply_settings(const struct vfw_events_opts *o, struct vfw_log_config
 	return 0;
 }
 
+/*
+ * New settings take effect with the next event: a bucket the program found
+ * empty looks at the clock again only after VFW_LOG_CLOCK_EVERY events
+ * (maps/vaultfw.h), so its countdown is cleared on every CPU. Only the
+ * countdown: the credit and the counts stay, so a rate change never
+ * grants a burst. Best effort: a racing event at most keeps its own.
+ */
+static void rearm_clock(int bucket_fd)
+{
+	int ncpus = libbpf_num_possible_cpus(), cpu;
+	struct vfw_log_bucket *percpu;
+	__u32 zero = 0;
+
+	if (ncpus <= 0 || !(percpu = calloc(ncpus, sizeof(*percpu))))
+		return;
+	if (!bpf_map_lookup_elem(bucket_fd, &zero, percpu)) {
+		for (cpu = 0; cpu < ncpus; cpu++)
+			percpu[cpu].skip = 0;
+		bpf_map_update_elem(bucket_fd, &zero, percpu, BPF_EXIST);
+	}
+	free(percpu);
+}
+
 /* Runs under the interface's exclusive lock, so two changes do not race;
  * the program sees the old settings or the new ones (one map update). */
 static int change_settings(const char *ifname, const struct vfw_maps *maps,
@@ -242,6 +265,7 @@ static int change_settings(const char *ifname, const struct vfw_maps *maps,
 		snprintf(err, errlen, "cannot write the log settings: %s", strerror(-ret));
 		goto cleanup;
 	}
+	rearm_clock(maps->log_bucket_fd);
 	printf("%s: log ", ifname);
 	print_settings(stdout, &cfg);
 	putchar('\n');
