@@ -47,7 +47,8 @@ TESTLIB   := $(BUILD)/tests/libvfwtest.a
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: deps $(BUILD)/vaultfw $(BUILD)/vaultfw.8 $(BUILD)/vaultfw.bash $(TEST_BINS)
+all: deps $(BUILD)/vaultfw $(BUILD)/vaultfw.8 $(BUILD)/vaultfw.bash $(TEST_BINS) \
+	$(BUILD)/tests/mapsum
 
 deps:
 	@scripts/install-deps.sh
@@ -83,6 +84,11 @@ $(BUILD)/tests/lib/%.o: tests/%.c $(TEST_HDRS) $(SKELS)
 # Before libvaultfw.a on the command line: the test code calls into it.
 $(TESTLIB): $(TESTLIB_OBJS)
 	$(AR) rcs $@ $^
+
+# The e2e suites' digest of pinned maps (tests/lib.sh dump_pinned).
+$(BUILD)/tests/mapsum: tests/mapsum.c | $(BUILD)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ -lbpf -lelf -lz
 
 $(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(TESTLIB) $(BUILD)/libvaultfw.a $(SKELS)
 	@mkdir -p $(@D)
