@@ -21,6 +21,7 @@
 #include "perms.h"
 #include "iface.h"
 #include "pins.h"
+#include "rules.h"
 #include "ruleset.h"
 #include "signals.h"
 #include "txn.h"
@@ -58,7 +59,7 @@ struct file_id {
  * watched instead, so that its coming back (mkdir, a rename into place)
  * wakes the watcher, which then watches it again.
  */
-enum { DIR_GIVEN, DIR_RESOLVED, DIR_ANCESTOR, N_DIRS };
+enum { DIR_GIVEN, DIR_RESOLVED, DIR_ANCESTOR, DIR_TAGS, N_DIRS };
 
 struct dir_watch {
 	int wd;			/* -1: none */
@@ -79,6 +80,10 @@ struct watcher {
 	bool unsafe;		/* ... or refused for its permissions (perms.h) */
 	struct file_id seen;	/* the file last applied, or last refused */
 	bool have_seen;
+	/* The host.serviceTagsFile the rules name ("": none): a new week's
+	 * tags are a change of the rules too (docs/operations.md). */
+	char tags_path[PATH_MAX];
+	struct file_id tags_seen;
 	char status[STATUS_MAX];	/* the service manager's STATUS= */
 };
 
@@ -191,6 +196,10 @@ static int arm_watches(struct watcher *w)
 	if (w->watch[DIR_GIVEN].wd < 0)
 		existing_ancestor(want[DIR_GIVEN], want[DIR_ANCESTOR]);
 	arm_one(w, DIR_ANCESTOR, want[DIR_ANCESTOR]);
+	want[DIR_TAGS][0] = '\0';
+	if (w->tags_path[0])
+		dir_of(w->tags_path, want[DIR_TAGS]);
+	arm_one(w, DIR_TAGS, want[DIR_TAGS]);
 	return w->watch[DIR_GIVEN].wd >= 0 || w->watch[DIR_RESOLVED].wd >= 0 ? 0 : -ENOENT;
 }
 
@@ -238,6 +247,32 @@ static void set_error_status(struct watcher *w, const char *err, const char *tai
  * applies it anyway). A file that fails after the first is reported in one
  * line and the rules in force stay; the first one's failure is returned.
  */
+/* The service tags file the rules file names now, and its identity. */
+static void note_tags_file(struct watcher *w)
+{
+	struct vfw_rules rules;
+	char ignored[ERR_MAX];
+
+	w->tags_path[0] = '\0';
+	if (vfw_rules_load_file(w->path, &rules, ignored, sizeof(ignored)))
+		return;
+	if (rules.service_tags_file)
+		snprintf(w->tags_path, sizeof(w->tags_path), "%s", rules.service_tags_file);
+	vfw_rules_free(&rules);
+	if (w->tags_path[0] && file_id_of(w->tags_path, &w->tags_seen))
+		memset(&w->tags_seen, 0, sizeof(w->tags_seen));
+}
+
+static bool tags_unchanged(const struct watcher *w)
+{
+	struct file_id now = {};
+
+	if (!w->tags_path[0])
+		return true;
+	file_id_of(w->tags_path, &now);
+	return same_file_id(&now, &w->tags_seen);
+}
+
 static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t errlen)
 {
 	struct file_id now;
@@ -252,7 +287,8 @@ static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t e
 		goto refused;
 	}
 	w->missing = false;
-	if (why == APPLY_CHANGE && w->have_seen && same_file_id(&now, &w->seen)) {
+	if (why == APPLY_CHANGE && w->have_seen && same_file_id(&now, &w->seen) &&
+	    tags_unchanged(w)) {
 		/* A directory made safe changes nothing of the file: a file
 		 * refused for its permissions is looked at again, quietly. */
 		if (!w->unsafe ||
@@ -264,6 +300,7 @@ static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t e
 	/* Taken before the apply: a change during it differs from `now`. */
 	w->seen = now;
 	w->have_seen = true;
+	note_tags_file(w);
 	if (why != APPLY_FIRST)
 		vfw_notify("RELOADING=1\nSTATUS=applying %s", w->path);
 	ret = vfw_check_rules_perms_unless(w->path, w->allow_unsafe, err, errlen);

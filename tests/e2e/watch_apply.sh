@@ -150,4 +150,25 @@ check "watch: the rules stay after the watcher stops" \
 check "watch: nothing is installed on the way out" generation_is "$G"
 check "watch: rule set A is still live" rules_are A
 
+# The service tags file the rules name is watched too: a new week's tags
+# are applied like a change of the rules file itself.
+mkdir -p "$TMP/tagsdir"
+tags_file() {
+	printf '{"values": [{"name": "Backup", "properties": {"addressPrefixes": ["%s"]}}]}\n' "$1" \
+		>"$TMP/tagsdir/tags.new" && mv "$TMP/tagsdir/tags.new" "$TMP/tagsdir/tags.json"
+}
+tags_file "$A_NET"
+printf '{"properties": {"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}},
+ "host": {"dataPlane": {"addresses": ["192.0.2.10"]}, "serviceTagsFile": "%s",
+  "trustedServices": [{"name": "backup", "serviceTags": ["Backup"]}]}}\n' \
+	"$TMP/tagsdir/tags.json" >"$CONF/tagged.json"
+start_watcher "$CONF/tagged.json"
+check "watch: the rules naming a service tags file are applied" wait_for "$DEADLINE" rules_are A
+G=$(generation)
+tags_file "$B_NET"
+check "watch: a change of the service tags file alone is applied" \
+	wait_for "$DEADLINE" generation_is $((G + 1))
+check "watch: ... with the tag's new prefixes" rules_are B
+stop_watcher
+
 t_exit
