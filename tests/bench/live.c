@@ -28,10 +28,11 @@
 /* The kernel's default batch; below the veth ring size, so none overflows. */
 #define LIVE_BATCH		64
 
-enum live_family { LF_GENERATOR, LF_FLOOR, LF_VAULTFW, LF_NFT, LF_COUNT };
+/* LF_VAULTFW_LOG: the same rules with the diagnostic log on, as attach leaves it. */
+enum live_family { LF_GENERATOR, LF_FLOOR, LF_VAULTFW, LF_VAULTFW_LOG, LF_NFT, LF_COUNT };
 static const char *const live_names[LF_COUNT] = {
 	[LF_GENERATOR] = "generator", [LF_FLOOR] = "floor",
-	[LF_VAULTFW] = "vaultfw", [LF_NFT] = "nftables",
+	[LF_VAULTFW] = "vaultfw", [LF_VAULTFW_LOG] = "vaultfw+log", [LF_NFT] = "nftables",
 };
 
 /*
@@ -54,6 +55,7 @@ struct live_result {
 struct live_target {
 	enum live_family family;
 	int prog_fd;		/* the receiver's XDP program, or -1 */
+	int reasons_fd;		/* a vaultfw receiver's per-reason counters */
 	struct live_result mix[LM_COUNT];
 };
 
@@ -61,7 +63,6 @@ struct live_bench {
 	struct bench_gen_bpf *gen;
 	char tx_name[IF_NAMESIZE], rx_name[IF_NAMESIZE];
 	int tx_ifindex, rx_ifindex;
-	int reasons_fd;		/* vaultfw's per-reason counters */
 	char *nft_rules;
 	struct live_target targets[LF_COUNT];
 };
@@ -164,7 +165,8 @@ static int live_count(const struct live_bench *lb, const struct live_target *t,
 
 	switch (t->family) {
 	case LF_VAULTFW:
-		return vaultfw_counted(lb->reasons_fd, counted, dropped);
+	case LF_VAULTFW_LOG:
+		return vaultfw_counted(t->reasons_fd, counted, dropped);
 	case LF_NFT:
 		return nft_counters(counted, dropped);
 	case LF_FLOOR:
@@ -333,16 +335,19 @@ static void live_targets(struct live_bench *lb, const struct bench_data *d,
 			 const struct loaded *l, unsigned int live_frames)
 {
 	const struct vaultfw_bpf *vaultfw = l->vaultfw[N_VAULTFW - 1];
+	struct live_target *t = lb->targets;
 
-	lb->reasons_fd = bpf_map__fd(vaultfw->maps.vfw_reasons);
 	for (int f = 0; f < LF_COUNT; f++) {
-		lb->targets[f] = (struct live_target){ .family = f, .prog_fd = -1 };
+		t[f] = (struct live_target){ .family = f, .prog_fd = -1, .reasons_fd = -1 };
 		for (int mix = 0; mix < LM_COUNT; mix++)
 			lb->targets[f].mix[mix].expected_drops =
 				live_expected_drops(d, f, mix, live_frames);
 	}
-	lb->targets[LF_FLOOR].prog_fd = bpf_program__fd(l->floor->progs.xdp_drop);
-	lb->targets[LF_VAULTFW].prog_fd = bpf_program__fd(vaultfw->progs.vaultfw_xdp);
+	t[LF_FLOOR].prog_fd = bpf_program__fd(l->floor->progs.xdp_drop);
+	t[LF_VAULTFW].prog_fd = bpf_program__fd(vaultfw->progs.vaultfw_xdp);
+	t[LF_VAULTFW].reasons_fd = bpf_map__fd(vaultfw->maps.vfw_reasons);
+	t[LF_VAULTFW_LOG].prog_fd = bpf_program__fd(l->vaultfw_log->progs.vaultfw_xdp);
+	t[LF_VAULTFW_LOG].reasons_fd = bpf_map__fd(l->vaultfw_log->maps.vfw_reasons);
 }
 
 /* The receivers are the floor and vaultfw at the biggest rule set loaded. */
@@ -445,9 +450,9 @@ static void print_live_mix(const struct live_bench *lb, enum live_mix mix,
 		double rx_ns = 1e3 / m.median - (res == gen ? 0 : gen_ns);
 		char rules[24] = "-";
 
-		if (t->family == LF_VAULTFW || t->family == LF_NFT)
+		if (t->family != LF_GENERATOR && t->family != LF_FLOOR)
 			snprintf(rules, sizeof(rules), "%d+%d", BENCH_IP_RULES, BENCH_SUBNETS);
-		printf("  %-10s %-9s %6.2f  (%5.2f..%5.2f) %7.2f  (%5.2f..%5.2f) %9.1f %9"
+		printf("  %-11s %-9s %6.2f  (%5.2f..%5.2f) %7.2f  (%5.2f..%5.2f) %9.1f %9"
 		       PRIu64 " %9" PRIu64 " %s\n", live_names[t->family], rules,
 		       m.median, m.min, m.max, r.median, r.min, r.max, rx_ns,
 		       res->counted, res->dropped,
@@ -460,7 +465,7 @@ void live_print(const struct live_bench *lb, const struct options *o)
 	printf("\nLive traffic: BPF_F_TEST_XDP_LIVE_FRAMES generator -> %s -> veth -> %s, "
 	       "%u frames per run, median of %u rounds (min..max)\n", lb->tx_name,
 	       lb->rx_name, o->live_frames, o->rounds);
-	printf("  %-10s %-9s %6s %15s %7s %15s %9s %9s %9s %s\n", "receiver", "rules",
+	printf("  %-11s %-9s %6s %15s %7s %15s %9s %9s %9s %s\n", "receiver", "rules",
 	       "Mpps", "(min..max)", "x floor", "(min..max)", "rx ns/fr", "counted",
 	       "dropped", "ok");
 	for (int mix = 0; mix < LM_COUNT; mix++)
