@@ -242,11 +242,6 @@ static void set_error_status(struct watcher *w, const char *err, const char *tai
 			*c = ' ';
 }
 
-/*
- * Apply the file, unless it is the one last applied or refused (SIGHUP
- * applies it anyway). A file that fails after the first is reported in one
- * line and the rules in force stay; the first one's failure is returned.
- */
 /* The service tags file the rules file names now, and its identity. */
 static void note_tags_file(struct watcher *w)
 {
@@ -273,6 +268,11 @@ static bool tags_unchanged(const struct watcher *w)
 	return same_file_id(&now, &w->tags_seen);
 }
 
+/*
+ * Apply the file, unless it is the one last applied or refused (SIGHUP
+ * applies it anyway). A file that fails after the first is reported in one
+ * line and the rules in force stay; the first one's failure is returned.
+ */
 static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t errlen)
 {
 	struct file_id now;
