@@ -61,6 +61,13 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
+# require NAME CMD...: like check, but nothing after it can run without it.
+require() {
+	local failed=$T_FAILED
+	check "$@"
+	[ "$T_FAILED" -eq "$failed" ] || exit 1
+}
+
 # check_not NAME CMD...: PASS when CMD exits non-zero.
 check_not() {
 	local name=$1; shift

@@ -99,13 +99,6 @@ all_are() {
 	[ "$got" = "$word " ]
 }
 
-# require NAME CMD...: like check, but nothing after it can run without it.
-require() {
-	local failed=$T_FAILED
-	check "$@"
-	[ "$T_FAILED" -eq "$failed" ] || exit 1
-}
-
 require "traffic: runs as root" test "$(id -u)" -eq 0
 require "traffic: topology up" topo_up
 require "traffic: attach native on the vault veth" \

@@ -225,13 +225,6 @@ denied_tcp() {
 	[ "$ok" -eq 0 ]
 }
 
-# require NAME CMD...: like check, but nothing after it can run without it.
-require() {
-	local failed=$T_FAILED
-	check "$@"
-	[ "$T_FAILED" -eq "$failed" ] || exit 1
-}
-
 require "tunnels: runs as root" test "$(id -u)" -eq 0
 require "tunnels: topology up (vxlan devices, bridge, listener)" tunnels_up
 
