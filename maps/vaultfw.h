@@ -366,6 +366,9 @@ struct vfw_fast_slot_vals {
 
 struct vfw_ident {
 	__u64 netns;		/* inode of the network namespace (/proc/PID/ns/net) */
+	/* SO_NETNS_COOKIE of that namespace, 0 where the kernel has none: the
+	 * kernel reuses the inode of a deleted namespace, never its cookie. */
+	__u64 netns_cookie;
 	__u32 ifindex;
 	char ifname[VFW_IFNAME_MAX];
 };

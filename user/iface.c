@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "iface.h"
@@ -15,11 +16,36 @@
 
 #define PIN_DIR_FMT	"net%" PRIu64 "-if%d"
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71	/* Linux 5.14; older glibc headers lack it */
+#endif
+
 __u64 vfw_netns_self(void)
 {
 	struct stat st;
 
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+__u64 vfw_netns_cookie_self(void)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 cookie = 0;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+bool vfw_ident_orphaned(const struct vfw_ident *id, __u64 netns_self, __u64 cookie_self)
+{
+	return id->netns == netns_self && id->netns_cookie && cookie_self &&
+	       id->netns_cookie != cookie_self;
 }
 
 bool vfw_parse_pin_dir_name(const char *name, __u64 *netns, int *ifindex)
@@ -34,30 +60,11 @@ bool vfw_parse_pin_dir_name(const char *name, __u64 *netns, int *ifindex)
 	return true;
 }
 
-int vfw_iface_resolve(const char *name, struct vfw_iface *ifc, char *err, size_t errlen)
-{
-	char dir[64];
-
-	memset(ifc, 0, sizeof(*ifc));
-	ifc->name = name;
-	if (!*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' ') ||
-	    !strcmp(name, ".") || !strcmp(name, ".."))
-		return vfw_set_err(err, errlen, "invalid interface name '%s'", name);
-	ifc->netns = vfw_netns_self();
-	if (!ifc->netns)
-		return vfw_set_err(err, errlen, "cannot tell this process's network namespace "
-				   "(/proc/self/ns/net): %s", strerror(errno));
-	ifc->ifindex = (int)if_nametoindex(name);
-	if (ifc->ifindex) {
-		snprintf(dir, sizeof(dir), PIN_DIR_FMT, (uint64_t)ifc->netns, ifc->ifindex);
-		vfw_pin_path(ifc->pin_dir, sizeof(ifc->pin_dir), VFW_PIN_ROOT, dir);
-	}
-	return 0;
-}
-
 int vfw_ident_write(const struct vfw_maps *maps, const struct vfw_iface *ifc)
 {
-	struct vfw_ident id = { .netns = ifc->netns, .ifindex = ifc->ifindex };
+	struct vfw_ident id = {
+		.netns = ifc->netns, .netns_cookie = ifc->netns_cookie, .ifindex = ifc->ifindex,
+	};
 	__u32 zero = 0;
 
 	snprintf(id.ifname, sizeof(id.ifname), "%s", ifc->name);
@@ -91,12 +98,38 @@ static bool peek_ident(const char *dir, struct vfw_ident *id)
 	return ok;
 }
 
+int vfw_iface_resolve(const char *name, struct vfw_iface *ifc, char *err, size_t errlen)
+{
+	struct vfw_ident id;
+	char dir[64];
+
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->name = name;
+	if (!*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' ') ||
+	    !strcmp(name, ".") || !strcmp(name, ".."))
+		return vfw_set_err(err, errlen, "invalid interface name '%s'", name);
+	ifc->netns = vfw_netns_self();
+	if (!ifc->netns)
+		return vfw_set_err(err, errlen, "cannot tell this process's network namespace "
+				   "(/proc/self/ns/net): %s", strerror(errno));
+	ifc->netns_cookie = vfw_netns_cookie_self();
+	ifc->ifindex = (int)if_nametoindex(name);
+	if (ifc->ifindex) {
+		snprintf(dir, sizeof(dir), PIN_DIR_FMT, (uint64_t)ifc->netns, ifc->ifindex);
+		vfw_pin_path(ifc->pin_dir, sizeof(ifc->pin_dir), VFW_PIN_ROOT, dir);
+		ifc->orphaned = peek_ident(ifc->pin_dir, &id) &&
+				vfw_ident_orphaned(&id, ifc->netns, ifc->netns_cookie);
+	}
+	return 0;
+}
+
 /* Where else state for ifc->name is. */
 enum elsewhere {
 	NOWHERE,
 	OTHER_NETNS,	/* an interface of that name in another namespace */
 	RENAMED,	/* this namespace: the interface now has another name */
-	GONE,		/* this namespace: the interface it belonged to is gone */
+	GONE,		/* this namespace: the interface it belonged to is gone, or
+			 * the namespace whose inode this one got */
 	OLD_LAYOUT,	/* VFW_PIN_ROOT/NAME, as vaultfw before 0.3 pinned */
 };
 
@@ -125,6 +158,8 @@ static void consider_dir(const struct vfw_iface *ifc, const char *entry, struct 
 		return;
 	} else if (netns != ifc->netns) {
 		where = OTHER_NETNS;
+	} else if (vfw_ident_orphaned(&id, ifc->netns, ifc->netns_cookie)) {
+		where = GONE;
 	} else if (ifindex == ifc->ifindex) {
 		return;		/* ifc's own directory */
 	} else {
@@ -175,6 +210,12 @@ static int not_here(const struct vfw_iface *ifc, char *err, size_t errlen)
 {
 	struct found f;
 
+	if (ifc->orphaned) {
+		vfw_set_err(err, errlen, "%s holds state that a deleted network namespace left "
+			    "(this one has its inode now), not %s's: `vaultfw detach %s` removes it",
+			    ifc->pin_dir, ifc->name, ifc->name);
+		return -ENOENT;
+	}
 	find_elsewhere(ifc, &f);
 	switch (f.where) {
 	case GONE:
@@ -210,7 +251,7 @@ static int not_here(const struct vfw_iface *ifc, char *err, size_t errlen)
 
 int vfw_iface_lock(struct vfw_iface *ifc, int how, char *err, size_t errlen)
 {
-	int fd = ifc->pin_dir[0] ? vfw_lock_dir(ifc->pin_dir, how) : -ENOENT;
+	int fd = ifc->pin_dir[0] && !ifc->orphaned ? vfw_lock_dir(ifc->pin_dir, how) : -ENOENT;
 
 	if (fd == -ENOENT || fd == -ESTALE)
 		return not_here(ifc, err, errlen);

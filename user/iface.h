@@ -19,7 +19,11 @@ struct vfw_iface {
 	const char *name;		/* as the operator gave it */
 	int ifindex;			/* in this namespace; 0: no such interface */
 	__u64 netns;			/* inode of this process's network namespace */
+	__u64 netns_cookie;		/* its SO_NETNS_COOKIE, or 0 */
 	char pin_dir[VFW_PIN_DIR_MAX];	/* "" while ifindex is 0 */
+	/* pin_dir holds what a deleted namespace left: one whose inode this
+	 * namespace got, so the same directory name (see vfw_ident) */
+	bool orphaned;
 };
 
 /* Validate the name, and find the interface in this network namespace. */
@@ -27,6 +31,13 @@ int vfw_iface_resolve(const char *name, struct vfw_iface *ifc, char *err, size_t
 
 /* The inode of this process's network namespace, or 0. */
 __u64 vfw_netns_self(void);
+
+/* The SO_NETNS_COOKIE of this process's network namespace, or 0. */
+__u64 vfw_netns_cookie_self(void);
+
+/* Whether a pin directory named for this namespace (netns_self, its inode)
+ * was written in another one that is gone: the cookies differ. */
+bool vfw_ident_orphaned(const struct vfw_ident *id, __u64 netns_self, __u64 cookie_self);
 
 /* "net<NETNS>-if<IFINDEX>" of a pin directory's name; false for others. */
 bool vfw_parse_pin_dir_name(const char *name, __u64 *netns, int *ifindex);

@@ -232,6 +232,7 @@ struct iface_status {
 	int ifindex;
 	__u64 netns;
 	bool other_netns;		/* managed from another namespace: nothing read */
+	bool orphaned;			/* left by a deleted namespace: nothing read */
 	char pin_dir[VFW_PIN_DIR_MAX];
 	bool locked;			/* the pin directory exists: show it */
 	struct vfw_attachment xdp;
@@ -359,6 +360,10 @@ static int collect_entry(const char *entry, struct iface_status *st, char *err, 
 		st->other_netns = true;
 		return 0;
 	}
+	if (vfw_ident_orphaned(&id, st->netns, vfw_netns_cookie_self())) {
+		st->orphaned = true;
+		return 0;
+	}
 	if_indextoname(st->ifindex, st->ifname);	/* its name now, if it has one */
 	return collect_dir(st, err, errlen);
 }
@@ -379,6 +384,10 @@ static void print_attachment(const struct iface_status *st)
 	if (st->other_netns) {
 		printf("in network namespace net:[%llu]: managed only from there\n",
 		       (unsigned long long)st->netns);
+	} else if (st->orphaned) {
+		printf("left by a deleted network namespace that had this one's inode; nothing "
+		       "enforces it (pins remain: `detach %s` or an attach removes them)\n",
+		       st->ifname);
 	} else if (a->iface_gone) {
 		printf("interface gone (pins remain; run detach %s)\n", st->ifname);
 	} else if (a->attached) {
@@ -471,10 +480,11 @@ static json_t *status_json(const struct iface_status *st)
 {
 	json_t *obj;
 
-	obj = json_pack("{s:s, s:s, s:I, s:i, s:b}", "iface", st->ifname, "pin_dir", st->pin_dir,
-			"netns", (json_int_t)st->netns, "ifindex", st->ifindex,
-			"other_namespace", st->other_netns);
-	if (obj && !st->other_netns)
+	obj = json_pack("{s:s, s:s, s:I, s:i, s:b, s:b}", "iface", st->ifname,
+			"pin_dir", st->pin_dir, "netns", (json_int_t)st->netns,
+			"ifindex", st->ifindex, "other_namespace", st->other_netns,
+			"orphaned", st->orphaned);
+	if (obj && !st->other_netns && !st->orphaned)
 		json_object_set_new(obj, "xdp", xdp_json(&st->xdp));
 	if (!obj || !st->have_rule_set)
 		return obj;
@@ -493,7 +503,7 @@ static json_t *status_json(const struct iface_status *st)
 /* json_out NULL: print text; else append the interface's JSON to it. */
 static int show(struct iface_status *st, int ret, json_t *json_out)
 {
-	if (!json_out && (st->locked || st->other_netns))
+	if (!json_out && (st->locked || st->other_netns || st->orphaned))
 		print_status(st);
 	else if (json_out && !ret && json_array_append_new(json_out, status_json(st)))
 		ret = -ENOMEM;

@@ -69,25 +69,37 @@ static int lock_new_pin_dir(const struct vfw_iface *ifc, char *err, size_t errle
 	return ret;
 }
 
-/*
- * An interface of this name that is gone (deleted, or recreated with a new
- * index) took its program with it: its pins are state nothing enforces, so
- * a new attach clears them rather than leave them to confuse status.
- */
-static void clear_stale_dir(const struct vfw_iface *ifc)
+static void remove_locked(const char *dir)
 {
-	char dir[VFW_PIN_DIR_MAX];
-	int fd;
+	int fd = vfw_lock_dir(dir, LOCK_EX);
 
-	if (!vfw_iface_stale_dir(ifc, dir, sizeof(dir)))
-		return;
-	fd = vfw_lock_dir(dir, LOCK_EX);
 	if (fd < 0)
 		return;
-	pr_info("%s: removing %s, left by an earlier %s that is gone\n", ifc->name, dir,
-		ifc->name);
 	vfw_remove_pin_dir(dir);
 	vfw_unlock_dir(fd);
+}
+
+/*
+ * An interface of this name that is gone (deleted, or recreated with a new
+ * index), or a deleted namespace whose inode this one got, took its program
+ * with it: those pins are state nothing enforces, so a new attach clears
+ * them rather than leave them to confuse status, or to be taken for ours.
+ */
+static void clear_stale_dirs(struct vfw_iface *ifc)
+{
+	char dir[VFW_PIN_DIR_MAX];
+
+	if (ifc->orphaned) {
+		pr_info("%s: removing %s, left by a deleted network namespace\n", ifc->name,
+			ifc->pin_dir);
+		remove_locked(ifc->pin_dir);
+		ifc->orphaned = false;
+	}
+	if (vfw_iface_stale_dir(ifc, dir, sizeof(dir))) {
+		pr_info("%s: removing %s, left by an earlier %s that is gone\n", ifc->name, dir,
+			ifc->name);
+		remove_locked(dir);
+	}
 }
 
 /* Attach a program to the maps pinned in pin_dir, and pin it there. */
@@ -212,7 +224,7 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	ret = vfw_check_bpffs(true, err, errlen);
 	if (ret)
 		goto cleanup;
-	clear_stale_dir(&ifc);
+	clear_stale_dirs(&ifc);
 	ret = dir_fd = lock_new_pin_dir(&ifc, err, errlen);
 	if (ret == -EEXIST && replace) {
 		ret = replace_attached(&ifc, &doc, source, mode, err, errlen);
@@ -364,8 +376,9 @@ int vfw_detach(const char *ifname, char *err, size_t errlen)
 	}
 	had_pins = dir_fd >= 0;
 
-	/* The interface may be gone (and its program with it): pins remain. */
-	if (ifc.ifindex && (!had_pins || pin_dir == ifc.pin_dir)) {
+	/* The interface may be gone (and its program with it): pins remain.
+	 * A deleted namespace's program never ran on this interface. */
+	if (ifc.ifindex && !ifc.orphaned && (!had_pins || pin_dir == ifc.pin_dir)) {
 		ret = vfw_xdp_detach_ours(ifc.ifindex, had_pins ? vfw_pinned_prog_id(pin_dir) : 0);
 		if (ret && ret != -ENOENT) {
 			vfw_set_err(err, errlen, "cannot detach from %s: %s", ifname, strerror(-ret));
@@ -380,6 +393,7 @@ int vfw_detach(const char *ifname, char *err, size_t errlen)
 	}
 	if (was_attached || had_pins)
 		printf("%s: vaultfw detached%s\n", ifname,
+		       ifc.orphaned ? " (pins of a deleted network namespace removed)" :
 		       pin_dir == stale ? " (interface gone; pins removed)" : "");
 	else
 		printf("%s: vaultfw is not attached; nothing to do\n", ifname);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Interface identity and honest writes (docs/design.md "Interface
 # identity"): two namespaces that each have an interface of one name never
-# touch each other's state; a renamed interface keeps its filter; a deleted
+# touch each other's state, nor does a namespace that got the inode of a
+# deleted one; a renamed interface keeps its filter; a deleted
 # and recreated one, or one whose hook another program took, refuses writes
 # instead of reporting "applied"; a private mount namespace's bpffs (ip
 # netns exec, unshare -m) is refused; privilege is by capability.
@@ -121,6 +122,59 @@ run recreated-attach vfw attach $IFACE "$RULES"
 check "identity: plain attach to it works, and clears the old interface's pins" \
 	bash -c "[ $(rc_of recreated-attach) -eq 0 ] && [ ! -e $OLD_DIR ] && [ -d $TOPO_PIN_DIR ]"
 PIN_DIR=$TOPO_PIN_DIR
+
+# --- a deleted namespace whose inode a new one gets -------------------------
+# The kernel hands a deleted namespace's inode to a later one, so the later
+# one's first interface gets the very pin directory name the deleted one's
+# had (net<INODE>-if<INDEX>). The cookie in vfw_ident tells them apart.
+GONE_NS=$(topo_ns_name gone)
+GONE_IF=$(topo_ifname g0)
+GONE_PEER=$(topo_ifname g1)
+vfw_gone() { nsenter --net="/run/netns/$GONE_NS" "$VAULTFW" "$@"; }
+topo_ns_add "$GONE_NS" && topo_veth "$GONE_NS" "$GONE_IF" "$GONE_NS" "$GONE_PEER" &&
+	vfw_gone -q attach "$GONE_IF" "$RULES"
+GONE_DIR=$(topo_pin_dir "$GONE_NS" "$GONE_IF")
+GONE_INODE=$(stat -L -c %i "/run/netns/$GONE_NS")
+TOPO_PIN_DIRS+=("$GONE_DIR")	# cleanup removes it if the steps below do not
+ip netns del "$GONE_NS"
+# Hold every namespace that gets another inode, so that the lowest free one
+# (what the kernel hands out) is the deleted namespace's once the kernel's
+# cleanup (asynchronous) has freed it; a few tries, 20 s at the most.
+for ((i = 0; i < 200; i++)); do
+	topo_ns_add "$(topo_ns_name h$i)" || break
+	[ "$(stat -L -c %i "/run/netns/$(topo_ns_name h$i)")" != "$GONE_INODE" ] || break
+	sleep 0.1
+done
+REUSED_NS=$(topo_ns_name h$i)
+vfw_reused() { nsenter --net="/run/netns/$REUSED_NS" "$VAULTFW" "$@"; }
+topo_veth "$REUSED_NS" "$GONE_IF" "$REUSED_NS" "$GONE_PEER"
+check "identity: a new namespace got a deleted one's inode, and its interface that directory" \
+	test "$(topo_pin_dir "$REUSED_NS" "$GONE_IF")" = "$GONE_DIR" -a -d "$GONE_DIR"
+run reused-status vfw_reused status $GONE_IF
+check "identity: status there says the state was left by a deleted namespace, in one line" \
+	refused reused-status status "deleted network namespace"
+run reused-apply vfw_reused apply $GONE_IF "$RULES"
+check "identity: apply there is refused in one line, and not applied to the old state" \
+	refused reused-apply apply "deleted network namespace"
+run reused-all vfw_reused status
+check "identity: plain status there lists it as left by a deleted namespace" \
+	grep -q "^  xdp: left by a deleted network namespace" "$TMP/reused-all.out"
+run reused-json vfw_reused status --json
+check "identity: ... and status --json marks it orphaned" \
+	bash -c "/usr/bin/python3 -c 'import json, sys
+e = [s for s in json.load(sys.stdin)[\"interfaces\"] if s[\"pin_dir\"] == \"$GONE_DIR\"]
+sys.exit(not (e and e[0][\"orphaned\"] and \"rule_set\" not in e[0]))' <$TMP/reused-json.out"
+run reused-attach vfw_reused attach $GONE_IF "$RULES"
+check "identity: attach there clears the deleted namespace's pins and attaches afresh" \
+	bash -c "[ $(rc_of reused-attach) -eq 0 ] &&
+		 grep -q 'left by a deleted network namespace' $TMP/reused-attach.out $TMP/reused-attach.err"
+check "identity: ... its rule set is generation 1, its own" \
+	bash -c "nsenter --net=/run/netns/$REUSED_NS $VAULTFW status $GONE_IF |
+		 grep -q '^  xdp: attached' && [ \"\$(nsenter --net=/run/netns/$REUSED_NS \
+		 $VAULTFW status $GONE_IF | sed -n 's/.*generation \([0-9]*\).*/\1/p')\" = 1 ]"
+run reused-detach vfw_reused detach $GONE_IF
+check "identity: detach there removes it" \
+	bash -c "[ $(rc_of reused-detach) -eq 0 ] && [ ! -e $GONE_DIR ]"
 
 # --- state that would vanish ------------------------------------------------
 G2=$(generation $IFACE)
