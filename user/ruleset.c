@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,7 +62,15 @@ struct install {
 	struct vfw_config cur_config;
 	struct vfw_rule_meta *meta;	/* VFW_MAX_RULES, as read */
 	__u32 *ids;			/* stable id of each compiled rule */
+	bool *is_new;			/* and whether it was live before */
 	int trie_fd;
+	pthread_t trie_tid;		/* trie_thread(), while trie_thread */
+	bool trie_thread;
+	pthread_mutex_t trie_lock;	/* readers_gone and trie_abort */
+	pthread_cond_t trie_cond;
+	bool readers_gone;
+	bool trie_abort;
+	int trie_err;			/* of building it and putting it in */
 	bool fast;			/* slot nxt has the untagged fast path */
 	bool fast_tagged;		/* and the tagged one */
 	char tmp_pin[PATH_MAX];		/* non-empty while a temporary pin exists */
@@ -284,22 +293,15 @@ static int update_meta(const struct install *in, const bool *is_new)
 	return err;
 }
 
+/* Stable ids for the compiled rules; reads only, so it may run before the
+ * wait for readers (the metadata is userspace's, never the program's). */
 static int allocate_ids(struct install *in)
 {
-	bool *is_new;
-	int err;
-
 	in->ids = calloc(in->c->n_rules ?: 1, sizeof(*in->ids));
-	is_new = calloc(in->c->n_rules ?: 1, sizeof(*is_new));
-	if (!in->ids || !is_new) {
-		free(is_new);
+	in->is_new = calloc(in->c->n_rules ?: 1, sizeof(*in->is_new));
+	if (!in->ids || !in->is_new)
 		return -ENOMEM;
-	}
-	err = assign_ids(in, is_new);
-	if (!err)
-		err = update_meta(in, is_new);
-	free(is_new);
-	return err;
+	return assign_ids(in, in->is_new);
 }
 
 struct trie_btf {
@@ -455,20 +457,79 @@ static int fill_trie(const struct install *in)
 	return err;
 }
 
-static int write_trie(struct install *in)
+static int put_trie(const struct install *in)
 {
-	int err;
-
-	in->trie_fd = create_trie(in);
-	if (in->trie_fd < 0)
-		return in->trie_fd;
-	err = fill_trie(in);
-	if (err)
-		return err;
 	if (bpf_map_update_elem(in->maps->rulesets_fd, &in->nxt, &in->trie_fd, BPF_ANY))
 		return call_failed("cannot put the trie into %s[%u]", VFW_MAP_RULESETS,
 				   in->nxt);
 	return 0;
+}
+
+/* A new trie, referenced by nothing until put_trie: no reader to wait for. */
+static int build_trie(struct install *in)
+{
+	in->trie_fd = create_trie(in);
+	if (in->trie_fd < 0)
+		return in->trie_fd;
+	return fill_trie(in);
+}
+
+/* Once the readers of slot nxt are gone (release_trie), the trie goes into
+ * the slot: that update waits a grace period of its own, also off the
+ * first thread's path. */
+static void *trie_thread(void *arg)
+{
+	struct install *in = arg;
+	int err = build_trie(in);
+
+	pthread_mutex_lock(&in->trie_lock);
+	while (!in->readers_gone && !in->trie_abort)
+		pthread_cond_wait(&in->trie_cond, &in->trie_lock);
+	pthread_mutex_unlock(&in->trie_lock);
+	if (!err && !in->trie_abort)
+		err = put_trie(in);
+	in->trie_err = err;
+	return NULL;
+}
+
+/*
+ * The kernel's trie fill is the longest step of a large install, and needs
+ * only the stable ids; it runs on a thread of its own while this one waits
+ * for readers and writes the slot's other maps. Without a thread it runs
+ * here, first.
+ */
+static void start_trie(struct install *in)
+{
+	in->trie_thread = !pthread_create(&in->trie_tid, NULL, trie_thread, in);
+	if (!in->trie_thread)
+		in->trie_err = build_trie(in);
+}
+
+/* gone: no packet can still read slot nxt, the trie may go in; else it
+ * must not. */
+static void release_trie(struct install *in, bool gone)
+{
+	if (!in->trie_thread) {
+		if (gone && !in->trie_err)
+			in->trie_err = put_trie(in);
+		return;
+	}
+	pthread_mutex_lock(&in->trie_lock);
+	in->readers_gone = gone;
+	in->trie_abort = !gone;
+	pthread_cond_signal(&in->trie_cond);
+	pthread_mutex_unlock(&in->trie_lock);
+}
+
+/* The trie built and in the slot, or why not. */
+static int join_trie(struct install *in)
+{
+	if (in->trie_thread) {
+		release_trie(in, in->readers_gone);	/* never leave it waiting */
+		pthread_join(in->trie_tid, NULL);
+		in->trie_thread = false;
+	}
+	return in->trie_err;
 }
 
 /* Compiled values name rules by index; the slot's by stable id. */
@@ -627,17 +688,27 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 				 const char *document, const char *source,
 				 const char *pin_dir)
 {
-	struct install in = { .maps = maps, .c = c, .trie_fd = -1 };
+	struct install in = {
+		.maps = maps, .c = c, .trie_fd = -1,
+		.trie_lock = PTHREAD_MUTEX_INITIALIZER, .trie_cond = PTHREAD_COND_INITIALIZER,
+	};
 	int err;
 
 	err = read_live_slot(&in) ?:
-	      wait_for_readers(&in) ?:
 	      read_meta(&in) ?:
-	      allocate_ids(&in) ?:
+	      allocate_ids(&in);
+	if (err)
+		goto cleanup;
+	start_trie(&in);
+	err = wait_for_readers(&in);
+	release_trie(&in, !err);
+	err = err ?:
+	      update_meta(&in, in.is_new) ?:
 	      vfw_fault_point("install-ids") ?:
-	      write_trie(&in) ?:
+	      write_fast(&in);
+	err = join_trie(&in) ?: err;
+	err = err ?:
 	      vfw_fault_point("install-trie") ?:
-	      write_fast(&in) ?:
 	      write_config(&in, source) ?:
 	      vfw_fault_point("install-config");
 	/* Without a document the slot's old one must not outlive its rules. */
@@ -658,9 +729,11 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 		 (unsigned long long)in.cur_config.generation + 1, in.nxt,
 		 c->n_rules, c->n_entries);
 cleanup:
+	join_trie(&in);
 	if (in.tmp_pin[0])
 		unlink(in.tmp_pin);
 	vfw_close_fd(&in.trie_fd);
+	free(in.is_new);
 	free(in.ids);
 	free(in.meta);
 	return err;
