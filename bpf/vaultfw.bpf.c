@@ -407,8 +407,10 @@ static __always_inline bool dp_addr6_is_dst(const struct vfw_config *cfg,
 		const struct vfw_dp_addr *a = &cfg->dp_addrs[i];
 		const __be32 *addr = (const __be32 *)a->addr;
 
-		if (a->family == AF_INET6 && addr[0] == daddr[0] &&
-		    addr[1] == daddr[1] && addr[2] == daddr[2] && addr[3] == daddr[3])
+		/* One branch an address, not five: the verifier walks each
+		 * iteration on every path that reaches it. */
+		if (!((a->family ^ AF_INET6) | (addr[0] ^ daddr[0]) | (addr[1] ^ daddr[1]) |
+		      (addr[2] ^ daddr[2]) | (addr[3] ^ daddr[3])))
 			return true;
 	}
 	return false;
