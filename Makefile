@@ -253,7 +253,7 @@ mutate: deps
 demo: all
 	@scripts/demo.sh
 
-bench: deps $(BUILD)/bench
+bench: deps $(BUILD)/bench $(BUILD)/vaultfw
 	@scripts/bench.sh
 
 clean:

@@ -18,6 +18,7 @@ HOLD_DEVICES=16
 HOLD_PREFIX=vfwb
 LIVE_TX=vfwbtx
 LIVE_RX=vfwbrx
+COMMAND_IFACE=vfwbc0	# the commands are timed on it (a veth pair, up)
 NS=vfwb-bench-$$
 
 out=${BENCH_OUT:-bench/results.json}
@@ -59,9 +60,13 @@ live_pair() {
 }
 live_pair ||
 	die "cannot set up the live-traffic pair $LIVE_TX/$LIVE_RX in $NS"
+{ ip -n "$NS" link add "$COMMAND_IFACE" type veth peer name "${COMMAND_IFACE}p" &&
+  ip -n "$NS" link set "$COMMAND_IFACE" up && ip -n "$NS" link set "${COMMAND_IFACE}p" up; } ||
+	die "cannot set up the veth $COMMAND_IFACE in $NS"
 
 nsenter --net="/run/netns/$NS" "$BENCH" --out "$out" --xdp-filter "$xdpfilter_obj" \
-	--hold-ifaces "$HOLD_PREFIX" --live "$LIVE_TX,$LIVE_RX" "$@"
+	--hold-ifaces "$HOLD_PREFIX" --live "$LIVE_TX,$LIVE_RX" \
+	--commands "$COMMAND_IFACE" --vaultfw "$ROOT/build/vaultfw" "$@"
 
 # One row per vaultfw rule count: label, then median/min/max ns per frame of
 # vaultfw, of xdp-filter at the same number of addresses ("?" where it has

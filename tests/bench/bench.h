@@ -39,6 +39,8 @@ struct options {
 	const char *xdpfilter_obj;
 	const char *hold_prefix;
 	const char *live;	/* TX,RX devices of the live-traffic run */
+	const char *command_iface;	/* time the vaultfw commands on it */
+	const char *vaultfw;		/* the binary they run */
 	unsigned int rounds;
 	unsigned int repeat;
 	unsigned int live_frames;
@@ -200,6 +202,9 @@ int prefix_load_all(const struct bench_data *d, struct loaded *l, struct target 
 /* The untagged prefixes of point i's rule set (IP rules and groups). */
 size_t prefix_list(const struct loaded *l, size_t i, const struct vfw_prefix **list);
 void prefix_unload_all(struct loaded *l);
+/* Point i's rules document, as `vaultfw apply` reads it. */
+const char *prefix_document(const struct loaded *l, size_t i);
+void prefix_point_label(char *buf, size_t len, const struct prefix_point *pt);
 
 struct prefix_result {
 	double apply_ms[MAX_ROUNDS];	/* re-installs into live maps */
@@ -285,6 +290,21 @@ int live_run(const struct bench_data *d, const struct loaded *l,
 void live_print(const struct live_bench *lb, const struct options *o);
 json_t *live_json(const struct live_bench *lb, const struct options *o);
 void live_free(struct live_bench *lb);
+
+/* ---- the vaultfw commands themselves (commands.c) ---- */
+
+/* What `vaultfw attach` (the first, onto an interface without vaultfw) and
+ * `vaultfw apply` of a prefix point's document took, as the operator runs
+ * them: the binary, with its parse, compile, load and install. */
+struct command_result {
+	double attach_ms[MAX_ROUNDS];
+	double apply_ms[MAX_ROUNDS];
+};
+
+int commands_measure(const struct loaded *l, const struct options *o,
+		     struct command_result res[N_PREFIX]);
+void commands_print(const struct command_result res[N_PREFIX], const struct options *o);
+json_t *commands_json(const struct command_result res[N_PREFIX], const struct options *o);
 
 /* ---- figures over rounds (spread.c) ---- */
 

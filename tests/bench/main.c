@@ -27,7 +27,8 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f, "Usage: %s [--out FILE] [--rounds N] [--repeat N] "
 		"[--xdp-filter OBJ] [--hold-ifaces PREFIX]\n"
-		"       [--live TX,RX] [--live-frames N] [--dump-corpus] [-v]\n"
+		"       [--live TX,RX] [--live-frames N] [--commands IFACE --vaultfw PATH]\n"
+		"       [--dump-corpus] [-v]\n"
 		"  --out FILE        results as JSON (default %s)\n"
 		"  --rounds N        rounds per figure, %d..%d (default %d)\n"
 		"  --repeat N        test runs per frame and round (default %d)\n"
@@ -38,6 +39,8 @@ static void usage(FILE *f, const char *prog)
 		"  --live TX,RX      also measure live traffic sent out of veth TX to its\n"
 		"                    peer RX (GRO on, so it receives without XDP too)\n"
 		"  --live-frames N   frames per live run, a multiple of %d (default %d)\n"
+		"  --commands IFACE  also time `vaultfw attach`, `apply` and `detach` of\n"
+		"                    the prefix sets on IFACE, with the binary --vaultfw\n"
 		"  --dump-corpus     print the corpus, a frame per line, and exit\n",
 		prog, DEFAULT_OUT, MIN_ROUNDS, MAX_ROUNDS, DEFAULT_ROUNDS,
 		DEFAULT_REPEAT, XDPFILT_OBJ_DEFAULT, BENCH_CORPUS_FRAMES,
@@ -49,6 +52,10 @@ static int check_options(const struct options *o)
 	if (o->rounds < MIN_ROUNDS || o->rounds > MAX_ROUNDS || !o->repeat) {
 		pr_warn("bench: --rounds must be %d..%d and --repeat positive\n",
 			MIN_ROUNDS, MAX_ROUNDS);
+		return -EINVAL;
+	}
+	if (!o->command_iface != !o->vaultfw) {
+		pr_warn("bench: --commands and --vaultfw go together\n");
 		return -EINVAL;
 	}
 	if (!o->live_frames || o->live_frames % BENCH_CORPUS_FRAMES) {
@@ -69,6 +76,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "hold-ifaces", required_argument, NULL, 'H' },
 		{ "live", required_argument, NULL, 'L' },
 		{ "live-frames", required_argument, NULL, 'F' },
+		{ "commands", required_argument, NULL, 'C' },
+		{ "vaultfw", required_argument, NULL, 'V' },
 		{ "dump-corpus", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -79,7 +88,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){ .out = DEFAULT_OUT, .xdpfilter_obj = XDPFILT_OBJ_DEFAULT,
 			       .rounds = DEFAULT_ROUNDS, .repeat = DEFAULT_REPEAT,
 			       .live_frames = LIVE_DEFAULT_FRAMES };
-	while ((opt = getopt_long(argc, argv, "o:r:n:x:H:L:F:Dvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:r:n:x:H:L:F:C:V:Dvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			o->out = optarg;
@@ -101,6 +110,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'F':
 			o->live_frames = strtoul(optarg, NULL, 10);
+			break;
+		case 'C':
+			o->command_iface = optarg;
+			break;
+		case 'V':
+			o->vaultfw = optarg;
 			break;
 		case 'D':
 			o->dump_corpus = true;
@@ -127,6 +142,7 @@ struct bench_run {
 	struct memory_result memory;
 	struct loaded loaded;
 	struct live_bench *live;
+	struct command_result commands[N_PREFIX];
 };
 
 static int measure(const struct bench_data *d, const struct options *o,
@@ -148,6 +164,8 @@ static int measure(const struct bench_data *d, const struct options *o,
 		err = prefix_measure(d, &run->loaded, run->targets, o, &run->prefix);
 	if (!err && o->live)
 		err = live_run(d, &run->loaded, o, &run->live);
+	if (!err && o->command_iface)
+		err = commands_measure(&run->loaded, o, run->commands);
 	if (!err)
 		err = memory_measure(&run->loaded, &run->memory);
 	return err;
@@ -161,6 +179,8 @@ static void print_tables(const struct bench_run *run, const struct options *o)
 	memory_print(&run->memory);
 	if (o->live)
 		live_print(run->live, o);
+	if (o->command_iface)
+		commands_print(run->commands, o);
 }
 
 static json_t *results_json(const struct bench_run *run, const struct options *o)
@@ -178,6 +198,8 @@ static json_t *results_json(const struct bench_run *run, const struct options *o
 
 	if (results && o->live)
 		json_object_set_new(results, "live", live_json(run->live, o));
+	if (results && o->command_iface)
+		json_object_set_new(results, "commands", commands_json(run->commands, o));
 	return results;
 }
 

@@ -239,6 +239,11 @@ void prefix_unload_all(struct loaded *l)
 	}
 }
 
+const char *prefix_document(const struct loaded *l, size_t i)
+{
+	return l->prefix_set[i]->text;
+}
+
 size_t prefix_list(const struct loaded *l, size_t i, const struct vfw_prefix **list)
 {
 	*list = l->prefix_set[i]->untagged;
@@ -288,7 +293,7 @@ int prefix_measure(const struct bench_data *d, const struct loaded *l,
 	return cold_measure(d, l, o, pb);
 }
 
-static void point_label(char *buf, size_t len, const struct prefix_point *pt)
+void prefix_point_label(char *buf, size_t len, const struct prefix_point *pt)
 {
 	if (pt->n_subnets)
 		snprintf(buf, len, "%zu (%zu+%zu)", pt->n_prefixes, pt->n_ip, pt->n_subnets);
@@ -322,7 +327,7 @@ static void print_cost(const struct target *targets, const struct prefix_bench *
 		struct spread c = spread_of(pb->res[i].cold, o->rounds);
 		char label[32];
 
-		point_label(label, sizeof(label), &prefix_points[i]);
+		prefix_point_label(label, sizeof(label), &prefix_points[i]);
 		printf("%-18s %8.2f %7.2f %6.3f %8.2f %7.2f %6.3f %9.2f\n", label, w.median,
 		       spread_of(t->ratio, o->rounds).median,
 		       w.median / spread_of(ten->cost, o->rounds).median, c.median,
@@ -347,7 +352,7 @@ static void print_size(const struct loaded *l, const struct prefix_bench *pb,
 		const struct prefix_result *res = &pb->res[i];
 		char label[32], parse[16];
 
-		point_label(label, sizeof(label), &prefix_points[i]);
+		prefix_point_label(label, sizeof(label), &prefix_points[i]);
 		if (pl->parse_ms < 0)
 			snprintf(parse, sizeof(parse), "refused");
 		else
