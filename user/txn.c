@@ -176,19 +176,23 @@ cleanup:
 	return ret;
 }
 
-/*
- * What attach and apply need before any kernel call: root, the pin
- * directory, and the rules file parsed and compiled, so that a bad file
- * changes nothing. `source` (PATH_MAX) gets the file's real path, recorded
- * with the rule set. On failure nothing is left to free.
- */
-static int prepare_write(const char *ifname, const char *rules_path, struct vfw_iface *ifc,
-			 char *source, struct vfw_doc *doc, char *err, size_t errlen)
+/* Root (or the capabilities), the host's bpffs, and the interface. */
+static int prepare_target(const char *ifname, struct vfw_iface *ifc, char *err, size_t errlen)
 {
-	int ret = vfw_require_privilege(err, errlen) ?:
-		  vfw_check_bpffs(false, err, errlen) ?:
-		  vfw_iface_resolve(ifname, ifc, err, errlen) ?:
-		  vfw_doc_from_file(rules_path, doc, err, errlen);
+	return vfw_require_privilege(err, errlen) ?:
+	       vfw_check_bpffs(false, err, errlen) ?:
+	       vfw_iface_resolve(ifname, ifc, err, errlen);
+}
+
+/*
+ * The rules file parsed and compiled before anything changes, so that a
+ * bad file changes nothing. `source` (PATH_MAX) gets the file's real path,
+ * recorded with the rule set. On failure nothing is left to free.
+ */
+static int read_document(const char *rules_path, char *source, struct vfw_doc *doc,
+			 char *err, size_t errlen)
+{
+	int ret = vfw_doc_from_file(rules_path, doc, err, errlen);
 
 	if (ret)
 		return ret;
@@ -200,6 +204,20 @@ static int prepare_write(const char *ifname, const char *rules_path, struct vfw_
 	return ret;
 }
 
+static int prepare_write(const char *ifname, const char *rules_path, struct vfw_iface *ifc,
+			 char *source, struct vfw_doc *doc, char *err, size_t errlen)
+{
+	return prepare_target(ifname, ifc, err, errlen) ?:
+	       read_document(rules_path, source, doc, err, errlen);
+}
+
+/* A first attach: no state of a filter on it yet (an apply's, or what
+ * attach --replace keeps, would make the preload wasted work). */
+static bool first_attach(const struct vfw_iface *ifc)
+{
+	return ifc->ifindex && (ifc->orphaned || vfw_dir_is_empty(ifc->pin_dir) != 0);
+}
+
 static int attach_iface(const char *ifname, const char *rules_path, enum xdp_attach_mode mode,
 			__u32 log_rate, bool replace, char *err, size_t errlen)
 {
@@ -207,15 +225,23 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	struct vaultfw_bpf *maps_skel = NULL, *prog_skel = NULL;
 	struct xdp_program *xprog = NULL;
 	bool attached = false, own_dir = false;
+	struct vfw_preload *preload = NULL;
 	const char *pin_dir = ifc.pin_dir;
 	char source[PATH_MAX];
 	struct vfw_doc doc = {};
 	int ifindex, dir_fd = -1, ret;
 	struct vfw_maps maps;
 
-	ret = prepare_write(ifname, rules_path, &ifc, source, &doc, err, errlen);
+	ret = prepare_target(ifname, &ifc, err, errlen);
 	if (ret)
 		return ret;
+	/* The maps and the verifier, beside the parse, compile and install:
+	 * nothing of it is attached or pinned before the rules are in. */
+	if (first_attach(&ifc))
+		preload = vfw_preload_start();
+	ret = read_document(rules_path, source, &doc, err, errlen);
+	if (ret)
+		goto cleanup;
 	ifindex = ifc.ifindex;
 	if (!ifindex) {
 		ret = vfw_set_err(err, errlen, "no interface %s in this network namespace", ifname);
@@ -235,7 +261,8 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	own_dir = true;
 	vfw_fault_point("attach-dir");
 
-	ret = vfw_load_maps_only(&maps_skel, err, errlen);
+	ret = preload ? vfw_preload_maps(preload, &maps_skel, err, errlen) :
+			vfw_load_maps_only(&maps_skel, err, errlen);
 	if (ret)
 		goto cleanup;
 	vfw_maps_from_skel(maps_skel, &maps);
@@ -254,7 +281,12 @@ static int attach_iface(const char *ifname, const char *rules_path, enum xdp_att
 	if (ret)
 		goto cleanup;
 	vfw_fault_point("attach-pinned");
-	ret = vfw_xdp_attach(maps_skel, NULL, ifindex, mode, &prog_skel, &xprog, err, errlen);
+	prog_skel = preload ? vfw_preload_prog(preload) : NULL;
+	if (prog_skel)
+		ret = vfw_xdp_attach_loaded(prog_skel, ifindex, mode, &xprog, err, errlen);
+	else
+		ret = vfw_xdp_attach(maps_skel, NULL, ifindex, mode, &prog_skel, &xprog,
+				     err, errlen);
 	if (ret)
 		goto cleanup;
 	attached = true;
@@ -271,6 +303,7 @@ cleanup:
 	if (ret < 0 && attached)
 		xdp_program__detach(xprog, ifindex, mode, 0);
 	xdp_program__close(xprog);
+	vfw_preload_free(preload);	/* first: its thread may still read maps_skel */
 	vaultfw_bpf__destroy(prog_skel);
 	vaultfw_bpf__destroy(maps_skel);
 	if (ret < 0 && own_dir)

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -11,9 +13,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "vaultfw.skel.h"
+#include "dispatch_probe.skel.h"
 #include "log.h"
 #include "pins.h"
 #include "xdp.h"
+
+/* libxdp's switch to attach a single program without trying its dispatcher. */
+#define XDP_SKIP_DISPATCHER_ENV	"LIBXDP_SKIP_DISPATCHER"
 
 /* Above this, a frame does not fit one page-sized XDP buffer (Ethernet,
  * headroom and the skb_shared_info tail included): multi-buffer territory. */
@@ -52,7 +58,7 @@ const char *vfw_xdp_mode_name(enum xdp_attach_mode mode)
 
 /*
  * Create the maps without the program, so that the rule set is installed
- * before any program exists that could run without one (fail closed).
+ * before any program is attached that could run without one (fail closed).
  */
 int vfw_load_maps_only(struct vaultfw_bpf **out, char *err, size_t errlen)
 {
@@ -146,6 +152,16 @@ static void explain_attach_failure(int ifindex, enum xdp_attach_mode mode, int r
 	xdp_multiprog__close(mp);
 }
 
+static int attach_program(struct xdp_program *prog, int ifindex, enum xdp_attach_mode mode,
+			  char *err, size_t errlen)
+{
+	int ret = xdp_program__attach(prog, ifindex, mode, 0);
+
+	if (ret)
+		explain_attach_failure(ifindex, mode, ret, err, errlen);
+	return ret;
+}
+
 int vfw_xdp_attach(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
 		   int ifindex, enum xdp_attach_mode mode,
 		   struct vaultfw_bpf **prog_skel, struct xdp_program **xprog,
@@ -173,10 +189,184 @@ int vfw_xdp_attach(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
 		return ret;
 	}
 	*xprog = prog;
-	ret = xdp_program__attach(prog, ifindex, mode, 0);
-	if (ret)
-		explain_attach_failure(ifindex, mode, ret, err, errlen);
+	return attach_program(prog, ifindex, mode, err, errlen);
+}
+
+/*
+ * A loaded program can only be a single one (a dispatcher component is
+ * loaded by libxdp, as freplace): libxdp would still try its dispatcher
+ * first (loading it and its compatibility test, ~15 ms) and then fall
+ * back; LIBXDP_SKIP_DISPATCHER is libxdp's own way to go straight there.
+ */
+int vfw_xdp_attach_loaded(const struct vaultfw_bpf *prog_skel, int ifindex,
+			  enum xdp_attach_mode mode, struct xdp_program **xprog,
+			  char *err, size_t errlen)
+{
+	struct xdp_program *prog = xdp_program__from_fd(bpf_program__fd(prog_skel->progs.vaultfw_xdp));
+	bool was_set = getenv(XDP_SKIP_DISPATCHER_ENV);
+	int ret = libxdp_get_error(prog);
+
+	if (ret) {
+		vfw_set_err(err, errlen, "libxdp cannot use the program: %s", strerror(-ret));
+		return ret;
+	}
+	*xprog = prog;
+	if (!was_set)
+		setenv(XDP_SKIP_DISPATCHER_ENV, "1", 0);
+	ret = attach_program(prog, ifindex, mode, err, errlen);
+	if (!was_set)
+		unsetenv(XDP_SKIP_DISPATCHER_ENV);
 	return ret;
+}
+
+bool vfw_xdp_dispatcher_possible(void)
+{
+	struct dispatch_probe_bpf *target = NULL, *ext = NULL;
+	const char *skip = secure_getenv(XDP_SKIP_DISPATCHER_ENV);
+	struct bpf_link *link = NULL;
+	bool possible = false;
+
+	if (skip && !strcmp(skip, "1"))
+		return false;	/* libxdp attaches a single program then */
+	target = dispatch_probe_bpf__open();
+	if (!target)
+		goto cleanup;
+	bpf_program__set_autoload(target->progs.vfw_probe_ext, false);
+	if (dispatch_probe_bpf__load(target))
+		goto cleanup;
+	ext = dispatch_probe_bpf__open();
+	if (!ext)
+		goto cleanup;
+	bpf_program__set_autoload(ext->progs.vfw_probe_xdp, false);
+	if (bpf_program__set_attach_target(ext->progs.vfw_probe_ext,
+					   bpf_program__fd(target->progs.vfw_probe_xdp),
+					   "vfw_probe_slot") ||
+	    dispatch_probe_bpf__load(ext))
+		goto cleanup;
+	link = bpf_program__attach_freplace(ext->progs.vfw_probe_ext,
+					    bpf_program__fd(target->progs.vfw_probe_xdp),
+					    "vfw_probe_slot");
+	possible = !libbpf_get_error(link);
+cleanup:
+	if (!libbpf_get_error(link))
+		bpf_link__destroy(link);
+	dispatch_probe_bpf__destroy(ext);
+	dispatch_probe_bpf__destroy(target);
+	pr_debug("libxdp's dispatcher is %spossible here\n", possible ? "" : "not ");
+	return possible;
+}
+
+/* ---- preload: the maps and the program, beside the caller's work ---- */
+
+struct vfw_preload {
+	pthread_t tid;
+	pthread_mutex_t lock;		/* maps_done */
+	pthread_cond_t cond;
+	bool maps_done;
+	bool joined;
+	int maps_err;
+	char maps_why[256];
+	struct vaultfw_bpf *maps_skel;	/* until vfw_preload_maps hands it over */
+	struct vaultfw_bpf *prog_skel;	/* loaded; NULL: libxdp is to load it */
+};
+
+/* The program on the maps of maps_skel, loaded (verified), or NULL. */
+static struct vaultfw_bpf *load_on_maps(const struct vaultfw_bpf *maps_skel)
+{
+	struct vaultfw_bpf *skel;
+	char why[256];
+
+	if (vfw_open_object(&skel, why, sizeof(why)))
+		return NULL;
+	if (reuse_maps(skel->obj, maps_skel->obj) || vaultfw_bpf__load(skel)) {
+		/* libxdp loads it again and reports what fails */
+		vaultfw_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static void *preload_thread(void *arg)
+{
+	struct vfw_preload *p = arg;
+	struct vaultfw_bpf *maps = NULL;
+	int err;
+
+	err = vfw_load_maps_only(&maps, p->maps_why, sizeof(p->maps_why));
+	pthread_mutex_lock(&p->lock);
+	p->maps_skel = maps;
+	p->maps_err = err;
+	p->maps_done = true;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	/* A component of libxdp's dispatcher is loaded by libxdp, as freplace;
+	 * a single program may be verified now. */
+	if (!err && !vfw_xdp_dispatcher_possible())
+		p->prog_skel = load_on_maps(maps);
+	return NULL;
+}
+
+struct vfw_preload *vfw_preload_start(void)
+{
+	struct vfw_preload *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (pthread_create(&p->tid, NULL, preload_thread, p)) {
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int vfw_preload_maps(struct vfw_preload *p, struct vaultfw_bpf **maps_skel,
+		     char *err, size_t errlen)
+{
+	int ret;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->maps_done)
+		pthread_cond_wait(&p->cond, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	ret = p->maps_err;
+	if (ret)
+		vfw_set_err(err, errlen, "%s", p->maps_why);
+	*maps_skel = p->maps_skel;
+	p->maps_skel = NULL;
+	return ret;
+}
+
+static void preload_join(struct vfw_preload *p)
+{
+	if (!p->joined)
+		pthread_join(p->tid, NULL);
+	p->joined = true;
+}
+
+struct vaultfw_bpf *vfw_preload_prog(struct vfw_preload *p)
+{
+	struct vaultfw_bpf *skel;
+
+	preload_join(p);
+	skel = p->prog_skel;
+	p->prog_skel = NULL;
+	return skel;
+}
+
+void vfw_preload_free(struct vfw_preload *p)
+{
+	if (!p)
+		return;
+	preload_join(p);
+	vaultfw_bpf__destroy(p->prog_skel);
+	vaultfw_bpf__destroy(p->maps_skel);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
 }
 
 static bool is_ours(const struct xdp_program *prog, __u32 pinned_id)

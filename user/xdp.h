@@ -36,6 +36,37 @@ int vfw_xdp_attach(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
 		   struct vaultfw_bpf **prog_skel, struct xdp_program **xprog,
 		   char *err, size_t errlen);
 
+/* The same with a program loaded already (vfw_preload_prog), which is
+ * attached as a single program. */
+int vfw_xdp_attach_loaded(const struct vaultfw_bpf *prog_skel, int ifindex,
+			  enum xdp_attach_mode mode, struct xdp_program **xprog,
+			  char *err, size_t errlen);
+
+/*
+ * Whether libxdp could put a program behind its multi-program dispatcher
+ * here: an freplace program must replace a global function of an XDP
+ * program (BPF trampolines), which bpf/dispatch_probe.bpf.c tries.
+ */
+bool vfw_xdp_dispatcher_possible(void);
+
+/*
+ * A first attach's kernel work that needs nothing from the rules: creating
+ * the maps, and where libxdp will attach a single program, loading it (the
+ * verifier, the longest step). A thread does it while the caller parses,
+ * compiles and installs; nothing is attached or pinned by it. start
+ * returns NULL when no thread can run (then load in line). maps waits for
+ * the maps and hands them over (the caller destroys them, after free);
+ * prog waits for the thread and hands over the loaded program, or NULL
+ * where libxdp is to load it. free waits for the thread and destroys what
+ * was not handed over.
+ */
+struct vfw_preload;
+struct vfw_preload *vfw_preload_start(void);
+int vfw_preload_maps(struct vfw_preload *p, struct vaultfw_bpf **maps_skel,
+		     char *err, size_t errlen);
+struct vaultfw_bpf *vfw_preload_prog(struct vfw_preload *p);
+void vfw_preload_free(struct vfw_preload *p);
+
 /* What is attached to ifindex, or NULL when nothing is. */
 struct xdp_multiprog *vfw_xdp_get(int ifindex);
 /* Our program in mp: the program pinned as pinned_id, or by name when 0. */
