@@ -189,6 +189,10 @@ int vfw_xdp_attach(const struct vaultfw_bpf *maps_skel, const char *pin_dir,
 		return ret;
 	}
 	*xprog = prog;
+	/* libbpf marks an "xdp.frags" program only when it loads it, and libxdp
+	 * asks before: without this, a dispatcher would be built without
+	 * multi-buffer support, and native attach at MTU 9000 would fail. */
+	xdp_program__set_xdp_frags_support(prog, true);
 	return attach_program(prog, ifindex, mode, err, errlen);
 }
 
