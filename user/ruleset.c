@@ -64,13 +64,9 @@ struct install {
 	__u32 *ids;			/* stable id of each compiled rule */
 	bool *is_new;			/* and whether it was live before */
 	int trie_fd;
-	pthread_t trie_tid;		/* trie_thread(), while trie_thread */
+	pthread_t trie_tid;		/* fill_trie_thread(), while trie_thread */
 	bool trie_thread;
-	pthread_mutex_t trie_lock;	/* readers_gone and trie_abort */
-	pthread_cond_t trie_cond;
-	bool readers_gone;
-	bool trie_abort;
-	int trie_err;			/* of building it and putting it in */
+	int trie_err;			/* of filling it */
 	bool fast;			/* slot nxt has the untagged fast path */
 	bool fast_tagged;		/* and the tagged one */
 	char tmp_pin[PATH_MAX];		/* non-empty while a temporary pin exists */
@@ -465,67 +461,35 @@ static int put_trie(const struct install *in)
 	return 0;
 }
 
-/* A new trie, referenced by nothing until put_trie: no reader to wait for. */
-static int build_trie(struct install *in)
-{
-	in->trie_fd = create_trie(in);
-	if (in->trie_fd < 0)
-		return in->trie_fd;
-	return fill_trie(in);
-}
-
-/* Once the readers of slot nxt are gone (release_trie), the trie goes into
- * the slot: that update waits a grace period of its own, also off the
- * first thread's path. */
-static void *trie_thread(void *arg)
+static void *fill_trie_thread(void *arg)
 {
 	struct install *in = arg;
-	int err = build_trie(in);
 
-	pthread_mutex_lock(&in->trie_lock);
-	while (!in->readers_gone && !in->trie_abort)
-		pthread_cond_wait(&in->trie_cond, &in->trie_lock);
-	pthread_mutex_unlock(&in->trie_lock);
-	if (!err && !in->trie_abort)
-		err = put_trie(in);
-	in->trie_err = err;
+	in->trie_err = fill_trie(in);
 	return NULL;
 }
 
 /*
  * The kernel's trie fill is the longest step of a large install, and needs
  * only the stable ids; it runs on a thread of its own while this one waits
- * for readers and writes the slot's other maps. Without a thread it runs
- * here, first.
+ * for readers, puts the trie into the slot (a grace period of its own) and
+ * writes the slot's other maps. Without a thread it runs here, first.
  */
-static void start_trie(struct install *in)
+static int start_trie(struct install *in)
 {
-	in->trie_thread = !pthread_create(&in->trie_tid, NULL, trie_thread, in);
+	in->trie_fd = create_trie(in);
+	if (in->trie_fd < 0)
+		return in->trie_fd;
+	in->trie_thread = !pthread_create(&in->trie_tid, NULL, fill_trie_thread, in);
 	if (!in->trie_thread)
-		in->trie_err = build_trie(in);
+		in->trie_err = fill_trie(in);
+	return 0;
 }
 
-/* gone: no packet can still read slot nxt, the trie may go in; else it
- * must not. */
-static void release_trie(struct install *in, bool gone)
-{
-	if (!in->trie_thread) {
-		if (gone && !in->trie_err)
-			in->trie_err = put_trie(in);
-		return;
-	}
-	pthread_mutex_lock(&in->trie_lock);
-	in->readers_gone = gone;
-	in->trie_abort = !gone;
-	pthread_cond_signal(&in->trie_cond);
-	pthread_mutex_unlock(&in->trie_lock);
-}
-
-/* The trie built and in the slot, or why not. */
+/* The trie filled, or why not. */
 static int join_trie(struct install *in)
 {
 	if (in->trie_thread) {
-		release_trie(in, in->readers_gone);	/* never leave it waiting */
 		pthread_join(in->trie_tid, NULL);
 		in->trie_thread = false;
 	}
@@ -688,10 +652,7 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 				 const char *document, const char *source,
 				 const char *pin_dir)
 {
-	struct install in = {
-		.maps = maps, .c = c, .trie_fd = -1,
-		.trie_lock = PTHREAD_MUTEX_INITIALIZER, .trie_cond = PTHREAD_COND_INITIALIZER,
-	};
+	struct install in = { .maps = maps, .c = c, .trie_fd = -1 };
 	int err;
 
 	err = read_live_slot(&in) ?:
@@ -699,10 +660,13 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 	      allocate_ids(&in);
 	if (err)
 		goto cleanup;
-	start_trie(&in);
-	err = wait_for_readers(&in);
-	release_trie(&in, !err);
-	err = err ?:
+	err = start_trie(&in);
+	if (err)
+		goto cleanup;
+	/* Slot nxt is not live, and once its readers are gone the trie may go
+	 * into it while the thread still fills it: the flip comes after both. */
+	err = wait_for_readers(&in) ?:
+	      put_trie(&in) ?:
 	      update_meta(&in, in.is_new) ?:
 	      vfw_fault_point("install-ids") ?:
 	      write_fast(&in);
