@@ -687,7 +687,7 @@ static __always_inline bool log_take_token(struct vfw_log_bucket *b, __u32 rate,
 		b->credit = full;
 	if (b->credit < NSEC_PER_SEC) {
 		b->held_back++;
-		b->skip = VFW_LOG_CLOCK_EVERY;
+		b->clock_at = b->held_back + VFW_LOG_CLOCK_EVERY;
 		return false;
 	}
 	b->credit -= NSEC_PER_SEC;
@@ -791,8 +791,9 @@ static __always_inline void maybe_log(struct xdp_md *ctx, __u32 reason, int verd
 	b = bpf_map_lookup_elem(&vfw_log_bucket, &zero);
 	if (!b)
 		return;
-	if (b->credit < NSEC_PER_SEC && b->skip) {
-		b->skip--;
+	/* Credit changes only when the clock is read, so until clock_at the
+	 * bucket is still empty: one compare and one store. */
+	if (b->held_back < b->clock_at) {
 		b->held_back++;
 		return;
 	}

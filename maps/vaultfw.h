@@ -437,7 +437,9 @@ struct vfw_log_bucket {
 	__u64 last_ns;
 	__u64 held_back;	/* events the rate limit suppressed */
 	__u64 ring_full;	/* events lost because no reader kept up */
-	__u64 skip;		/* held-back events left before the clock is read again */
+	/* held_back at which the clock is read again: set when the bucket is
+	 * found empty, 0 (now) when a log setting changes */
+	__u64 clock_at;
 };
 
 /*

@@ -237,7 +237,7 @@ static void rearm_clock(int bucket_fd)
 		return;
 	if (!bpf_map_lookup_elem(bucket_fd, &zero, percpu)) {
 		for (cpu = 0; cpu < ncpus; cpu++)
-			percpu[cpu].skip = 0;
+			percpu[cpu].clock_at = 0;
 		bpf_map_update_elem(bucket_fd, &zero, percpu, BPF_EXIST);
 	}
 	free(percpu);
