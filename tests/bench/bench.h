@@ -255,6 +255,7 @@ void testrun_release(struct target *targets, size_t n);
 int testrun_measure(const struct bench_data *d, struct target *targets, size_t n,
 		    const struct options *o);
 void testrun_print(const struct target *targets, size_t n, const struct options *o);
+json_t *testrun_log_cost_json(const struct target *targets, size_t n, unsigned int rounds);
 json_t *testrun_json(const struct target *targets, size_t n, unsigned int rounds);
 
 /* ---- scale and kernel memory (scale.c) ---- */

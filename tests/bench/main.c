@@ -198,6 +198,9 @@ static json_t *results_json(const struct bench_run *run, const struct options *o
 
 	if (results && o->live)
 		json_object_set_new(results, "live", live_json(run->live, o));
+	if (results)
+		json_object_set_new(results, "log_cost",
+				    testrun_log_cost_json(run->targets, N_TARGETS, o->rounds));
 	if (results && o->command_iface)
 		json_object_set_new(results, "commands", commands_json(run->commands, o));
 	return results;

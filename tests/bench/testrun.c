@@ -166,6 +166,57 @@ static void rules_label(char *buf, size_t len, const struct target *t)
 		snprintf(buf, len, "%zu", t->n_ip);
 }
 
+/*
+ * What the diagnostic log costs (issue 12 item 1), paired within each
+ * round: vaultfw with the log on at its default rate minus the same rules
+ * with it off. Every denied frame is a held-back event (a flood outruns
+ * 1000 events a second at once), so per event is per frame times the
+ * corpus over its denied frames. false when the run has no such pair.
+ */
+static bool log_cost(const struct target *targets, size_t n, unsigned int rounds,
+		     double per_frame[MAX_ROUNDS], double per_event[MAX_ROUNDS])
+{
+	const struct target *on = NULL, *off = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (targets[i].family == TF_VAULTFW_LOG)
+			on = &targets[i];
+	for (size_t i = 0; on && i < n; i++)
+		if (targets[i].family == TF_VAULTFW && targets[i].n_ip == on->n_ip &&
+		    targets[i].n_subnets == on->n_subnets && !targets[i].n_prefixes)
+			off = &targets[i];
+	if (!on || !off || !on->drop)
+		return false;
+	for (unsigned int r = 0; r < rounds; r++) {
+		per_frame[r] = on->cost[r] - off->cost[r];
+		per_event[r] = per_frame[r] * BENCH_CORPUS_FRAMES / on->drop;
+	}
+	return true;
+}
+
+static void print_log_cost(const struct target *targets, size_t n, const struct options *o)
+{
+	double frame[MAX_ROUNDS], event[MAX_ROUNDS];
+	struct spread f, e;
+
+	if (!log_cost(targets, n, o->rounds, frame, event))
+		return;
+	f = spread_of(frame, o->rounds);
+	e = spread_of(event, o->rounds);
+	printf("log on minus off, same round: %.2f ns a frame (%.2f..%.2f), %.2f ns per "
+	       "held-back event (%.2f..%.2f)\n", f.median, f.min, f.max, e.median, e.min, e.max);
+}
+
+json_t *testrun_log_cost_json(const struct target *targets, size_t n, unsigned int rounds)
+{
+	double frame[MAX_ROUNDS], event[MAX_ROUNDS];
+
+	if (!log_cost(targets, n, rounds, frame, event))
+		return json_null();
+	return json_pack("{s:o,s:o}", "ns_per_frame", spread_json(frame, rounds),
+			 "ns_per_held_back_event", spread_json(event, rounds));
+}
+
 void testrun_print(const struct target *targets, size_t n, const struct options *o)
 {
 	printf("Per-frame cost: BPF_PROG_TEST_RUN, %d frames x %u repeats, "
@@ -183,6 +234,7 @@ void testrun_print(const struct target *targets, size_t n, const struct options 
 		       family_names[t->family], label, c.median, c.min, c.max,
 		       r.median, r.min, r.max, t->pass, t->drop, t->unexpected);
 	}
+	print_log_cost(targets, n, o);
 }
 
 json_t *testrun_json(const struct target *targets, size_t n, unsigned int rounds)
