@@ -252,8 +252,7 @@ bool vfw_xdp_dispatcher_possible(void)
 					    "vfw_probe_slot");
 	possible = !libbpf_get_error(link);
 cleanup:
-	if (!libbpf_get_error(link))
-		bpf_link__destroy(link);
+	bpf_link__destroy(link);	/* NULL and errors included */
 	dispatch_probe_bpf__destroy(ext);
 	dispatch_probe_bpf__destroy(target);
 	pr_debug("libxdp's dispatcher is %spossible here\n", possible ? "" : "not ");
