@@ -40,6 +40,7 @@ struct service_tags {
 	size_t len;
 	json_t *root;
 	json_t *values;		/* its "values" array */
+	struct stat st;		/* as found just before it was read */
 };
 
 struct parser {
@@ -959,11 +960,10 @@ static int load_service_tags(const struct parser *p, const char *kpath, struct s
 	struct parser tp = { .source = t->path, .err = p->err, .errlen = p->errlen };
 	char msg[MSG_LEN];
 	json_error_t jerr;
-	struct stat st;
 
 	/* A FIFO or a device would block or never end every later reading
 	 * of the stored document (edits, explain). */
-	if (!stat(t->path, &st) && !S_ISREG(st.st_mode))
+	if (!stat(t->path, &t->st) && !S_ISREG(t->st.st_mode))
 		return fail(p, kpath, "%s is not a regular file", t->path);
 	if (read_text_file(t->path, SERVICE_TAGS_FILE_MAX, "a service tags file", &t->text,
 			   &t->len, msg, sizeof(msg)))
@@ -1012,6 +1012,7 @@ static int parse_service_tags_file(const struct parser *p, json_t *host, const c
 	if (err)
 		return err;
 	r->service_tags_file = strdup(p->tags->path);
+	r->service_tags_st = p->tags->st;
 	return r->service_tags_file ? 0 : -ENOMEM;
 }
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "../maps/vaultfw.h"
 
 struct vfw_prefix {
@@ -150,6 +151,9 @@ struct vfw_rules {
 	/* host.serviceTagsFile made absolute (relative to the rules file's
 	 * directory), so the stored document still finds it; NULL if absent. */
 	char *service_tags_file;
+	/* That file as stat(2) found it just before it was read: a watcher
+	 * that compares it later sees any change made since. */
+	struct stat service_tags_st;
 };
 
 /* The rules file's own words for the enums above, indexed by them and

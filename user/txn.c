@@ -325,7 +325,17 @@ int vfw_attach_replace(const char *ifname, const char *rules_path,
 	return attach_iface(ifname, rules_path, mode, log_rate, true, err, errlen);
 }
 
-int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errlen)
+static void note_applied(const struct vfw_rules *r, struct vfw_applied *applied)
+{
+	if (!applied)
+		return;
+	snprintf(applied->service_tags_file, sizeof(applied->service_tags_file), "%s",
+		 r->service_tags_file ?: "");
+	applied->service_tags_st = r->service_tags_st;
+}
+
+int vfw_apply(const char *ifname, const char *rules_path, struct vfw_applied *applied,
+	      char *err, size_t errlen)
 {
 	struct vfw_maps maps = vfw_maps_none();
 	char source[PATH_MAX];
@@ -334,9 +344,12 @@ int vfw_apply(const char *ifname, const char *rules_path, char *err, size_t errl
 	struct vfw_config cfg;
 	int dir_fd = -1, ret;
 
+	if (applied)
+		applied->service_tags_file[0] = '\0';
 	ret = prepare_write(ifname, rules_path, &ifc, source, &doc, err, errlen);
 	if (ret)
 		return ret;
+	note_applied(&doc.rules, applied);
 	ret = dir_fd = vfw_iface_lock(&ifc, LOCK_EX, err, errlen);
 	if (ret < 0)
 		goto cleanup;

@@ -242,20 +242,16 @@ static void set_error_status(struct watcher *w, const char *err, const char *tai
 			*c = ' ';
 }
 
-/* The service tags file the rules file names now, and its identity. */
-static void note_tags_file(struct watcher *w)
+/* The service tags file the rules file named when the apply read it, and
+ * its identity as found just before: a change since then is a change. */
+static void note_tags_file(struct watcher *w, const struct vfw_applied *applied)
 {
-	struct vfw_rules rules;
-	char ignored[ERR_MAX];
+	const struct stat *st = &applied->service_tags_st;
 
-	w->tags_path[0] = '\0';
-	if (vfw_rules_load_file(w->path, &rules, ignored, sizeof(ignored)))
-		return;
-	if (rules.service_tags_file)
-		snprintf(w->tags_path, sizeof(w->tags_path), "%s", rules.service_tags_file);
-	vfw_rules_free(&rules);
-	if (w->tags_path[0] && file_id_of(w->tags_path, &w->tags_seen))
-		memset(&w->tags_seen, 0, sizeof(w->tags_seen));
+	snprintf(w->tags_path, sizeof(w->tags_path), "%s", applied->service_tags_file);
+	if (w->tags_path[0])
+		w->tags_seen = (struct file_id){ st->st_dev, st->st_ino, st->st_size,
+						 st->st_mtim, st->st_ctim };
 }
 
 static bool tags_unchanged(const struct watcher *w)
@@ -275,6 +271,7 @@ static bool tags_unchanged(const struct watcher *w)
  */
 static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t errlen)
 {
+	struct vfw_applied applied;
 	struct file_id now;
 	int ret;
 
@@ -300,13 +297,14 @@ static int apply_file(struct watcher *w, enum apply_why why, char *err, size_t e
 	/* Taken before the apply: a change during it differs from `now`. */
 	w->seen = now;
 	w->have_seen = true;
-	note_tags_file(w);
 	if (why != APPLY_FIRST)
 		vfw_notify("RELOADING=1\nSTATUS=applying %s", w->path);
 	ret = vfw_check_rules_perms_unless(w->path, w->allow_unsafe, err, errlen);
 	w->unsafe = ret != 0;
+	applied.service_tags_file[0] = '\0';
 	if (!ret)
-		ret = vfw_apply(w->ifname, w->path, err, errlen);
+		ret = vfw_apply(w->ifname, w->path, &applied, err, errlen);
+	note_tags_file(w, &applied);
 	if (!ret) {
 		set_applied_status(w);
 		if (why != APPLY_FIRST)

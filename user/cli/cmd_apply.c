@@ -26,7 +26,7 @@ static int run(void *params, const char *const *pos, int n_pos, char *err, size_
 	if (p->watch)
 		return vfw_apply_watch(pos[0], pos[1], p->allow_unsafe_perms, err, errlen);
 	return vfw_check_rules_perms_unless(pos[1], p->allow_unsafe_perms, err, errlen) ?:
-	       vfw_apply(pos[0], pos[1], err, errlen);
+	       vfw_apply(pos[0], pos[1], NULL, err, errlen);
 }
 
 const struct vfw_command vfw_cmd_apply = {
