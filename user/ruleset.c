@@ -62,7 +62,7 @@ struct install {
 	struct vfw_config cur_config;
 	struct vfw_rule_meta *meta;	/* VFW_MAX_RULES, as read */
 	__u32 *ids;			/* stable id of each compiled rule */
-	bool *is_new;			/* and whether it was live before */
+	bool *is_new;			/* and whether it is new: not live before */
 	int trie_fd;
 	pthread_t trie_tid;		/* fill_trie_thread(), while trie_thread */
 	bool trie_thread;
@@ -190,7 +190,7 @@ static int find_live_id(const struct install *in, const __u32 *live, size_t n,
  * kept rules reuse their live id, new ones take the lowest ids no live
  * rule references.
  */
-static int assign_ids(struct install *in, bool *is_new)
+static int assign_ids(struct install *in)
 {
 	__u32 *live, next_free = 0;
 	size_t n_live, i;
@@ -203,14 +203,14 @@ static int assign_ids(struct install *in, bool *is_new)
 	n_live = sort_live_ids(in, live);
 	for (i = 0; i < in->c->n_rules; i++) {
 		id = find_live_id(in, live, n_live, &in->c->rules[i]);
-		is_new[i] = id < 0;
+		in->is_new[i] = id < 0;
 		if (id >= 0) {
 			in->ids[i] = id;
 			taken[id] = true;
 		}
 	}
 	for (i = 0; i < in->c->n_rules; i++) {
-		if (!is_new[i])
+		if (!in->is_new[i])
 			continue;
 		while (next_free < VFW_MAX_RULES &&
 		       ((in->meta[next_free].slots & in->live_bit) || taken[next_free]))
@@ -251,7 +251,7 @@ static int zero_counters(const struct install *in, __u32 id)
  * live until the flip, and nothing live reads the counters of a free id.
  * Only ids whose metadata changes are written.
  */
-static int update_meta(const struct install *in, const bool *is_new)
+static int update_meta(const struct install *in)
 {
 	__u32 nxt_bit = 1U << in->nxt, id;
 	struct vfw_rule_meta *want;
@@ -269,7 +269,7 @@ static int update_meta(const struct install *in, const bool *is_new)
 		struct vfw_rule_meta *m = &want[in->ids[i]];
 
 		m->slots |= nxt_bit;
-		if (!is_new[i])
+		if (!in->is_new[i])
 			continue;
 		m->kind = in->c->rules[i].kind;
 		memset(m->name, 0, sizeof(m->name));
@@ -297,7 +297,7 @@ static int allocate_ids(struct install *in)
 	in->is_new = calloc(in->c->n_rules ?: 1, sizeof(*in->is_new));
 	if (!in->ids || !in->is_new)
 		return -ENOMEM;
-	return assign_ids(in, in->is_new);
+	return assign_ids(in);
 }
 
 struct trie_btf {
@@ -667,7 +667,7 @@ int vfw_ruleset_install_document(const struct vfw_maps *maps, const struct vfw_c
 	 * into it while the thread still fills it: the flip comes after both. */
 	err = wait_for_readers(&in) ?:
 	      put_trie(&in) ?:
-	      update_meta(&in, in.is_new) ?:
+	      update_meta(&in) ?:
 	      vfw_fault_point("install-ids") ?:
 	      write_fast(&in);
 	err = join_trie(&in) ?: err;
