@@ -101,13 +101,18 @@ static bool same_file_id(const struct file_id *a, const struct file_id *b)
 	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
+static struct file_id file_id_from(const struct stat *st)
+{
+	return (struct file_id){ st->st_dev, st->st_ino, st->st_size, st->st_mtim, st->st_ctim };
+}
+
 static int file_id_of(const char *path, struct file_id *id)
 {
 	struct stat st;
 
 	if (stat(path, &st))
 		return -errno;
-	*id = (struct file_id){ st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim };
+	*id = file_id_from(&st);
 	return 0;
 }
 
@@ -246,12 +251,9 @@ static void set_error_status(struct watcher *w, const char *err, const char *tai
  * its identity as found just before: a change since then is a change. */
 static void note_tags_file(struct watcher *w, const struct vfw_applied *applied)
 {
-	const struct stat *st = &applied->service_tags_st;
-
 	snprintf(w->tags_path, sizeof(w->tags_path), "%s", applied->service_tags_file);
 	if (w->tags_path[0])
-		w->tags_seen = (struct file_id){ st->st_dev, st->st_ino, st->st_size,
-						 st->st_mtim, st->st_ctim };
+		w->tags_seen = file_id_from(&applied->service_tags_st);
 }
 
 static bool tags_unchanged(const struct watcher *w)
