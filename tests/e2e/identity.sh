@@ -17,8 +17,12 @@ NS2=$(topo_ns_name other)
 NS2_PEER=$(topo_ns_name otherp)
 RENAMED=$(topo_ifname rn)
 
-vfw2() { nsenter --net="/run/netns/$NS2" "$VAULTFW" "$@"; }
-generation() { vfw status "$1" | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
+# vfw_in NS ARGS...: vaultfw ARGS in network namespace NS.
+vfw_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$VAULTFW" "$@"; }
+vfw2() { vfw_in "$NS2" "$@"; }
+# generation_in NS IFACE: the generation of the rule set live on IFACE.
+generation_in() { vfw_in "$1" status "$2" | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
+generation() { generation_in "$NS" "$1"; }
 xdp_prog_of() { ip -n "$1" -d link show "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
 err_has() { grep -q -- "$2" "$TMP/$1.err"; }
 # refused NAME CMD TEXT: one error line from CMD, containing TEXT.
@@ -130,9 +134,8 @@ PIN_DIR=$TOPO_PIN_DIR
 GONE_NS=$(topo_ns_name gone)
 GONE_IF=$(topo_ifname g0)
 GONE_PEER=$(topo_ifname g1)
-vfw_gone() { nsenter --net="/run/netns/$GONE_NS" "$VAULTFW" "$@"; }
 topo_ns_add "$GONE_NS" && topo_veth "$GONE_NS" "$GONE_IF" "$GONE_NS" "$GONE_PEER" &&
-	vfw_gone -q attach "$GONE_IF" "$RULES"
+	vfw_in "$GONE_NS" -q attach "$GONE_IF" "$RULES"
 GONE_DIR=$(topo_pin_dir "$GONE_NS" "$GONE_IF")
 GONE_INODE=$(stat -L -c %i "/run/netns/$GONE_NS")
 TOPO_PIN_DIRS+=("$GONE_DIR")	# cleanup removes it if the steps below do not
@@ -146,33 +149,38 @@ for ((i = 0; i < 200; i++)); do
 	sleep 0.1
 done
 REUSED_NS=$(topo_ns_name h$i)
-vfw_reused() { nsenter --net="/run/netns/$REUSED_NS" "$VAULTFW" "$@"; }
 topo_veth "$REUSED_NS" "$GONE_IF" "$REUSED_NS" "$GONE_PEER"
 check "identity: a new namespace got a deleted one's inode, and its interface that directory" \
 	test "$(topo_pin_dir "$REUSED_NS" "$GONE_IF")" = "$GONE_DIR" -a -d "$GONE_DIR"
-run reused-status vfw_reused status $GONE_IF
+run reused-status vfw_in "$REUSED_NS" status $GONE_IF
 check "identity: status there says the state was left by a deleted namespace, in one line" \
 	refused reused-status status "deleted network namespace"
-run reused-apply vfw_reused apply $GONE_IF "$RULES"
+run reused-apply vfw_in "$REUSED_NS" apply $GONE_IF "$RULES"
 check "identity: apply there is refused in one line, and not applied to the old state" \
 	refused reused-apply apply "deleted network namespace"
-run reused-all vfw_reused status
+run reused-all vfw_in "$REUSED_NS" status
 check "identity: plain status there lists it as left by a deleted namespace" \
 	grep -q "^  xdp: left by a deleted network namespace" "$TMP/reused-all.out"
-run reused-json vfw_reused status --json
+run reused-json vfw_in "$REUSED_NS" status --json
+# orphaned_in_json FILE DIR: status --json in FILE marks DIR orphaned, and
+# reads no rule set from it.
+orphaned_in_json() {
+	/usr/bin/python3 -c 'import json, sys
+e = [s for s in json.load(open(sys.argv[1]))["interfaces"] if s["pin_dir"] == sys.argv[2]]
+sys.exit(not (e and e[0]["orphaned"] and "rule_set" not in e[0]))' "$1" "$2"
+}
 check "identity: ... and status --json marks it orphaned" \
-	bash -c "/usr/bin/python3 -c 'import json, sys
-e = [s for s in json.load(sys.stdin)[\"interfaces\"] if s[\"pin_dir\"] == \"$GONE_DIR\"]
-sys.exit(not (e and e[0][\"orphaned\"] and \"rule_set\" not in e[0]))' <$TMP/reused-json.out"
-run reused-attach vfw_reused attach $GONE_IF "$RULES"
+	orphaned_in_json "$TMP/reused-json.out" "$GONE_DIR"
+run reused-attach vfw_in "$REUSED_NS" attach $GONE_IF "$RULES"
 check "identity: attach there clears the deleted namespace's pins and attaches afresh" \
 	bash -c "[ $(rc_of reused-attach) -eq 0 ] &&
 		 grep -q 'left by a deleted network namespace' $TMP/reused-attach.out $TMP/reused-attach.err"
-check "identity: ... its rule set is generation 1, its own" \
-	bash -c "nsenter --net=/run/netns/$REUSED_NS $VAULTFW status $GONE_IF |
-		 grep -q '^  xdp: attached' && [ \"\$(nsenter --net=/run/netns/$REUSED_NS \
-		 $VAULTFW status $GONE_IF | sed -n 's/.*generation \([0-9]*\).*/\1/p')\" = 1 ]"
-run reused-detach vfw_reused detach $GONE_IF
+reused_fresh() {
+	vfw_in "$REUSED_NS" status "$GONE_IF" | grep -q '^  xdp: attached' &&
+	[ "$(generation_in "$REUSED_NS" "$GONE_IF")" = 1 ]
+}
+check "identity: ... its rule set is generation 1, its own" reused_fresh
+run reused-detach vfw_in "$REUSED_NS" detach $GONE_IF
 check "identity: detach there removes it" \
 	bash -c "[ $(rc_of reused-detach) -eq 0 ] && [ ! -e $GONE_DIR ]"
 
