@@ -98,6 +98,14 @@ veth_ns_up() {
 	topo_pair_up "$NS" "$IFACE" "$PEER_NS" "$PEER" "$1" "${2:-}" && PIN_DIR=$TOPO_PIN_DIR
 }
 
+# generation_of: the rule-set generation in `vaultfw status` text on stdin.
+generation_of() { sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
+# generation [IFACE]: the generation live on IFACE (default $IFACE) in NS.
+generation() { vfw status "${1:-$IFACE}" | generation_of; }
+# verdict SRC: the datapath's verdict (PASS, DROP) that explain gives for
+# a frame from SRC on $IFACE.
+verdict() { vfw explain "$IFACE" --src "$1" | sed -n 's/^  datapath: \([A-Z]*\).*/\1/p'; }
+
 # no_ipv6: IPv6 off in NS and PEER_NS, so no neighbour discovery moves a
 # counter while a test compares maps.
 no_ipv6() { topo_no_ipv6 "$NS" "$PEER_NS"; }

@@ -13,7 +13,6 @@ HERE=$VFW_ROOT/tests/e2e
 EXAMPLE=$VFW_ROOT/tests/rules/example.json
 
 out_has() { grep -q -- "$2" "$TMP/$1.out"; }
-generation() { vfw status $IFACE | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
 attached_prog_id() { ip -n $NS -d link show $IFACE | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
 
 if ! veth_ns_up 10.77.0.1/24 10.77.0.2/24; then

@@ -17,7 +17,6 @@ PY=/usr/bin/python3
 
 ok() { [ "$(rc_of "$1")" -eq 0 ]; }
 err_has() { grep -q -- "$2" "$TMP/$1.err"; }
-generation() { vfw status $IFACE | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
 show() { vfw show $IFACE; }
 ip_rules() { vfw rule list $IFACE | sed -n '/^ip rules/,/^virtual/p' | grep '^  ' | tr -d ' '; }
 # rule_field NAME FIELD: id or packets of rule NAME in `stats --json`.

@@ -20,9 +20,8 @@ RENAMED=$(topo_ifname rn)
 # vfw_in NS ARGS...: vaultfw ARGS in network namespace NS.
 vfw_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$VAULTFW" "$@"; }
 vfw2() { vfw_in "$NS2" "$@"; }
-# generation_in NS IFACE: the generation of the rule set live on IFACE.
-generation_in() { vfw_in "$1" status "$2" | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
-generation() { generation_in "$NS" "$1"; }
+# generation_in NS IFACE: the generation live on IFACE in namespace NS.
+generation_in() { vfw_in "$1" status "$2" | generation_of; }
 xdp_prog_of() { ip -n "$1" -d link show "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
 err_has() { grep -q -- "$2" "$TMP/$1.err"; }
 # refused NAME CMD TEXT: one error line from CMD, containing TEXT.

@@ -42,9 +42,7 @@ rules() {
 A_NET=203.0.113.0/24
 B_NET=198.51.100.0/24
 
-generation() { vfw status $IFACE | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
 generation_is() { [ "$(generation)" = "$1" ]; }
-verdict() { vfw explain $IFACE --src "$1" | sed -n 's/^  datapath: \([A-Z]*\).*/\1/p'; }
 rules_are() {
 	if [ "$1" = A ]; then
 		[ "$(verdict 203.0.113.5)" = PASS ] && [ "$(verdict 198.51.100.5)" = DROP ]

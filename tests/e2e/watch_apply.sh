@@ -28,8 +28,6 @@ B_NET=198.51.100.0/24
 A_SRC=203.0.113.5
 B_SRC=198.51.100.5
 
-generation() { vfw status $IFACE | sed -n 's/.*generation \([0-9]*\).*/\1/p'; }
-verdict() { vfw explain $IFACE --src "$1" | sed -n 's/^  datapath: \([A-Z]*\).*/\1/p'; }
 # rules_are A|B: the live verdicts are those of that rule set.
 rules_are() {
 	if [ "$1" = A ]; then
